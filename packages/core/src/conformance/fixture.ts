@@ -1,0 +1,61 @@
+/**
+ * The conformance fixture: opens a variant's medium and attaches a producer and a consumer,
+ * each in its own OS process for inter-process variants (the address travels as JSON), or in
+ * this process for in-process ones. Everything it opens is torn down by `dispose`, which the
+ * suite calls in `finally`, so a failing case leaves no process, queue or socket behind.
+ */
+
+import { isInterProcess } from "../taxonomy.ts";
+import { spawnConsumer, spawnProducer } from "../peer.ts";
+import type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer } from "../variant.ts";
+
+export interface Pair {
+  endpoint: Endpoint<unknown>;
+  producer: Producer;
+  consumer: Consumer;
+  /** Resident set size of the producer's process. */
+  producerRss(): Promise<number>;
+  /** Process ids of producer and consumer (equal to this process for in-process variants). */
+  pids: { producer: number; consumer: number };
+  dispose(): Promise<void>;
+}
+
+export async function openPair(variant: AnyVariant, options?: OpenOptions): Promise<Pair> {
+  const endpoint = await variant.open(options);
+  const cleanups: Array<() => Promise<void>> = [() => endpoint.close()];
+  const dispose = async () => {
+    // Reverse order: peers first, the medium last.
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    if (isInterProcess(variant.taxonomy.scope)) {
+      // Consumer first: consumer() resolves once it is ready, so nothing is sent into a void.
+      const consumer = await spawnConsumer(variant, endpoint.address);
+      cleanups.push(() => consumer.dispose());
+      const producer = await spawnProducer(variant, endpoint.address);
+      cleanups.push(() => producer.dispose());
+      return {
+        endpoint,
+        producer,
+        consumer,
+        producerRss: () => producer.rss(),
+        pids: { producer: producer.pid, consumer: consumer.pid },
+        dispose,
+      };
+    }
+    const consumer = await variant.consumer(endpoint.address);
+    cleanups.push(() => consumer.close());
+    const producer = await variant.producer(endpoint.address);
+    return {
+      endpoint,
+      producer,
+      consumer,
+      producerRss: async () => process.memoryUsage().rss,
+      pids: { producer: process.pid, consumer: process.pid },
+      dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Demo narration. Demos say what happens as it happens — who sends, who receives, who waits —
+ * with the time since the demo started. Child processes narrate through their parent, so
+ * one transcript shows every process in order.
+ */
+
+export interface Narrator {
+  /** One event by one actor: `say("producer", "SEND", "#1 hello")`. */
+  say(actor: string, event: string, detail?: string): void;
+  /** A line of explanation between events. */
+  note(text: string): void;
+}
+
+export interface NarrationLine {
+  actor: string;
+  event: string;
+  detail?: string | undefined;
+}
+
+/** A narrator that prints to a stream: `  +0.012s  producer        SEND      #1 hello`. */
+export function consoleNarrator(
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Narrator {
+  const start = process.hrtime.bigint();
+  const elapsed = () => {
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    return `+${(ms / 1000).toFixed(3)}s`.padStart(9);
+  };
+  return {
+    say(actor, event, detail) {
+      write(`${elapsed()}  ${actor.padEnd(18)} ${event.padEnd(9)} ${detail ?? ""}`.trimEnd());
+    },
+    note(text) {
+      write(`${" ".repeat(11)}· ${text}`);
+    },
+  };
+}
+
+/**
+ * The narrator a demo's child process uses: events travel to the parent over the IPC channel
+ * (so they interleave correctly with the parent's own lines); without one, they print.
+ */
+export function childNarrator(actor: string): Narrator & { sayAs(event: string, detail?: string): void } {
+  const send = process.send?.bind(process);
+  const local = consoleNarrator();
+  const narrator: Narrator = {
+    say(who, event, detail) {
+      if (send) send({ narrate: { actor: who, event, detail } satisfies NarrationLine });
+      else local.say(who, event, detail);
+    },
+    note(text) {
+      if (send) send({ narrateNote: text });
+      else local.note(text);
+    },
+  };
+  return { ...narrator, sayAs: (event, detail) => narrator.say(actor, event, detail) };
+}
+
+/** Shows a message's bytes in a transcript: short UTF-8 text quoted, anything else by size. */
+export function preview(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  if (bytes.byteLength <= 48 && /^[\x20-\x7e]*$/.test(text)) return JSON.stringify(text);
+  return `<${bytes.byteLength} bytes>`;
+}

@@ -1,0 +1,82 @@
+/**
+ * The child side of a peer process (see peer.ts): loads one variant, attaches a producer or
+ * consumer to the address it is given, and runs the parent's commands one at a time, in the
+ * order they arrive. It exits when the parent disconnects or dies.
+ */
+
+import { errorToJSON } from "./errors.ts";
+import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
+import type { AnyVariant, Consumer, Producer } from "./variant.ts";
+
+const send = (message: unknown) => process.send?.(message);
+
+async function loadVariant(init: PeerInit): Promise<AnyVariant> {
+  const module = (await import(init.module)) as Record<string, unknown>;
+  const variant = Object.values(module).find(
+    (value): value is AnyVariant =>
+      typeof value === "object" && value !== null && (value as AnyVariant).id === init.variantId,
+  );
+  if (!variant) throw new Error(`${init.module} exports no variant with id "${init.variantId}"`);
+  return variant;
+}
+
+let producer: Producer | undefined;
+let iterator: AsyncIterator<Uint8Array> | undefined;
+let consumer: Consumer | undefined;
+// Commands run strictly one after another, like calls awaited in order in one process.
+let queue: Promise<void> = Promise.resolve();
+
+async function run(command: PeerCommand): Promise<PeerReply> {
+  switch (command.op) {
+    case "send":
+      await producer!.send(command.data);
+      return { id: command.id, ok: true };
+    case "close":
+      if (producer) await producer.close();
+      if (consumer) await consumer.close();
+      return { id: command.id, ok: true };
+    case "next": {
+      const result = await iterator!.next();
+      return { id: command.id, ok: true, value: result.done ? null : result.value };
+    }
+    case "rss":
+      return { id: command.id, ok: true, value: process.memoryUsage().rss };
+  }
+}
+
+process.on("message", (message: { init?: PeerInit } | PeerCommand) => {
+  if ("init" in message && message.init) {
+    const init = message.init;
+    queue = (async () => {
+      try {
+        const variant = await loadVariant(init);
+        if (init.role === "producer") producer = await variant.producer(init.address);
+        else {
+          consumer = await variant.consumer(init.address);
+          iterator = consumer[Symbol.asyncIterator]();
+        }
+        send({ ready: true });
+      } catch (error) {
+        send({ failed: errorToJSON(error) });
+      }
+    })();
+    return;
+  }
+  const command = message as PeerCommand;
+  if (command.op === "rss") {
+    // Diagnostics answer at once, even while a send waits on a full medium.
+    send({ id: command.id, ok: true, value: process.memoryUsage().rss } satisfies PeerReply);
+    return;
+  }
+  queue = queue.then(async () => {
+    try {
+      send(await run(command));
+    } catch (error) {
+      send({ id: command.id, ok: false, error: errorToJSON(error) } satisfies PeerReply);
+    }
+  });
+});
+
+// The parent went away (finished or crashed): nothing more will be asked of this process.
+// Exiting releases what the peer held (descriptors, sockets); the parent owns the medium.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,104 @@
+/**
+ * Starting TypeScript programs as separate OS processes. Inter-process variants are shown,
+ * tested and measured with producer and consumer in different processes; this module starts
+ * those processes (Node with tsx, so they run from source like everything else), keeps track
+ * of them and ends every one of them when the parent exits, whatever the reason.
+ */
+
+import { type ChildProcess, fork } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { PeerGoneError } from "./errors.ts";
+import type { NarrationLine, Narrator } from "./narrator.ts";
+
+const require = createRequire(import.meta.url);
+/** tsx's loader, resolved from core so that any package's child finds it. */
+export const tsxLoader: string = pathToFileURL(require.resolve("tsx")).href;
+
+const children = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' runs for normal exits and process.exit(); signals are turned into exits first.
+  process.on("exit", () => {
+    for (const child of children) child.kill("SIGKILL");
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    if (process.listenerCount(signal) === 0) {
+      process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
+    }
+  }
+}
+
+export interface SpawnOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Narration from the child (via childNarrator) is forwarded here. */
+  narrator?: Narrator;
+  /** Where the child's stdout/stderr go: inherited by default; "pipe" to capture. */
+  stdio?: "inherit" | "pipe";
+}
+
+export interface ChildHandle {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the exit code (or 128+signal) when the child ends. */
+  readonly exited: Promise<number>;
+  /** Captured output when stdio is "pipe". */
+  output(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs a TypeScript (or JavaScript) file as a child Node process with an IPC channel. */
+export function spawnScript(script: string | URL, options: SpawnOptions = {}): ChildHandle {
+  installExitHook();
+  const path = typeof script === "string" && !script.startsWith("file:") ? script : fileURLToPath(script);
+  const child = fork(path, options.args ?? [], {
+    execArgv: ["--import", tsxLoader],
+    env: options.env ?? process.env,
+    serialization: "advanced",
+    stdio: options.stdio === "pipe" ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "inherit", "inherit", "ipc"],
+  });
+  children.add(child);
+  let captured = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    captured += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    captured += d.toString();
+  });
+  const narrator = options.narrator;
+  if (narrator) {
+    child.on("message", (m: { narrate?: NarrationLine; narrateNote?: string }) => {
+      if (m?.narrate) narrator.say(m.narrate.actor, m.narrate.event, m.narrate.detail);
+      else if (typeof m?.narrateNote === "string") narrator.note(m.narrateNote);
+    });
+  }
+  const exited = new Promise<number>((resolve) => {
+    child.once("exit", (code, signal) => {
+      children.delete(child);
+      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+    });
+  });
+  if (child.pid === undefined) throw new PeerGoneError(`could not start ${path}`);
+  return {
+    process: child,
+    pid: child.pid,
+    exited,
+    output: () => captured,
+    kill: (signal = "SIGTERM") => {
+      child.kill(signal);
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0;
+}
+
+/** Process ids of the children started here that are still running (for leak checks). */
+export function liveChildren(): number[] {
+  return [...children].map((c) => c.pid!).filter((pid) => pid !== undefined);
+}

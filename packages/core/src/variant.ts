@@ -1,0 +1,76 @@
+/**
+ * The one interface every ipc-atlas variant implements, from an in-process channel to a
+ * NATS cluster. A variant opens a medium (`open`), then producers and consumers attach to it
+ * by address. For inter-process variants the address is plain JSON so that it can be handed
+ * to another OS process; for in-process variants it is the medium object itself.
+ */
+
+import type { Narrator } from "./narrator.ts";
+import type { Taxonomy } from "./taxonomy.ts";
+
+export interface Producer {
+  /**
+   * Sends one message. Resolves when the variant's contract for this message is met:
+   * - asynchronous variants: the medium has accepted it (queued in the kernel, written to the
+   *   socket buffer, acknowledged by the server) — the consumer may not have seen it yet;
+   * - synchronous variants: the consumer has taken it.
+   * While the medium is full, the promise stays pending (backpressure) instead of buffering
+   * without bound in the producer. Rejects with MessageTooLargeError when the message exceeds
+   * the endpoint's `maxMessageSize` (nothing is sent and the producer stays usable), and with
+   * ClosedError after `close()`. Calls made without awaiting the previous one are delivered in
+   * call order.
+   */
+  send(message: Uint8Array): Promise<void>;
+  /**
+   * Ends the stream: after every message already sent, the consumer's iteration finishes.
+   * Resolves once the end is handed to the medium under the same contract as `send`.
+   */
+  close(): Promise<void>;
+}
+
+export interface Consumer extends AsyncIterable<Uint8Array> {
+  /**
+   * Stops consuming early and releases the consumer's resources; a pending iteration ends.
+   * Messages still in the medium stay there when the medium keeps them (queues, streams).
+   */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Buffered variants: how many messages the medium holds before `send` waits. */
+  capacity?: number;
+  /** Largest message the caller means to send; variants with a configurable limit size the medium for it. */
+  maxMessageSize?: number;
+  /** Network variants: the interface to listen on. Default 127.0.0.1: loopback unless asked otherwise. */
+  host?: string;
+}
+
+export interface Endpoint<Address> {
+  /** Where producers and consumers attach. JSON for inter-process variants. */
+  readonly address: Address;
+  /** Largest message `send` accepts here, or null when only memory limits it. */
+  readonly maxMessageSize: number | null;
+  /** Tears the medium down: unlinks the queue, stops the server, removes the FIFO. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Variant<Address = unknown> {
+  /** A taxonomy id for the variants in the catalogue; fixtures in tests may use their own. */
+  readonly id: string;
+  readonly taxonomy: Taxonomy;
+  /** One sentence: what this variant is. */
+  readonly summary: string;
+  /** `import.meta.url` of the module that exports this variant, so a child process can load it. */
+  readonly module: string;
+  /** Creates the medium and says where it is. */
+  open(options?: OpenOptions): Promise<Endpoint<Address>>;
+  producer(address: Address): Promise<Producer>;
+  /** Resolves only once the consumer is ready to receive (subscribed, connected, listening). */
+  consumer(address: Address): Promise<Consumer>;
+  /** Runs the narrated demo of this variant. */
+  demo?(narrator: Narrator): Promise<void>;
+}
+
+/** A variant whose address type is not known at the call site (the registry, the harness). */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds variants of every address type.
+export type AnyVariant = Variant<any>;
