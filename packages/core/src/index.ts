@@ -5,40 +5,25 @@
  * export, `@ipc-atlas/core/conformance`, so that only tests load vitest.
  */
 
-export type { Consumer, Endpoint, OpenOptions, Producer, Variant, AnyVariant } from "./variant.ts";
-export {
-  type Model,
-  type Scope,
-  type Taxonomy,
-  type Timing,
-  type VariantId,
-  isInterProcess,
-  isVariantId,
-  taxonomy,
-  taxonomyPath,
-  variantIds,
-} from "./taxonomy.ts";
+export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,
   AddressError,
   ClosedError,
+  errorFromJSON,
+  errorToJSON,
   FrameError,
   IpcError,
   type IpcErrorJSON,
   MessageTooLargeError,
   MissingProgramError,
   PeerGoneError,
+  registerErrorClass,
   TimeoutError,
   UnknownVariantError,
-  errorFromJSON,
-  errorToJSON,
-  registerErrorClass,
 } from "./errors.ts";
-export { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, FrameDecoder, encodeFrame } from "./framing.ts";
-export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
-export { VariantRegistry } from "./registry.ts";
-export { type NarrationLine, type Narrator, childNarrator, consoleNarrator, preview } from "./narrator.ts";
-export { type ChildHandle, type SpawnOptions, liveChildren, spawnScript, tsxLoader } from "./process.ts";
+export { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "./framing.ts";
+export { childNarrator, consoleNarrator, type NarrationLine, type Narrator, preview } from "./narrator.ts";
 export {
   type PeerDiagnostics,
   type PeerRole,
@@ -47,3 +32,18 @@ export {
   spawnConsumer,
   spawnProducer,
 } from "./peer.ts";
+export { type ChildHandle, liveChildren, type SpawnOptions, spawnScript, tsxLoader } from "./process.ts";
+export { VariantRegistry } from "./registry.ts";
+export {
+  isInterProcess,
+  isVariantId,
+  type Model,
+  type Scope,
+  type Taxonomy,
+  type Timing,
+  taxonomy,
+  taxonomyPath,
+  type VariantId,
+  variantIds,
+} from "./taxonomy.ts";
+export type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer, Variant } from "./variant.ts";

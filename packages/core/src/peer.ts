@@ -23,7 +23,11 @@ export interface PeerInit {
   address: unknown;
 }
 
-export type PeerCommandBody = { op: "send"; data: Uint8Array } | { op: "close" } | { op: "next" } | { op: "rss" };
+export type PeerCommandBody =
+  | { op: "send"; data: Uint8Array }
+  | { op: "close" }
+  | { op: "next" }
+  | { op: "rss" };
 export type PeerCommand = PeerCommandBody & { id: number };
 
 export type PeerReply =
@@ -164,4 +168,3 @@ export async function spawnConsumer(variant: AnyVariant, address: unknown): Prom
     },
   };
 }
-

@@ -59,7 +59,8 @@ export function spawnScript(script: string | URL, options: SpawnOptions = {}): C
     execArgv: ["--import", tsxLoader],
     env: options.env ?? process.env,
     serialization: "advanced",
-    stdio: options.stdio === "pipe" ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "inherit", "inherit", "ipc"],
+    stdio:
+      options.stdio === "pipe" ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "inherit", "inherit", "ipc"],
   });
   children.add(child);
   let captured = "";

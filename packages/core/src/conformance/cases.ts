@@ -46,7 +46,11 @@ function sequenced(seq: number, size: number): Uint8Array {
   return message;
 }
 
-async function withPair(variant: AnyVariant, options: ConformanceOptions, body: (pair: Pair) => Promise<void>) {
+async function withPair(
+  variant: AnyVariant,
+  options: ConformanceOptions,
+  body: (pair: Pair) => Promise<void>,
+) {
   const pair = await openPair(variant, options.open);
   try {
     await body(pair);
@@ -124,14 +128,19 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
     },
     {
       name: "rejects an oversized message with MessageTooLargeError and stays usable",
-      ...(variant.id.startsWith("channels") ? { skip: "an in-process channel passes references: size has no limit" } : {}),
+      ...(variant.id.startsWith("channels")
+        ? { skip: "an in-process channel passes references: size has no limit" }
+        : {}),
       run: () =>
         withPair(variant, options, async ({ endpoint, producer, consumer }) => {
           const limit = endpoint.maxMessageSize;
           assert.ok(limit !== null, "the endpoint must state its maxMessageSize");
           const oversized = producer.send(new Uint8Array(limit + 1));
           await assert.rejects(oversized, (error: unknown) => {
-            assert.ok(error instanceof MessageTooLargeError, `expected MessageTooLargeError, got ${String(error)}`);
+            assert.ok(
+              error instanceof MessageTooLargeError,
+              `expected MessageTooLargeError, got ${String(error)}`,
+            );
             return true;
           });
           const sending = (async () => {
@@ -230,11 +239,19 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
       run: () =>
         withPair(variant, options, async ({ producer, consumer }) => {
           const sending = producer.send(Buffer.from("rendezvous"));
-          assert.equal(await within(sending, 300), PENDING, "send resolved while nobody had taken the message");
+          assert.equal(
+            await within(sending, 300),
+            PENDING,
+            "send resolved while nobody had taken the message",
+          );
           const iterator = consumer[Symbol.asyncIterator]();
           const first = await iterator.next();
           assert.equal(Buffer.from(first.value as Uint8Array).toString(), "rendezvous");
-          assert.notEqual(await within(sending, 10_000), PENDING, "send did not resolve after the message was taken");
+          assert.notEqual(
+            await within(sending, 10_000),
+            PENDING,
+            "send did not resolve after the message was taken",
+          );
           const closing = producer.close();
           assert.equal((await iterator.next()).done, true);
           await closing;

@@ -5,8 +5,8 @@
  * suite calls in `finally`, so a failing case leaves no process, queue or socket behind.
  */
 
-import { isInterProcess } from "../taxonomy.ts";
 import { spawnConsumer, spawnProducer } from "../peer.ts";
+import { isInterProcess } from "../taxonomy.ts";
 import type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer } from "../variant.ts";
 
 export interface Pair {
