@@ -1,0 +1,442 @@
+/*
+ * posix_mq.c: a thin Node-API binding over POSIX message queues (mq_overview(7)).
+ *
+ * Everything here is non-blocking. Queues are opened with O_NONBLOCK, so mq_send and
+ * mq_receive either succeed at once or fail with EAGAIN; they never park a thread. On Linux a
+ * message queue descriptor is an ordinary file descriptor that poll/epoll understand (readable
+ * when a message waits, writable when there is room), so the JavaScript side waits for
+ * readiness with a libuv uv_poll_t on the event loop's own epoll set. No worker thread, no
+ * busy loop: an idle consumer costs nothing.
+ *
+ * The JavaScript layer (src/message-queue.ts) owns the policy: it tries the syscall first and
+ * only starts the poll handle when the call would block, and it stops the handle when nobody
+ * waits, so a stopped handle never keeps the process alive.
+ *
+ * Hot paths (send, receive, their batch forms) report EAGAIN as a return value, not as an
+ * exception, and write lengths and priorities into a caller-owned Uint32Array instead of
+ * allocating result objects.
+ */
+
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define NAME_MAX_BYTES 1024
+
+/* Throws a JavaScript Error whose `code` is the errno name and `errno` its number. */
+static napi_value throw_errno(napi_env env, int err, const char* syscall) {
+  napi_value code, message, error, number, where;
+  char text[256];
+  const char* name = "EUNKNOWN";
+  switch (err) {
+    case EACCES: name = "EACCES"; break;
+    case EEXIST: name = "EEXIST"; break;
+    case EINVAL: name = "EINVAL"; break;
+    case EMFILE: name = "EMFILE"; break;
+    case ENFILE: name = "ENFILE"; break;
+    case ENAMETOOLONG: name = "ENAMETOOLONG"; break;
+    case ENOENT: name = "ENOENT"; break;
+    case ENOMEM: name = "ENOMEM"; break;
+    case ENOSPC: name = "ENOSPC"; break;
+    case EMSGSIZE: name = "EMSGSIZE"; break;
+    case EBADF: name = "EBADF"; break;
+    case EAGAIN: name = "EAGAIN"; break;
+    case EINTR: name = "EINTR"; break;
+    case ENOSYS: name = "ENOSYS"; break;
+    case EPERM: name = "EPERM"; break;
+    case ETIMEDOUT: name = "ETIMEDOUT"; break;
+    default: break;
+  }
+  snprintf(text, sizeof text, "%s: %s", syscall, strerror(err));
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, code, message, &error);
+  napi_create_int32(env, err, &number);
+  napi_set_named_property(env, error, "errno", number);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &where);
+  napi_set_named_property(env, error, "syscall", where);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char* message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+#define ARGS(n)                                                                 \
+  size_t argc = (n);                                                            \
+  napi_value argv[(n) > 0 ? (n) : 1];                                           \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL; \
+  if (argc < (n)) return throw_type(env, "missing arguments")
+
+static int get_int(napi_env env, napi_value v, int32_t* out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static int get_bytes(napi_env env, napi_value v, uint8_t** data, size_t* length) {
+  napi_typedarray_type type;
+  void* base;
+  if (napi_get_typedarray_info(env, v, &type, length, &base, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = base; /* already adjusted by byteOffset */
+  return 1;
+}
+
+static int get_u32_array(napi_env env, napi_value v, uint32_t** data, size_t* length) {
+  napi_typedarray_type type;
+  void* base;
+  if (napi_get_typedarray_info(env, v, &type, length, &base, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint32_array) return 0;
+  *data = base;
+  return 1;
+}
+
+/*
+ * open(name, create, exclusive, access, mode, maxMessages, messageSize) -> [fd, created]
+ *
+ * access: 0 read-only, 1 write-only, 2 read-write. maxMessages/messageSize 0 means "the
+ * system default" (no attr passed to mq_open).
+ *
+ * Creation always goes through O_CREAT|O_EXCL first, so this process knows whether it made
+ * the queue; only then is the mode set with fchmod, which makes it exact whatever the umask
+ * and never changes the mode of someone else's queue. Without `exclusive`, an existing queue
+ * is then opened plainly; if it vanishes in between (unlinked by another process) we retry.
+ */
+static napi_value mq_open_js(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  char name[NAME_MAX_BYTES];
+  size_t name_len;
+  bool create, exclusive;
+  int32_t access, mode, maxmsg, msgsize;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok)
+    return throw_type(env, "name must be a string");
+  if (name_len >= sizeof name - 1) return throw_errno(env, ENAMETOOLONG, "mq_open");
+  napi_get_value_bool(env, argv[1], &create);
+  napi_get_value_bool(env, argv[2], &exclusive);
+  if (!get_int(env, argv[3], &access) || !get_int(env, argv[4], &mode) || !get_int(env, argv[5], &maxmsg) ||
+      !get_int(env, argv[6], &msgsize))
+    return throw_type(env, "access, mode, maxMessages and messageSize must be numbers");
+
+  int flags = O_NONBLOCK | (access == 0 ? O_RDONLY : access == 1 ? O_WRONLY : O_RDWR);
+  struct mq_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.mq_maxmsg = maxmsg;
+  attr.mq_msgsize = msgsize;
+  struct mq_attr* attrp = (maxmsg > 0 && msgsize > 0) ? &attr : NULL;
+
+  mqd_t fd = (mqd_t)-1;
+  bool created = false;
+  if (!create) {
+    fd = mq_open(name, flags);
+    if (fd == (mqd_t)-1) return throw_errno(env, errno, "mq_open");
+  } else {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      fd = mq_open(name, flags | O_CREAT | O_EXCL, (mode_t)mode, attrp);
+      if (fd != (mqd_t)-1) {
+        created = true;
+        break;
+      }
+      if (errno != EEXIST || exclusive) return throw_errno(env, errno, "mq_open");
+      fd = mq_open(name, flags);
+      if (fd != (mqd_t)-1) break;
+      if (errno != ENOENT) return throw_errno(env, errno, "mq_open");
+    }
+    if (fd == (mqd_t)-1) return throw_errno(env, EAGAIN, "mq_open");
+    if (created && fchmod((int)fd, (mode_t)mode) != 0) {
+      int err = errno;
+      mq_close(fd);
+      mq_unlink(name);
+      return throw_errno(env, err, "fchmod");
+    }
+  }
+
+  napi_value result, fd_value, created_value;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, (int32_t)fd, &fd_value);
+  napi_get_boolean(env, created, &created_value);
+  napi_set_element(env, result, 0, fd_value);
+  napi_set_element(env, result, 1, created_value);
+  return result;
+}
+
+/* getattr(fd, out: Uint32Array(3)): out = [maxMessages, messageSize, currentMessages] */
+static napi_value mq_getattr_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  uint32_t* out;
+  size_t out_len;
+  if (!get_int(env, argv[0], &fd) || !get_u32_array(env, argv[1], &out, &out_len) || out_len < 3)
+    return throw_type(env, "getattr(fd, Uint32Array(3))");
+  struct mq_attr attr;
+  if (mq_getattr((mqd_t)fd, &attr) != 0) return throw_errno(env, errno, "mq_getattr");
+  out[0] = (uint32_t)attr.mq_maxmsg;
+  out[1] = (uint32_t)attr.mq_msgsize;
+  out[2] = (uint32_t)attr.mq_curmsgs;
+  return NULL;
+}
+
+static napi_value mq_close_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (!get_int(env, argv[0], &fd)) return throw_type(env, "close(fd)");
+  if (mq_close((mqd_t)fd) != 0) return throw_errno(env, errno, "mq_close");
+  return NULL;
+}
+
+/* unlink(name) -> true when removed, false when there was no such queue. */
+static napi_value mq_unlink_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  char name[NAME_MAX_BYTES];
+  size_t name_len;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok)
+    return throw_type(env, "name must be a string");
+  if (name_len >= sizeof name - 1) return throw_errno(env, ENAMETOOLONG, "mq_unlink");
+  napi_value result;
+  if (mq_unlink(name) != 0) {
+    if (errno != ENOENT) return throw_errno(env, errno, "mq_unlink");
+    napi_get_boolean(env, false, &result);
+  } else {
+    napi_get_boolean(env, true, &result);
+  }
+  return result;
+}
+
+/* send(fd, data: Uint8Array, priority) -> true when queued, false when the queue is full. */
+static napi_value mq_send_js(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd;
+  uint32_t priority;
+  uint8_t* data;
+  size_t length;
+  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &data, &length) ||
+      napi_get_value_uint32(env, argv[2], &priority) != napi_ok)
+    return throw_type(env, "send(fd, Uint8Array, priority)");
+  int rc;
+  do rc = mq_send((mqd_t)fd, (const char*)data, length, priority);
+  while (rc != 0 && errno == EINTR);
+  napi_value result;
+  if (rc != 0) {
+    if (errno != EAGAIN) return throw_errno(env, errno, "mq_send");
+    napi_get_boolean(env, false, &result);
+  } else {
+    napi_get_boolean(env, true, &result);
+  }
+  return result;
+}
+
+/*
+ * sendMany(fd, messages: Uint8Array[], start, priority) -> how many of messages[start..] were
+ * queued before the queue filled up. One crossing into native code for a whole batch.
+ */
+static napi_value mq_send_many_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, start;
+  uint32_t priority, count;
+  if (!get_int(env, argv[0], &fd) || napi_get_array_length(env, argv[1], &count) != napi_ok ||
+      !get_int(env, argv[2], &start) || napi_get_value_uint32(env, argv[3], &priority) != napi_ok)
+    return throw_type(env, "sendMany(fd, Uint8Array[], start, priority)");
+  uint32_t i = (uint32_t)start;
+  for (; i < count; i++) {
+    napi_value element;
+    uint8_t* data;
+    size_t length;
+    if (napi_get_element(env, argv[1], i, &element) != napi_ok || !get_bytes(env, element, &data, &length))
+      return throw_type(env, "sendMany: every message must be a Uint8Array");
+    int rc;
+    do rc = mq_send((mqd_t)fd, (const char*)data, length, priority);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0) {
+      if (errno == EAGAIN) break;
+      /* Report what went out before the failure through the error, so nothing is resent. */
+      if (i > (uint32_t)start) break;
+      return throw_errno(env, errno, "mq_send");
+    }
+  }
+  napi_value result;
+  napi_create_uint32(env, i - (uint32_t)start, &result);
+  return result;
+}
+
+/*
+ * receiveMany(fd, slab: Uint8Array, offset, max, messageSize, meta: Uint32Array) -> count
+ *
+ * Receives up to `max` messages, each straight into the slab (no copy later): message k lands
+ * at the 8-byte-aligned offset after message k-1; meta[2k] = its length, meta[2k+1] = its
+ * priority. Stops early when the queue is empty or the slab has no room for one more message
+ * of the queue's messageSize (mq_receive insists on a buffer that large). receive() is this
+ * with max = 1.
+ */
+static napi_value mq_receive_many_js(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  int32_t fd, offset, max, msgsize;
+  uint8_t* slab;
+  size_t slab_len, meta_len;
+  uint32_t* meta;
+  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &slab, &slab_len) || !get_int(env, argv[2], &offset) ||
+      !get_int(env, argv[3], &max) || !get_int(env, argv[4], &msgsize) ||
+      !get_u32_array(env, argv[5], &meta, &meta_len))
+    return throw_type(env, "receiveMany(fd, Uint8Array, offset, max, messageSize, Uint32Array)");
+  if (offset < 0 || max < 0 || msgsize <= 0) return throw_type(env, "receiveMany: bad offset, max or messageSize");
+  if ((size_t)max * 2 > meta_len) max = (int32_t)(meta_len / 2);
+  size_t at = (size_t)offset;
+  int32_t n = 0;
+  while (n < max && at + (size_t)msgsize <= slab_len) {
+    unsigned int priority;
+    ssize_t got;
+    do got = mq_receive((mqd_t)fd, (char*)slab + at, (size_t)msgsize, &priority);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+      if (errno == EAGAIN || n > 0) break;
+      return throw_errno(env, errno, "mq_receive");
+    }
+    meta[2 * n] = (uint32_t)got;
+    meta[2 * n + 1] = priority;
+    n++;
+    at = (at + (size_t)got + 7) & ~(size_t)7;
+  }
+  napi_value result;
+  napi_create_int32(env, n, &result);
+  return result;
+}
+
+/* ---- readiness: one uv_poll_t per queue descriptor -------------------------------------- */
+
+typedef struct {
+  uv_poll_t handle;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int closed;    /* uv_close was called */
+  int released;  /* the handle's close callback ran */
+  int finalized; /* the JavaScript external was collected */
+} poller_t;
+
+static void poller_maybe_free(poller_t* p) {
+  if (p->released && p->finalized) free(p);
+}
+
+static void on_poll(uv_poll_t* handle, int status, int events) {
+  poller_t* p = handle->data;
+  napi_env env = p->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, receiver, argv[2];
+  if (napi_get_reference_value(env, p->callback, &callback) == napi_ok && callback != NULL) {
+    napi_get_undefined(env, &receiver);
+    napi_create_int32(env, status, &argv[0]);
+    napi_create_int32(env, events, &argv[1]);
+    /* make_callback runs the microtasks (promise continuations) the callback queued. */
+    if (napi_make_callback(env, p->context, receiver, callback, 2, argv, NULL) == napi_pending_exception) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_close(uv_handle_t* handle) {
+  poller_t* p = handle->data;
+  napi_delete_reference(p->env, p->callback);
+  napi_async_destroy(p->env, p->context);
+  p->released = 1;
+  poller_maybe_free(p);
+}
+
+static void poller_close(poller_t* p) {
+  if (p->closed) return;
+  p->closed = 1;
+  uv_poll_stop(&p->handle);
+  uv_close((uv_handle_t*)&p->handle, on_close);
+}
+
+static void poller_finalize(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  poller_t* p = data;
+  p->finalized = 1;
+  if (!p->closed) poller_close(p); /* frees on the close callback */
+  else poller_maybe_free(p);
+}
+
+static int get_poller(napi_env env, napi_value v, poller_t** out) {
+  void* data;
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) return 0;
+  *out = data;
+  return 1;
+}
+
+/* pollCreate(fd, callback(status, events)) -> external. The handle starts stopped. */
+static napi_value poll_create_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t fd;
+  napi_valuetype type;
+  if (!get_int(env, argv[0], &fd) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function)
+    return throw_type(env, "pollCreate(fd, callback)");
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
+  poller_t* p = calloc(1, sizeof *p);
+  if (!p) return throw_errno(env, ENOMEM, "pollCreate");
+  p->env = env;
+  int rc = uv_poll_init(loop, &p->handle, fd);
+  if (rc != 0) {
+    free(p);
+    return throw_errno(env, -rc, "uv_poll_init");
+  }
+  p->handle.data = p;
+  napi_value resource_name;
+  napi_create_string_utf8(env, "PosixMessageQueuePoll", NAPI_AUTO_LENGTH, &resource_name);
+  napi_async_init(env, NULL, resource_name, &p->context);
+  napi_create_reference(env, argv[1], 1, &p->callback);
+  napi_value external;
+  napi_create_external(env, p, poller_finalize, NULL, &external);
+  return external;
+}
+
+/* pollStart(poller, events): events is a mask of 1 (readable) and 4 (writable); 0 stops. */
+static napi_value poll_start_js(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  poller_t* p;
+  int32_t events;
+  if (!get_poller(env, argv[0], &p) || !get_int(env, argv[1], &events)) return throw_type(env, "pollStart(poller, events)");
+  if (p->closed) return NULL;
+  int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events & (UV_READABLE | UV_WRITABLE), on_poll);
+  if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
+  return NULL;
+}
+
+static napi_value poll_close_js(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  poller_t* p;
+  if (!get_poller(env, argv[0], &p)) return throw_type(env, "pollClose(poller)");
+  poller_close(p);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"open", NULL, mq_open_js, NULL, NULL, NULL, napi_default, NULL},
+      {"getattr", NULL, mq_getattr_js, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, mq_close_js, NULL, NULL, NULL, napi_default, NULL},
+      {"unlink", NULL, mq_unlink_js, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, mq_send_js, NULL, NULL, NULL, napi_default, NULL},
+      {"sendMany", NULL, mq_send_many_js, NULL, NULL, NULL, napi_default, NULL},
+      {"receiveMany", NULL, mq_receive_many_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pollCreate", NULL, poll_create_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pollStart", NULL, poll_start_js, NULL, NULL, NULL, napi_default, NULL},
+      {"pollClose", NULL, poll_close_js, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
