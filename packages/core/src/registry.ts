@@ -4,8 +4,8 @@
  * never through a switch on names.
  */
 
-import { UnknownVariantError } from "./errors.ts";
-import { type VariantId, variantIds } from "./taxonomy.ts";
+import { IpcError, UnknownVariantError } from "./errors.ts";
+import { isVariantId, type VariantId, variantIds } from "./taxonomy.ts";
 import type { AnyVariant } from "./variant.ts";
 
 export class VariantRegistry {
@@ -28,6 +28,15 @@ export class VariantRegistry {
   /** The variant with this id; UnknownVariantError (listing the valid ids) otherwise. */
   get(id: string): AnyVariant {
     const variant = this.#variants.get(id);
+    if (!variant && isVariantId(id)) {
+      throw new IpcError(
+        "ENOTAVAILABLE",
+        `variant "${id}" is in the taxonomy but no loaded package implements it`,
+        {
+          hint: "run `ipc-atlas list` to see which variants are available, and check the warnings it prints",
+        },
+      );
+    }
     if (!variant) throw new UnknownVariantError(id, variantIds);
     return variant;
   }

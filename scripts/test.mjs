@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// The whole test run, as CI and the README's quick start run it: every package's vitest
+// project, then typecheck and lint. Ends with one line of totals, `N passed, M failed`,
+// where the vitest tests count one each and every other check counts as one.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = new URL("../", import.meta.url);
+const bin = (name) => new URL(`node_modules/.bin/${name}`, root).pathname;
+let passed = 0;
+let failed = 0;
+
+function step(title, command, args) {
+  console.log(`\n── ${title}`);
+  const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
+  const result = spawnSync(command, args, { stdio: "inherit", cwd: root, env });
+  return result.status === 0;
+}
+
+// 1. Tests. The JSON report gives exact counts; the default reporter shows progress.
+const reportDir = mkdtempSync(join(tmpdir(), "ipc-atlas-test-report-"));
+const report = join(reportDir, "vitest.json");
+step("vitest", bin("vitest"), [
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${report}`,
+  ...process.argv.slice(2),
+]);
+try {
+  const results = JSON.parse(readFileSync(report, "utf8"));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests;
+  // A test file that fails to load counts no tests; count it as a failure so it is never silent.
+  failed += results.testResults.filter(
+    (f) => f.status === "failed" && f.assertionResults.length === 0,
+  ).length;
+} catch {
+  console.error("vitest wrote no report: counting the run as failed");
+  failed += 1;
+}
+rmSync(reportDir, { recursive: true, force: true });
+
+// 2. The other checks, one each.
+const checks = [
+  ["typecheck", bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"]],
+  ["lint", bin("biome"), ["check", "."]],
+];
+for (const [title, command, args] of checks) {
+  if (step(title, command, args)) passed += 1;
+  else failed += 1;
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
