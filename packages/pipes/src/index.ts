@@ -1,0 +1,29 @@
+/**
+ * @ipc-atlas/pipes — pipes in three forms: an in-process io.Pipe (pipes-unnamed), the same pipe
+ * as Node streams (pipes-unnamed-io), and a FIFO between processes (pipes-named).
+ */
+
+import type { AnyVariant } from "@ipc-atlas/core";
+import { pipesUnnamed } from "./unnamed-pipe.ts";
+import { pipesUnnamedIo } from "./unnamed-pipe-io.ts";
+
+export {
+  createPipe,
+  DEFAULT_PIPE_MESSAGE_BYTES,
+  Pipe,
+  PipeReader,
+  type PipeWaitOptions,
+  PipeWriter,
+  pipesUnnamed,
+  type UnnamedPipeAddress,
+} from "./unnamed-pipe.ts";
+export {
+  createStreamPipe,
+  type PipeReadableOptions,
+  type PipeWritableOptions,
+  pipeReadable,
+  pipesUnnamedIo,
+  pipeWritable,
+} from "./unnamed-pipe-io.ts";
+
+export const variants: AnyVariant[] = [pipesUnnamed, pipesUnnamedIo];
