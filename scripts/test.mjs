@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test run, as CI and the README's quick start run it: every package's vitest
-// project, then typecheck and lint. Ends with one line of totals, `N passed, M failed`,
+// project, then typecheck, lint and the docs drift check. Ends with one line of totals, `N passed, M failed`,
 // where the vitest tests count one each and every other check counts as one.
 
 import { spawnSync } from "node:child_process";
@@ -48,6 +48,7 @@ rmSync(reportDir, { recursive: true, force: true });
 const checks = [
   ["typecheck", bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"]],
   ["lint", bin("biome"), ["check", "."]],
+  ["docs drift check (reruns every demo)", process.execPath, ["--import", "tsx", "apps/harness/src/docs.ts", "--check"]],
 ];
 for (const [title, command, args] of checks) {
   if (step(title, command, args)) passed += 1;
