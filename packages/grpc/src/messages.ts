@@ -1,0 +1,475 @@
+/**
+ * The Producer/Consumer interface over gRPC, shared by grpc-os and grpc-network (they differ
+ * only in where the server listens). The consumer is the gRPC server: it receives, so it binds
+ * the address and everybody else dials it. The producer is a client of the Messages service.
+ *
+ * Two ways to send, both delivered into one inbox that the consumer's iterator drains:
+ * - unary `Send` (the default, what Producer.send uses): synchronous. The server handler keeps
+ *   the call open until the consumer's iterator has pulled that very message, so the reply is
+ *   the rendezvous; one message per round trip. A caller whose deadline passes first withdraws
+ *   its message: it is never delivered after the producer was told it failed.
+ * - client-streaming `Stream` (producer mode "stream"): for throughput. `send` resolves once
+ *   grpc-js accepted the message into the call (HTTP/2 flow control paces it); the server
+ *   stops reading the call while the inbox holds enough, so a slow reader pushes back all the
+ *   way to the producer. `close()` resolves once the consumer has taken every message.
+ * `End` (Producer.close) makes the iteration finish after the messages already received.
+ */
+
+import {
+  type Client,
+  type ClientWritableStream,
+  connectivityState as ConnectivityState,
+  credentials,
+  Server,
+  ServerCredentials,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+  status as Status,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import {
+  AddressError,
+  ClosedError,
+  type Consumer,
+  MessageTooLargeError,
+  type Producer,
+} from "@ipc-atlas/core";
+import { GrpcError, toGrpcError } from "./errors.ts";
+import {
+  DEFAULT_GRPC_MESSAGE_LIMIT,
+  encodedMessageSize,
+  largestPayload,
+  MessagesClientConstructor,
+  messagesServiceDefinition,
+  type StreamSummary,
+  type WireMessage,
+} from "./proto.ts";
+
+/** Default deadline of a unary call: how long a synchronous send waits for the consumer to take it. */
+export const DEFAULT_DEADLINE_MS = 30_000;
+/** Default deadline of a whole Stream call. */
+export const DEFAULT_STREAM_DEADLINE_MS = 10 * 60_000;
+/** How long producer() waits for the server to answer before saying nothing listens. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+// While the inbox holds this much from streams, the server stops reading them (backpressure).
+const STREAM_HIGH_WATER_MESSAGES = 256;
+const STREAM_HIGH_WATER_BYTES = 1024 * 1024;
+
+/** A service the consumer's server hosts beside Messages (the demo's Greeter). */
+export interface ServiceRegistration {
+  service: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface ConsumerOptions {
+  /** Largest payload a message may carry; the server's receive limit is set from it. Default: what 4 MiB allows. */
+  maxMessageSize?: number;
+  /** More services on the same server. */
+  services?: ServiceRegistration[];
+  /** Called when a Send's caller gave up (deadline, cancel) before the consumer took its message. */
+  onSendCancelled?: (message: Uint8Array) => void;
+}
+
+export interface ProducerOptions {
+  /** "unary" (default): synchronous Send per message. "stream": one client-streaming call for throughput. */
+  mode?: "unary" | "stream";
+  /** Largest payload `send` accepts; must match the consumer's. Default: what 4 MiB allows. */
+  maxMessageSize?: number;
+  /** Deadline of each unary call (Send, End). Default 30 s. */
+  deadlineMs?: number;
+  /** Deadline of the whole Stream call in stream mode. Default 10 min. */
+  streamDeadlineMs?: number;
+  /** How long to wait for the server to answer when connecting. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+export const defaultMaxMessageSize: number = largestPayload(DEFAULT_GRPC_MESSAGE_LIMIT);
+
+interface InboxEntry {
+  data: Uint8Array;
+  /** Called when the consumer pulls it (answers a Send, or accounts for a stream message). */
+  onTaken: (() => void) | undefined;
+  /** Set when a Send's caller gave up first: the entry is skipped. */
+  withdrawn: boolean;
+}
+
+/** A consumer: the gRPC server that hosts Messages and hands what arrives to one async iteration. */
+export class GrpcConsumer implements Consumer {
+  readonly target: string;
+  readonly maxMessageSize: number;
+  /** Send calls whose caller gave up before the consumer took the message. */
+  cancelledSends = 0;
+  /** Messages the iteration has taken. */
+  taken = 0;
+
+  readonly #server: Server;
+  readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
+  #queue: InboxEntry[] = [];
+  #head = 0;
+  #streamBytes = 0;
+  #streamMessages = 0;
+  #pausedStreams = new Set<ServerReadableStream<WireMessage, StreamSummary>>();
+  #ended = false;
+  #endAcks: Array<() => void> = [];
+  #closed = false;
+  #wakers: Array<() => void> = [];
+
+  private constructor(server: Server, target: string, maxMessageSize: number, options: ConsumerOptions) {
+    this.#server = server;
+    this.target = target;
+    this.maxMessageSize = maxMessageSize;
+    this.#onSendCancelled = options.onSendCancelled;
+  }
+
+  /** Binds `target` (`unix:/path` or `host:port`) and resolves once the server listens. */
+  static async listen(target: string, options: ConsumerOptions = {}): Promise<GrpcConsumer> {
+    const maxMessageSize = options.maxMessageSize ?? defaultMaxMessageSize;
+    const server = new Server({
+      "grpc.max_receive_message_length": Math.max(encodedMessageSize(maxMessageSize), 1024),
+    });
+    const consumer = new GrpcConsumer(server, target, maxMessageSize, options);
+    server.addService(messagesServiceDefinition, consumer.#implementation());
+    for (const extra of options.services ?? []) server.addService(extra.service, extra.implementation);
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(target, ServerCredentials.createInsecure(), (error) => {
+        if (!error) return resolve();
+        server.forceShutdown();
+        const inUse = /EADDRINUSE/.test(error.message);
+        reject(
+          new AddressError(
+            inUse ? "EADDRINUSE" : "EBIND",
+            `the gRPC consumer cannot listen at ${target}: ${error.message}`,
+            inUse
+              ? "another process listens there; stop it, or open a new endpoint"
+              : "check the address: a unix: path in a directory you can write, or a host:port of this machine",
+            { target },
+          ),
+        );
+      });
+    });
+    return consumer;
+  }
+
+  #implementation(): UntypedServiceImplementation {
+    return {
+      Send: (call: ServerUnaryCall<WireMessage, unknown>, callback: sendUnaryData<unknown>) => {
+        const refusal = this.#refusal();
+        if (refusal) return callback(refusal);
+        const entry: InboxEntry = {
+          data: call.request.data,
+          onTaken: () => callback(null, {}),
+          withdrawn: false,
+        };
+        // The caller's deadline passed or it went away: never deliver what it was told failed.
+        call.once("cancelled", () => {
+          if (entry.onTaken === undefined) return;
+          entry.withdrawn = true;
+          entry.onTaken = undefined;
+          this.cancelledSends++;
+          this.#onSendCancelled?.(entry.data);
+        });
+        this.#push(entry);
+      },
+      Stream: (
+        call: ServerReadableStream<WireMessage, StreamSummary>,
+        callback: sendUnaryData<StreamSummary>,
+      ) => {
+        const refusal = this.#refusal();
+        if (refusal) return callback(refusal);
+        let received = 0;
+        let taken = 0;
+        let ended = false;
+        const finishIfDone = () => {
+          if (ended && taken === received) callback(null, { taken });
+        };
+        call.on("data", (message: WireMessage) => {
+          received++;
+          const size = message.data.byteLength;
+          this.#streamBytes += size;
+          this.#streamMessages++;
+          this.#push({
+            data: message.data,
+            withdrawn: false,
+            onTaken: () => {
+              taken++;
+              this.#streamBytes -= size;
+              this.#streamMessages--;
+              this.#resumeStreams();
+              finishIfDone();
+            },
+          });
+          if (
+            this.#streamMessages >= STREAM_HIGH_WATER_MESSAGES ||
+            this.#streamBytes >= STREAM_HIGH_WATER_BYTES
+          ) {
+            // Stop reading: grpc-js stops reading the HTTP/2 stream, flow control stops the producer.
+            call.pause();
+            this.#pausedStreams.add(call);
+          }
+        });
+        call.on("end", () => {
+          ended = true;
+          finishIfDone();
+        });
+        call.on("error", () => this.#pausedStreams.delete(call));
+      },
+      End: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        if (this.#closed) return callback(this.#refusal());
+        this.#ended = true;
+        this.#endAcks.push(() => callback(null, {}));
+        this.#wake();
+      },
+    };
+  }
+
+  #refusal(): Partial<ServiceError> | null {
+    if (this.#closed) return { code: Status.UNAVAILABLE, details: "the consumer is closed" };
+    if (this.#ended)
+      return { code: Status.FAILED_PRECONDITION, details: "the producer already ended this stream" };
+    return null;
+  }
+
+  #push(entry: InboxEntry): void {
+    this.#queue.push(entry);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const wakers = this.#wakers;
+    this.#wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  #resumeStreams(): void {
+    if (this.#pausedStreams.size === 0) return;
+    if (
+      this.#streamMessages > STREAM_HIGH_WATER_MESSAGES / 2 ||
+      this.#streamBytes > STREAM_HIGH_WATER_BYTES / 2
+    )
+      return;
+    for (const call of this.#pausedStreams) call.resume();
+    this.#pausedStreams.clear();
+  }
+
+  #shift(): InboxEntry | undefined {
+    if (this.#head === this.#queue.length) return undefined;
+    const entry = this.#queue[this.#head++];
+    // Compact now and then instead of Array.shift() per message.
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return entry;
+  }
+
+  async #next(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      if (this.#closed) return { done: true, value: undefined };
+      for (let entry = this.#shift(); entry; entry = this.#shift()) {
+        if (entry.withdrawn) continue;
+        const onTaken = entry.onTaken;
+        entry.onTaken = undefined;
+        this.taken++;
+        onTaken?.();
+        return { done: false, value: entry.data };
+      }
+      if (this.#ended) {
+        const acks = this.#endAcks;
+        this.#endAcks = [];
+        for (const ack of acks) ack();
+        return { done: true, value: undefined };
+      }
+      await new Promise<void>((resolve) => this.#wakers.push(resolve));
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.#next(),
+      return: async () => ({ done: true, value: undefined }),
+    };
+  }
+
+  /** Stops the server (pending calls are cancelled) and ends a pending iteration. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake();
+    // Calls still open (a Send waiting for a taker, a paused Stream) would hold tryShutdown forever.
+    this.#server.forceShutdown();
+  }
+}
+
+/**
+ * Dials the consumer's server and waits until the connection is up. A refused connection
+ * (nobody listens) fails at once instead of retrying until the timeout.
+ */
+async function connectClient(target: string, connectTimeoutMs: number): Promise<Client> {
+  const client = new MessagesClientConstructor(target, credentials.createInsecure(), {
+    // A synchronous send must not be repeated behind the producer's back.
+    "grpc.enable_retries": 0,
+  });
+  const channel = client.getChannel();
+  const deadline = Date.now() + connectTimeoutMs;
+  const refused = (why: string) =>
+    new AddressError(
+      "ECONNREFUSED",
+      `no gRPC consumer answers at ${target} (${why})`,
+      "start the consumer first: it is the gRPC server, and the producer dials it",
+      {
+        target,
+      },
+    );
+  try {
+    for (let state = channel.getConnectivityState(true); state !== ConnectivityState.READY; ) {
+      if (state === ConnectivityState.TRANSIENT_FAILURE) throw refused("connection refused");
+      if (state === ConnectivityState.SHUTDOWN) throw refused("channel shut down");
+      await new Promise<void>((resolve, reject) => {
+        channel.watchConnectivityState(state, deadline, (error) =>
+          error ? reject(refused(`nothing answered within ${connectTimeoutMs} ms`)) : resolve(),
+        );
+      });
+      state = channel.getConnectivityState(true);
+    }
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+  return client;
+}
+
+type UnaryMethod = (
+  request: unknown,
+  options: { deadline: number },
+  callback: (error: ServiceError | null, reply?: unknown) => void,
+) => void;
+
+/** A producer: a client of the consumer's Messages service. */
+export class GrpcProducer implements Producer {
+  readonly target: string;
+  readonly mode: "unary" | "stream";
+  readonly maxMessageSize: number;
+
+  readonly #client: Client;
+  readonly #deadlineMs: number;
+  readonly #streamDeadlineMs: number;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  // Unary mode: sends go one after another, so they arrive in call order (the server delivers
+  // a unary call when its last byte arrives, and concurrent calls can finish out of order).
+  #tail: Promise<unknown> = Promise.resolve();
+  #inFlight = 0;
+  // Stream mode.
+  #stream: ClientWritableStream<WireMessage> | undefined;
+  #streamDone: Promise<StreamSummary> | undefined;
+  #streamFailure: Error | undefined;
+
+  private constructor(client: Client, target: string, options: ProducerOptions) {
+    this.#client = client;
+    this.target = target;
+    this.mode = options.mode ?? "unary";
+    this.maxMessageSize = options.maxMessageSize ?? defaultMaxMessageSize;
+    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.#streamDeadlineMs = options.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS;
+  }
+
+  /** Connects to the consumer at `target`; AddressError when nothing answers there. */
+  static async connect(target: string, options: ProducerOptions = {}): Promise<GrpcProducer> {
+    const client = await connectClient(target, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const producer = new GrpcProducer(client, target, options);
+    if (producer.mode === "stream") producer.#openStream();
+    return producer;
+  }
+
+  #unary(method: "Send" | "End", request: unknown): Promise<void> {
+    const call = (this.#client as unknown as Record<string, UnaryMethod>)[method]!.bind(this.#client);
+    return new Promise<void>((resolve, reject) => {
+      call(request, { deadline: Date.now() + this.#deadlineMs }, (error) => {
+        if (error) reject(toGrpcError(error, method, this.target));
+        else resolve();
+      });
+    });
+  }
+
+  #openStream(): void {
+    type StreamMethod = (
+      options: { deadline: number },
+      callback: (error: ServiceError | null, summary?: StreamSummary) => void,
+    ) => ClientWritableStream<WireMessage>;
+    const method = (this.#client as unknown as Record<string, StreamMethod>).Stream!.bind(this.#client);
+    this.#streamDone = new Promise<StreamSummary>((resolve, reject) => {
+      this.#stream = method({ deadline: Date.now() + this.#streamDeadlineMs }, (error, summary) => {
+        if (!error) return resolve(summary!);
+        this.#streamFailure = toGrpcError(error, "Stream", this.target);
+        this.#drainWaiter?.reject(this.#streamFailure);
+        reject(this.#streamFailure);
+      });
+    });
+    // The failure is reported by send and close; keep an unobserved rejection from crashing the process.
+    this.#streamDone.catch(() => {});
+  }
+
+  send(message: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError("gRPC producer"));
+    if (message.byteLength > this.maxMessageSize) {
+      return Promise.reject(
+        new MessageTooLargeError(message.byteLength, this.maxMessageSize, `gRPC messages to ${this.target}`),
+      );
+    }
+    if (this.mode === "stream") return this.#streamSend(message);
+    if (this.#inFlight === 0) return this.#track(this.#unary("Send", { data: message }));
+    return this.#track(this.#tail.then(() => this.#unary("Send", { data: message })));
+  }
+
+  #track(sending: Promise<void>): Promise<void> {
+    this.#inFlight++;
+    const settled = () => {
+      this.#inFlight--;
+    };
+    this.#tail = sending.then(settled, settled);
+    return sending;
+  }
+
+  #drainWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  #streamSend(message: Uint8Array): Promise<void> {
+    if (this.#streamFailure) return Promise.reject(this.#streamFailure);
+    const stream = this.#stream!;
+    if (stream.write({ data: message })) return Promise.resolve();
+    // The call's buffer is full: wait until grpc-js drained it into HTTP/2 (or the call failed).
+    return new Promise<void>((resolve, reject) => {
+      this.#drainWaiter = { resolve, reject };
+      stream.once("drain", () => {
+        this.#drainWaiter = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Ends the stream: in stream mode, half-closes the Stream call and waits until the consumer
+   * has taken every message; then End, which answers once the consumer's iteration finished.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= (async () => {
+      try {
+        await this.#tail;
+        if (this.#stream) {
+          this.#stream.end();
+          await this.#streamDone;
+        }
+        await this.#unary("End", {});
+      } finally {
+        this.#client.close();
+      }
+    })();
+    return this.#closing;
+  }
+}
+
+export { GrpcError };
