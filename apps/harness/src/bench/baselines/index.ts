@@ -1,0 +1,8 @@
+/** The baselines measured beside the variants, found by id like the variants are. */
+
+import type { Baseline } from "./baseline.ts";
+import { nodeIpcBaseline } from "./node-ipc.ts";
+import { workerThreadsBaseline } from "./worker-threads.ts";
+
+export type { Baseline, BaselineSession } from "./baseline.ts";
+export const baselines: readonly Baseline[] = [nodeIpcBaseline, workerThreadsBaseline];

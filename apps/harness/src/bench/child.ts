@@ -1,0 +1,156 @@
+/**
+ * A bench child process: one side of one run (or both sides, for an in-process variant or a
+ * baseline). The harness starts a fresh child per run so that its CPU time and peak RSS belong
+ * to that run alone. It loads the variant from `variant.module` and finds it by id, the way
+ * core's peer-main does, then runs the workload loops locally at full speed — only the
+ * final report crosses the IPC channel. Protocol: protocol.ts.
+ */
+
+import { type AnyVariant, type Consumer, type Endpoint, errorToJSON, type Producer } from "@ipc-atlas/core";
+import { type BaselineSession, baselines } from "./baselines/index.ts";
+import { type ChildReport, type FromChild, type Job, type ToChild, tooLargeReason, type VariantRef } from "./protocol.ts";
+import { ping, type Plan, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
+
+const reply = (message: FromChild) => process.send?.(message);
+
+class NotApplicable extends Error {}
+
+async function loadVariant(ref: VariantRef): Promise<AnyVariant> {
+  const module = (await import(ref.module)) as Record<string, unknown>;
+  const variant = Object.values(module).find(
+    (value): value is AnyVariant =>
+      typeof value === "object" && value !== null && (value as AnyVariant).id === ref.id,
+  );
+  if (!variant) throw new Error(`${ref.module} exports no variant with id "${ref.id}"`);
+  return variant;
+}
+
+let job: Job;
+let plan: Plan;
+let variant: AnyVariant | undefined;
+const endpoints: Endpoint<unknown>[] = [];
+// Attached ends: [0] carries the measured stream (or the pings), [1] the echoes.
+const consumers: Consumer[] = [];
+const producers: Producer[] = [];
+let session: BaselineSession | undefined;
+
+async function openLocal(): Promise<Endpoint<unknown>> {
+  const endpoint = await variant!.open({ maxMessageSize: plan.size });
+  endpoints.push(endpoint);
+  if (endpoint.maxMessageSize !== null && endpoint.maxMessageSize < plan.size) {
+    throw new NotApplicable(tooLargeReason(plan.size, endpoint.maxMessageSize));
+  }
+  return endpoint;
+}
+
+async function attach(kind: "consumer" | "producer"): Promise<void> {
+  const v = variant;
+  switch (job.role) {
+    case "sender":
+      if (kind === "producer") producers.push(await v!.producer(job.address));
+      return;
+    case "receiver":
+      if (kind === "consumer") consumers.push(await v!.consumer(job.address));
+      return;
+    case "pinger":
+      if (kind === "consumer") consumers[1] = await v!.consumer(job.back);
+      else producers[0] = await v!.producer(job.out);
+      return;
+    case "ponger":
+      if (kind === "consumer") consumers[0] = await v!.consumer(job.out);
+      else producers[1] = await v!.producer(job.back);
+      return;
+    case "local":
+      if (kind === "consumer") {
+        const media = job.mode === "one-way" ? 1 : 2;
+        for (let i = 0; i < media; i++) consumers[i] = await v!.consumer((await openLocal()).address);
+      } else {
+        for (let i = 0; i < endpoints.length; i++) producers[i] = await v!.producer(endpoints[i]!.address);
+      }
+      return;
+    case "baseline": {
+      if (kind !== "consumer") return;
+      const id = job.baseline;
+      const baseline = baselines.find((b) => b.id === id);
+      if (!baseline) throw new Error(`no baseline with id "${id}"`);
+      session = await baseline.start(plan, job.mode);
+      return;
+    }
+  }
+}
+
+async function go(): Promise<ChildReport> {
+  switch (job.role) {
+    case "sender": {
+      const sender = await sendStream(producers[0]!, plan);
+      return { sender, processes: [processFigures("producer", sender.cpu)] };
+    }
+    case "receiver": {
+      const receiver = await receiveStream(consumers[0]!, plan);
+      return { receiver, processes: [processFigures("consumer", receiver.cpu)] };
+    }
+    case "pinger": {
+      const { sender, receiver } = await ping(producers[0]!, consumers[1]!, plan);
+      return { sender, receiver, processes: [processFigures("pinger", sender.cpu)] };
+    }
+    case "ponger": {
+      const { cpu } = await pong(consumers[0]!, producers[1]!);
+      return { processes: [processFigures("ponger", cpu)] };
+    }
+    case "local": {
+      if (job.mode === "one-way") {
+        const [sender, receiver] = await Promise.all([
+          sendStream(producers[0]!, plan),
+          receiveStream(consumers[0]!, plan),
+        ]);
+        // One process: its CPU over the measured window covers producer and consumer.
+        return { sender, receiver, processes: [processFigures("producer+consumer", sender.cpu)] };
+      }
+      const [{ sender, receiver }] = await Promise.all([
+        ping(producers[0]!, consumers[1]!, plan),
+        pong(consumers[0]!, producers[1]!),
+      ]);
+      return { sender, receiver, processes: [processFigures("pinger+ponger", sender.cpu)] };
+    }
+    case "baseline":
+      return await session!.run();
+  }
+}
+
+async function cleanUp(): Promise<void> {
+  await session?.close().catch(() => {});
+  for (const endpoint of endpoints.splice(0)) await endpoint.close().catch(() => {});
+}
+
+async function handle(message: ToChild): Promise<void> {
+  if ("job" in message) {
+    job = message.job;
+    plan = message.plan;
+    if (job.role !== "baseline") variant = await loadVariant(job.variant);
+    reply({ loaded: true });
+  } else if ("attach" in message) {
+    await attach(message.attach);
+    reply({ attached: message.attach });
+  } else if ("go" in message) {
+    const report = await go();
+    await cleanUp();
+    reply({ done: report });
+  }
+}
+
+// Messages are handled strictly in order, one at a time.
+let queue: Promise<void> = Promise.resolve();
+process.on("message", (message: ToChild) => {
+  queue = queue.then(() =>
+    handle(message).catch(async (error: unknown) => {
+      await cleanUp();
+      if (error instanceof NotApplicable) reply({ notApplicable: error.message });
+      else reply({ failed: errorToJSON(error) });
+    }),
+  );
+});
+
+// The harness went away or is done with this run: nothing more will be asked.
+process.on("disconnect", () => {
+  void cleanUp().finally(() => process.exit(0));
+});

@@ -1,0 +1,42 @@
+/* Native ceiling: TCP over loopback (127.0.0.1, ephemeral port), Nagle off on both ends. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include "bench.h"
+
+static const char *MECHANISM = "tcp";
+
+static int medium_open(struct medium *m, int index, size_t size, char *reason, size_t reason_len) {
+  (void)index;
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int server = socket(AF_INET, SOCK_STREAM, 0);
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  if (server < 0 || client < 0 || bind(server, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(server, 1) < 0 ||
+      getsockname(server, (struct sockaddr *)&addr, &len) < 0 ||
+      connect(client, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    snprintf(reason, reason_len, "tcp: %s", strerror(errno));
+    return -1;
+  }
+  int accepted = accept(server, NULL, NULL);
+  if (accepted < 0) {
+    snprintf(reason, reason_len, "accept: %s", strerror(errno));
+    return -1;
+  }
+  close(server);
+  int one = 1;
+  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  m->wfd = client;
+  m->rfd = accepted;
+  stream_init(m, size);
+  return 0;
+}
+
+static void medium_role(struct medium *m, int writer) { stream_role(m, writer); }
+static int medium_send(struct medium *m, const uint8_t *message, size_t len) { return stream_send(m, message, len); }
+static ssize_t medium_recv(struct medium *m, uint8_t *out, size_t cap) { return stream_recv(m, out, cap); }
+static void medium_end(struct medium *m) { stream_end(m); }
+static void medium_remove(struct medium *m) { (void)m; }

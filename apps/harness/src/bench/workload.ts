@@ -1,0 +1,352 @@
+/**
+ * The benchmark workload, identical for every variant: messages of a fixed size whose first
+ * 16 bytes carry a sequence number and the send time. The loops here run wherever the
+ * producer or consumer lives (a bench child process, a worker thread, one process for
+ * in-process variants); they only see the Producer / Consumer interface, never a variant name.
+ *
+ * Header (little-endian): bytes 0-3 sequence number, 4-7 zero, 8-15 the send time as a
+ * float64 count of nanoseconds since `epochNs`, a `process.hrtime.bigint()` reading taken by
+ * the harness and handed to every process. hrtime is CLOCK_MONOTONIC, one clock for every
+ * process of a host, so a receive time minus the send time is a one-way latency even across
+ * processes. A float64 holds nanoseconds exactly for 104 days past the epoch.
+ */
+
+import type { Consumer, Producer } from "@ipc-atlas/core";
+import * as hdr from "hdr-histogram-js";
+
+export const HEADER_BYTES = 16;
+
+/** What one run sends: the same for the producer, the consumer and the native ceiling. */
+export interface Plan {
+  size: number;
+  /** Messages sent before the measured ones; they are checked but not measured. */
+  warmup: number;
+  /** Measured messages; the run also stops at `maxSeconds`. */
+  messages: number;
+  maxSeconds: number;
+  /** `process.hrtime.bigint()` of the harness, as a decimal string (bigint does not cross IPC). */
+  epochNs: string;
+}
+
+export interface CpuFigures {
+  userMs: number;
+  systemMs: number;
+}
+
+/** What the sending side saw. */
+export interface SenderReport {
+  /** Every message sent, warm-up included. */
+  sent: number;
+  /** Messages sent after the warm-up. */
+  measuredSent: number;
+  /** When the first measured message was built (ns since epoch). */
+  startNs: number;
+  /** When the last send resolved and close() returned (ns since epoch). */
+  endNs: number;
+  /** CPU spent by this process from the first measured send to close(). */
+  cpu: CpuFigures;
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  samples: number;
+}
+
+/** What the receiving side saw. */
+export interface ReceiverReport {
+  received: number;
+  /** Distinct sequence numbers received: lost = sent - distinct. */
+  distinct: number;
+  measuredReceived: number;
+  /** Filled in by whoever knows how many were sent. */
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  /** Messages whose length was not the planned size. */
+  corrupt: number;
+  /** Receive time of the last message (ns since epoch). */
+  lastNs: number;
+  /** One-way latency (or round-trip time in ping-pong), microseconds. */
+  latencyUs: LatencyFigures;
+  cpu: CpuFigures;
+}
+
+/** Peak resident set and CPU of one process, from the process itself. */
+export interface ProcessFigures {
+  role: string;
+  pid: number;
+  /** CPU during the measured window (see SenderReport/ReceiverReport). */
+  cpu: CpuFigures;
+  /** process.resourceUsage().maxRSS: peak resident set of the process's whole life, KiB. */
+  maxRssKiB: number;
+}
+
+export class Clock {
+  readonly #epoch: bigint;
+  constructor(epochNs: string) {
+    this.#epoch = BigInt(epochNs);
+  }
+  now(): number {
+    return Number(process.hrtime.bigint() - this.#epoch);
+  }
+}
+
+const scratch = new Uint8Array(8);
+const scratchFloat = new Float64Array(scratch.buffer);
+
+/** A fresh message (variants may keep a reference to what they are given, so never reuse one). */
+export function makeMessage(template: Uint8Array, seq: number, sentNs: number): Uint8Array {
+  const message = new Uint8Array(template.byteLength);
+  message.set(template);
+  message[0] = seq & 0xff;
+  message[1] = (seq >>> 8) & 0xff;
+  message[2] = (seq >>> 16) & 0xff;
+  message[3] = (seq >>> 24) & 0xff;
+  scratchFloat[0] = sentNs;
+  message.set(scratch, 8);
+  return message;
+}
+
+export function readSeq(message: Uint8Array): number {
+  return (message[0]! | (message[1]! << 8) | (message[2]! << 16) | (message[3]! << 24)) >>> 0;
+}
+
+export function readSentNs(message: Uint8Array): number {
+  for (let i = 0; i < 8; i++) scratch[i] = message[8 + i]!;
+  return scratchFloat[0]!;
+}
+
+export function template(size: number): Uint8Array {
+  // Printable filler so a captured message is readable; the header overwrites the start.
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = 0x61 + (i % 26);
+  return bytes;
+}
+
+/**
+ * Counts what arrived against what was sent: a bitmap of sequence numbers seen. A number seen
+ * twice is a duplicate; one lower than the highest seen so far is reordered; whatever was sent
+ * and never seen is lost.
+ */
+export class SequenceChecker {
+  #seen = new Uint8Array(4096);
+  #highest = -1;
+  distinct = 0;
+  duplicated = 0;
+  reordered = 0;
+
+  /** Returns false for a duplicate. */
+  record(seq: number): boolean {
+    if (seq >= this.#seen.length) {
+      let length = this.#seen.length;
+      while (length <= seq) length *= 2;
+      const grown = new Uint8Array(length);
+      grown.set(this.#seen);
+      this.#seen = grown;
+    }
+    if (this.#seen[seq] === 1) {
+      this.duplicated++;
+      return false;
+    }
+    this.#seen[seq] = 1;
+    this.distinct++;
+    if (seq < this.#highest) this.reordered++;
+    else this.#highest = seq;
+    return true;
+  }
+
+  lost(sent: number): number {
+    return Math.max(0, sent - this.distinct);
+  }
+}
+
+/** An HDR histogram of nanoseconds (3 significant digits), summarised in microseconds. */
+export class LatencyRecorder {
+  readonly #histogram = hdr.build({ bitBucketSize: 64, numberOfSignificantValueDigits: 3 });
+
+  record(ns: number): void {
+    this.#histogram.recordValue(Math.max(1, Math.round(ns)));
+  }
+
+  summary(): LatencyFigures {
+    const h = this.#histogram;
+    const us = (ns: number) => Math.round(ns / 10) / 100;
+    return {
+      p50: us(h.getValueAtPercentile(50)),
+      p99: us(h.getValueAtPercentile(99)),
+      p999: us(h.getValueAtPercentile(99.9)),
+      max: us(h.maxValue),
+      mean: us(h.mean),
+      samples: h.totalCount,
+    };
+  }
+}
+
+function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
+  const d = process.cpuUsage(start);
+  return { userMs: d.user / 1000, systemMs: d.system / 1000 };
+}
+
+export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
+  return { role, pid: process.pid, cpu, maxRssKiB: process.resourceUsage().maxRSS };
+}
+
+/**
+ * The producer loop: warm-up, then the measured messages, each send awaited — the variant's
+ * contract is the backpressure (a synchronous send waits for the consumer, an asynchronous one
+ * for the medium). Closes the producer at the end so the consumer's iteration finishes.
+ */
+export async function sendStream(producer: Producer, plan: Plan): Promise<SenderReport> {
+  const clock = new Clock(plan.epochNs);
+  const filler = template(plan.size);
+  let seq = 0;
+  for (; seq < plan.warmup; seq++) await producer.send(makeMessage(filler, seq, clock.now()));
+  const cpuStart = process.cpuUsage();
+  const startNs = clock.now();
+  const deadline = startNs + plan.maxSeconds * 1e9;
+  let measuredSent = 0;
+  while (measuredSent < plan.messages) {
+    await producer.send(makeMessage(filler, seq, clock.now()));
+    seq++;
+    measuredSent++;
+    // Reading the clock costs little, but not nothing: look every 64 messages.
+    if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
+  }
+  await producer.close();
+  return { sent: seq, measuredSent, startNs, endNs: clock.now(), cpu: cpuSince(cpuStart) };
+}
+
+/**
+ * The consumer loop: iterates until the producer closes, checking sequence numbers and
+ * recording the latency of each measured message. How many were sent is unknown here: the
+ * caller computes `lost` from the sender's count and `distinct`.
+ */
+export async function receiveStream(consumer: Consumer, plan: Plan): Promise<ReceiverReport> {
+  const clock = new Clock(plan.epochNs);
+  const checker = new SequenceChecker();
+  const latency = new LatencyRecorder();
+  let received = 0;
+  let measuredReceived = 0;
+  let corrupt = 0;
+  let lastNs = 0;
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  for await (const message of consumer) {
+    const now = clock.now();
+    received++;
+    lastNs = now;
+    if (message.byteLength !== plan.size) {
+      corrupt++;
+      continue;
+    }
+    const seq = readSeq(message);
+    if (!checker.record(seq)) continue;
+    if (seq >= plan.warmup) {
+      if (measuredReceived === 0) cpuStart = process.cpuUsage();
+      measuredReceived++;
+      latency.record(now - readSentNs(message));
+    }
+  }
+  return {
+    received,
+    distinct: checker.distinct,
+    measuredReceived,
+    lost: 0,
+    duplicated: checker.duplicated,
+    reordered: checker.reordered,
+    corrupt,
+    lastNs,
+    latencyUs: latency.summary(),
+    cpu: cpuStart ? cpuSince(cpuStart) : { userMs: 0, systemMs: 0 },
+  };
+}
+
+/**
+ * Ping-pong, the pinging side: sends one message, waits for its echo on the other medium,
+ * records the round-trip time. One message in flight at a time, so this measures latency
+ * without queueing.
+ */
+export async function ping(
+  producer: Producer,
+  consumer: Consumer,
+  plan: Plan,
+): Promise<{ sender: SenderReport; receiver: ReceiverReport }> {
+  const clock = new Clock(plan.epochNs);
+  const filler = template(plan.size);
+  const echoes = consumer[Symbol.asyncIterator]();
+  const checker = new SequenceChecker();
+  const latency = new LatencyRecorder();
+  let seq = 0;
+  let received = 0;
+  let measuredReceived = 0;
+  let corrupt = 0;
+  let lastNs = 0;
+  let cpuStart = process.cpuUsage();
+  let startNs = 0;
+  let deadline = Number.POSITIVE_INFINITY;
+  const total = plan.warmup + plan.messages;
+  for (; seq < total; seq++) {
+    if (seq === plan.warmup) {
+      cpuStart = process.cpuUsage();
+      startNs = clock.now();
+      deadline = startNs + plan.maxSeconds * 1e9;
+    }
+    await producer.send(makeMessage(filler, seq, clock.now()));
+    const echo = await echoes.next();
+    const now = clock.now();
+    if (echo.done) break;
+    received++;
+    lastNs = now;
+    const message = echo.value;
+    if (message.byteLength !== plan.size) {
+      corrupt++;
+      continue;
+    }
+    const echoed = readSeq(message);
+    if (!checker.record(echoed)) continue;
+    if (echoed >= plan.warmup) {
+      measuredReceived++;
+      latency.record(now - readSentNs(message));
+    }
+    if (seq >= plan.warmup && ((seq - plan.warmup + 1) & 63) === 0 && now > deadline) {
+      seq++;
+      break;
+    }
+  }
+  await producer.close();
+  const endNs = clock.now();
+  const cpu = cpuSince(cpuStart);
+  await echoes.return?.();
+  await consumer.close();
+  const measuredSent = Math.max(0, seq - plan.warmup);
+  return {
+    sender: { sent: seq, measuredSent, startNs, endNs, cpu },
+    receiver: {
+      received,
+      distinct: checker.distinct,
+      measuredReceived,
+      lost: checker.lost(seq),
+      duplicated: checker.duplicated,
+      reordered: checker.reordered,
+      corrupt,
+      lastNs,
+      latencyUs: latency.summary(),
+      cpu,
+    },
+  };
+}
+
+/** Ping-pong, the echoing side: sends every message back as it came, closes when the pinger does. */
+export async function pong(consumer: Consumer, producer: Producer): Promise<{ echoed: number; cpu: CpuFigures }> {
+  const cpuStart = process.cpuUsage();
+  let echoed = 0;
+  for await (const message of consumer) {
+    await producer.send(message);
+    echoed++;
+  }
+  await producer.close();
+  return { echoed, cpu: cpuSince(cpuStart) };
+}
