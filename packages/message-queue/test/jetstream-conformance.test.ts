@@ -1,0 +1,4 @@
+import { runConformanceSuite } from "@ipc-atlas/core/conformance";
+import { messageQueuesJetStream } from "../src/jetstream.ts";
+
+runConformanceSuite(messageQueuesJetStream);
