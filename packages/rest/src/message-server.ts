@@ -1,0 +1,419 @@
+/**
+ * The consumer side of the rest variant: an express 5 application on a Node HTTP server whose
+ * `POST /messages` hands each request body to an async iterator, and answers the request only
+ * once the iterator has taken it. That hold-until-taken is what makes rest synchronous: the
+ * producer's `send` resolves on the 2xx, and the 2xx means "the consumer has it".
+ *
+ * Routes:
+ *   POST /messages  one message: `application/octet-stream` (the bytes) or `application/json`
+ *                   (`{"text": "..."}` or `{"base64": "..."}`, handy with curl). 204 once taken.
+ *   POST /close     the end of the stream: 204 once the iterator has taken the end and finished.
+ *   GET  /health    `{"status": "ok", "variant": "rest", "maxMessageSize": N}`.
+ * Every error answer is JSON, `{"error": {"code", "message", "hint"}}`, never a stack trace.
+ */
+
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AddressError, type Consumer, IpcError } from "@ipc-atlas/core";
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
+import type { ErrorBody } from "./http-error.ts";
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+export interface MessageServerOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on. Default 0: any free port. */
+  port?: number;
+  /** Largest message body accepted; larger ones get 413. Default 1 MiB. */
+  maxMessageSize?: number;
+  /** A client must send all its headers within this time, or gets 408 and is cut off. Default 10 s. */
+  headersTimeoutMs?: number;
+  /** A client must send its whole request (headers and body) within this time. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open between requests. Default 5 s. */
+  keepAliveTimeoutMs?: number;
+  /** Adds middleware or routes ahead of the message routes (narration in the demo, tests). */
+  configure?: (app: Express) => void;
+  /** Receives the cause of every 500 answer; the client only sees a generic message. Default: stderr. */
+  onInternalError?: (error: unknown, request: Request) => void;
+}
+
+/** An error answer the server means to give: status, code, message and hint go to the client. */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(status: number, code: string, message: string, hint?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+type Offer = {
+  kind: "data" | "end";
+  data: Uint8Array;
+  /** The iterator took it: answer the request 204. */
+  accept(): void;
+  /** It will never be taken: answer the request with this problem. */
+  refuse(problem: HttpProblem): void;
+};
+
+const ACCEPTED_TYPES = ["application/octet-stream", "application/json"];
+const TYPE_HINT =
+  'send the bytes as Content-Type: application/octet-stream, or JSON as Content-Type: application/json: {"text": "..."} or {"base64": "..."}';
+
+export class MessageServer implements Consumer {
+  readonly app: Express;
+  readonly server: Server;
+  readonly maxMessageSize: number;
+  // Offers wait here, in arrival order, until the iterator takes them.
+  #offers: Offer[] = [];
+  #wakers: Array<() => void> = [];
+  /** The iterator has taken the end of the stream, or the consumer closed: nothing more is taken. */
+  #ended = false;
+  #closing: Promise<void> | undefined;
+  #onInternalError: (error: unknown, request: Request) => void;
+
+  private constructor(app: Express, server: Server, maxMessageSize: number, options: MessageServerOptions) {
+    this.app = app;
+    this.server = server;
+    this.maxMessageSize = maxMessageSize;
+    this.#onInternalError =
+      options.onInternalError ??
+      ((error, request) => {
+        process.stderr.write(`rest: ${request.method} ${request.originalUrl} failed: ${String(error)}\n`);
+      });
+  }
+
+  /** Starts the server; resolves once it listens, so a producer can send at once. */
+  static async start(options: MessageServerOptions = {}): Promise<MessageServer> {
+    const host = options.host ?? "127.0.0.1";
+    const port = options.port ?? 0;
+    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
+      throw new IpcError(
+        "EINVAL",
+        `headersTimeoutMs ${headersTimeout} and requestTimeoutMs ${requestTimeout}`,
+        {
+          hint: "both must be positive and requestTimeoutMs at least headersTimeoutMs (the request includes its headers)",
+        },
+      );
+    }
+    const app = express();
+    const server = createServer(
+      {
+        headersTimeout,
+        requestTimeout,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+        // Node checks both timeouts on this interval (30 s by default), so a short timeout needs a short interval.
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+        noDelay: true,
+      },
+      app,
+    );
+    const messageServer = new MessageServer(app, server, maxMessageSize, options);
+    messageServer.#mountRoutes(options.configure);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) => {
+        const where = `${host}:${port}`;
+        if (error.code === "EADDRINUSE") {
+          reject(
+            new AddressError(
+              "EADDRINUSE",
+              `port ${port} on ${host} is already in use`,
+              "choose another port, or stop what listens there",
+              {
+                host,
+                port,
+              },
+            ),
+          );
+        } else if (error.code === "EADDRNOTAVAIL") {
+          reject(
+            new AddressError(
+              "EADDRNOTAVAIL",
+              `${host} is not an address of this machine`,
+              "listen on one of this host's addresses, or 0.0.0.0",
+              { host },
+            ),
+          );
+        } else {
+          reject(
+            new AddressError(
+              error.code ?? "EUNKNOWN",
+              `cannot listen on ${where}: ${error.message}`,
+              "check the host and port",
+              { host, port },
+            ),
+          );
+        }
+      });
+      server.listen(port, host, () => resolve());
+    });
+    return messageServer;
+  }
+
+  /** The port the server listens on (useful when it was started on port 0). */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  #mountRoutes(configure: ((app: Express) => void) | undefined): void {
+    const app = this.app;
+    app.disable("x-powered-by");
+    configure?.(app);
+    // Body parsers act only on their own content type; every other request keeps an undefined body.
+    app.use(express.raw({ type: "application/octet-stream", limit: this.maxMessageSize }));
+    // Base64 makes 3 bytes into 4; the slack covers the JSON around it.
+    app.use(express.json({ limit: Math.ceil((this.maxMessageSize * 4) / 3) + 1024, strict: true }));
+
+    app.post("/messages", async (req, res) => {
+      const taken = await this.#deliver("data", this.#messageOf(req), res);
+      if (taken) res.status(204).end();
+    });
+    app.post("/close", async (_req, res) => {
+      const taken = await this.#deliver("end", new Uint8Array(0), res);
+      if (taken) res.status(204).end();
+    });
+    app.get("/health", (_req, res) => {
+      res.json({ status: "ok", variant: "rest", maxMessageSize: this.maxMessageSize });
+    });
+    app.use((req, _res, next) => {
+      next(
+        new HttpProblem(
+          404,
+          "ENOROUTE",
+          `no route for ${req.method} ${req.path}`,
+          "use POST /messages, POST /close or GET /health",
+        ),
+      );
+    });
+    app.use(this.#errorHandler);
+  }
+
+  /** The message in a POST /messages body, whichever of the two accepted forms it came in. */
+  #messageOf(req: Request): Uint8Array {
+    const type = req.is(ACCEPTED_TYPES);
+    if (type === "application/octet-stream") {
+      return Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0);
+    }
+    if (type === "application/json") {
+      const body = req.body as { text?: unknown; base64?: unknown } | undefined;
+      let data: Buffer;
+      if (typeof body?.text === "string") data = Buffer.from(body.text, "utf8");
+      else if (typeof body?.base64 === "string") data = Buffer.from(body.base64, "base64");
+      else
+        throw new HttpProblem(
+          400,
+          "EBADMESSAGE",
+          'a JSON message needs a string "text" or "base64" field',
+          TYPE_HINT,
+        );
+      if (data.byteLength > this.maxMessageSize) {
+        throw new HttpProblem(
+          413,
+          "EMSGSIZE",
+          `message of ${data.byteLength} bytes is larger than the ${this.maxMessageSize}-byte limit`,
+          `split it into messages of at most ${this.maxMessageSize} bytes`,
+        );
+      }
+      return data;
+    }
+    const given = req.get("content-type");
+    throw new HttpProblem(
+      415,
+      "EUNSUPPORTEDTYPE",
+      given ? `Content-Type ${given} is not accepted here` : "the request has no body with a Content-Type",
+      TYPE_HINT,
+    );
+  }
+
+  /**
+   * Queues the message for the iterator and waits until it is taken (true), or until the client
+   * gave up waiting (false: nothing was taken, nothing to answer). Refusals throw an HttpProblem.
+   */
+  #deliver(kind: Offer["kind"], data: Uint8Array, res: Response): Promise<boolean> {
+    if (this.#closing) throw consumerClosed();
+    if (this.#ended) throw streamClosed();
+    return new Promise<boolean>((resolve, reject) => {
+      let settled = false;
+      const offer: Offer = {
+        kind,
+        data,
+        accept: () => {
+          settled = true;
+          resolve(true);
+        },
+        refuse: (problem) => {
+          settled = true;
+          reject(problem);
+        },
+      };
+      this.#offers.push(offer);
+      this.#wake();
+      // A client that disconnects while it waits withdraws its message: its send failed, so the
+      // consumer must not see it (at most once).
+      res.once("close", () => {
+        if (settled) return;
+        settled = true;
+        this.#offers.splice(this.#offers.indexOf(offer), 1);
+        resolve(false);
+      });
+    });
+  }
+
+  #wake(): void {
+    const wakers = this.#wakers;
+    this.#wakers = [];
+    for (const wake of wakers) wake();
+  }
+
+  #refuseWaiting(problem: () => HttpProblem): void {
+    const offers = this.#offers;
+    this.#offers = [];
+    for (const offer of offers) offer.refuse(problem());
+  }
+
+  async #take(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      if (this.#ended) return { done: true, value: undefined };
+      const offer = this.#offers.shift();
+      if (offer?.kind === "end") {
+        this.#ended = true;
+        offer.accept();
+        // Messages from other producers that queued behind the end will never be taken.
+        this.#refuseWaiting(streamClosed);
+        return { done: true, value: undefined };
+      }
+      if (offer) {
+        offer.accept();
+        return { done: false, value: offer.data };
+      }
+      await new Promise<void>((resolve) => this.#wakers.push(resolve));
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.#take(),
+      return: async () => {
+        this.#ended = true;
+        this.#wake();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /**
+   * Stops consuming: a pending iteration ends, requests still waiting get 503, and the server
+   * stops listening and drops its connections, so the port is free when this resolves.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#ended = true;
+      this.#wake();
+      this.#refuseWaiting(consumerClosed);
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      // Connections still busy get a moment to flush their answer (the 503s above), then go.
+      const grace = setTimeout(() => this.server.closeAllConnections(), 500);
+      await closed;
+      clearTimeout(grace);
+    })();
+    return this.#closing;
+  }
+
+  #errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+    const status = statusOf(error);
+    if (res.headersSent) {
+      // Half an answer cannot be turned into an error answer: end the connection instead.
+      req.socket.destroy();
+      return;
+    }
+    let body: ErrorBody;
+    if (status >= 500 && !(error instanceof HttpProblem)) {
+      // The cause stays in the server's log: a stack or message can leak internals.
+      this.#onInternalError(error, req);
+      body = {
+        error: {
+          code: "EINTERNAL",
+          message: "internal server error",
+          hint: "the server logged the cause; retry, or report it to the server's operator",
+        },
+      };
+    } else {
+      body = { error: describe(error, status) };
+    }
+    res.status(status).json(body);
+  };
+}
+
+function consumerClosed(): HttpProblem {
+  return new HttpProblem(
+    503,
+    "ECONSUMERCLOSED",
+    "the consumer closed before taking this message",
+    "start a consumer and send again; the message was not delivered",
+  );
+}
+
+function streamClosed(): HttpProblem {
+  return new HttpProblem(
+    409,
+    "ECLOSED",
+    "the stream is closed: a producer called close()",
+    "open a new endpoint to send more",
+  );
+}
+
+function statusOf(error: unknown): number {
+  const e = error as { status?: unknown; statusCode?: unknown };
+  const status = typeof e?.status === "number" ? e.status : e?.statusCode;
+  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599
+    ? status
+    : 500;
+}
+
+/** A client error in the JSON shape, from our own problems and from body-parser's errors. */
+function describe(error: unknown, status: number): ErrorBody["error"] {
+  if (error instanceof HttpProblem) {
+    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  }
+  // body-parser's errors carry a `type` and messages meant for the client (`expose`).
+  const e = error as { type?: string; message?: string; limit?: number; length?: number; expose?: boolean };
+  switch (e.type) {
+    case "entity.too.large":
+      return {
+        code: "EMSGSIZE",
+        message: `request body of ${e.length ?? "more than"} bytes is larger than the ${e.limit}-byte limit`,
+        hint: `send messages of at most ${e.limit} bytes (as application/octet-stream)`,
+      };
+    case "entity.parse.failed":
+      return {
+        code: "EBADJSON",
+        message: `malformed JSON: ${e.message}`,
+        hint: 'send a JSON object such as {"text": "hello"}',
+      };
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return {
+        code: "EUNSUPPORTEDENCODING",
+        message: e.message ?? "unsupported encoding",
+        hint: "send the body uncompressed",
+      };
+    case "request.aborted":
+      return { code: "EABORTED", message: "the client aborted the request" };
+  }
+  return {
+    code: `HTTP_${status}`,
+    message: e.expose && typeof e.message === "string" ? e.message : "the request was refused",
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * rest: messages as HTTP requests. The consumer runs an express 5 server; the producer POSTs
+ * each message to it over a keep-alive connection, and the server answers 204 only once the
+ * consumer's iterator has taken the message, so `send` is synchronous: when it resolves, the
+ * consumer has the message. `close()` is a `POST /close` that ends the consumer's iteration.
+ *
+ * The consumer is the server because it is the side that receives: HTTP's request/reply maps
+ * onto "send, then hear that it was taken". The address is known before either side attaches:
+ * `open()` reserves a free port by listening on it and letting it go, and puts the URL, the
+ * port and the server's limits in a JSON address that the consumer's process listens on.
+ */
+
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { hostname } from "node:os";
+import {
+  AddressError,
+  type Consumer,
+  type Endpoint,
+  type Narrator,
+  type OpenOptions,
+  PeerGoneError,
+  type Producer,
+  spawnScript,
+  taxonomy,
+  type Variant,
+} from "@ipc-atlas/core";
+import { MessageClient } from "./message-client.ts";
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MessageServer,
+  type MessageServerOptions,
+} from "./message-server.ts";
+
+/** Where a rest stream lives: plain JSON, handed to the consumer's and producers' processes. */
+export interface RestAddress {
+  /** Base URL the producers POST to, e.g. http://127.0.0.1:43127. */
+  url: string;
+  /** Interface and port the consumer's server listens on. */
+  listen: { host: string; port: number };
+  /** Largest message, in bytes: the server's body limit and the producers' check. */
+  maxMessageSize: number;
+  /** The server's header timeout (slow-header clients are cut off with 408). */
+  headersTimeoutMs: number;
+  /** The server's timeout for a whole request, headers and body. */
+  requestTimeoutMs: number;
+}
+
+export interface RestOpenOptions extends OpenOptions {
+  /** Port to listen on. Default: a free ephemeral port, reserved when `open` runs. */
+  port?: number;
+  /** Default 10 s. */
+  headersTimeoutMs?: number;
+  /** Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+/** Finds a free port by listening on port 0 and closing again; the consumer listens there later. */
+async function reservePort(host: string): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, host);
+  try {
+    await once(probe, "listening");
+  } catch (error) {
+    throw new AddressError(
+      (error as NodeJS.ErrnoException).code ?? "EADDRNOTAVAIL",
+      `cannot listen on ${host}: ${(error as Error).message}`,
+      "use an address of this machine (127.0.0.1 for loopback, 0.0.0.0 for every interface)",
+      { host },
+    );
+  }
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function urlFor(host: string, port: number): string {
+  // Listening on every interface: others reach this machine by its name.
+  const reachable = host === "0.0.0.0" || host === "::" ? hostname() : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
+async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress>> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? (await reservePort(host));
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const address: RestAddress = {
+    url: urlFor(host, port),
+    listen: { host, port },
+    maxMessageSize,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  };
+  return {
+    address,
+    maxMessageSize,
+    // The server lives in the consumer and stops with consumer.close() or its process:
+    // open() holds nothing, so there is nothing to tear down here.
+    close: async () => {},
+  };
+}
+
+/** Attaches a producer: checks that the server answers, then POSTs each message to it. */
+export async function restProducer(address: RestAddress): Promise<MessageClient> {
+  const client = new MessageClient({ url: address.url, maxMessageSize: address.maxMessageSize });
+  await client.connect();
+  return client;
+}
+
+/**
+ * Starts the consumer's server at the address; resolves once it listens. `extra` adds
+ * middleware ahead of the message routes (the demo narrates requests with it).
+ */
+export function restConsumer(
+  address: RestAddress,
+  extra: Pick<MessageServerOptions, "configure" | "onInternalError" | "keepAliveTimeoutMs"> = {},
+): Promise<MessageServer> {
+  return MessageServer.start({
+    ...extra,
+    host: address.listen.host,
+    port: address.listen.port,
+    maxMessageSize: address.maxMessageSize,
+    headersTimeoutMs: address.headersTimeoutMs,
+    requestTimeoutMs: address.requestTimeoutMs,
+  });
+}
+
+/** Two processes: an express server consuming slowly, a client whose sends wait for it. */
+async function demo(narrator: Narrator): Promise<void> {
+  const endpoint = await open();
+  const args = [JSON.stringify(endpoint.address)];
+  narrator.note(`the consumer runs the HTTP server; open() reserved ${endpoint.address.url}`);
+  const consumer = spawnScript(new URL("../examples/01-consumer.ts", import.meta.url), { narrator, args });
+  let producer: ReturnType<typeof spawnScript> | undefined;
+  try {
+    // The consumer says when its server listens; only then does the producer start.
+    await new Promise<void>((resolve, reject) => {
+      consumer.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve());
+      void consumer.exited.then((code) =>
+        reject(new PeerGoneError(`the consumer exited with code ${code} before it listened`)),
+      );
+    });
+    producer = spawnScript(new URL("../examples/02-producer.ts", import.meta.url), { narrator, args });
+    const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
+    if (producerCode !== 0 || consumerCode !== 0) {
+      throw new PeerGoneError(
+        `the demo's producer exited with ${producerCode}, its consumer with ${consumerCode}`,
+      );
+    }
+  } finally {
+    producer?.kill("SIGKILL");
+    consumer.kill("SIGKILL");
+    await endpoint.close();
+  }
+}
+
+export const rest: Variant<RestAddress> = {
+  id: "rest",
+  taxonomy: taxonomy.rest,
+  summary:
+    "HTTP request/reply: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
+  module: import.meta.url,
+  open,
+  producer: (address): Promise<Producer> => restProducer(address),
+  consumer: (address): Promise<Consumer> => restConsumer(address),
+  demo,
+};
