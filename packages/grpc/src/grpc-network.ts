@@ -13,6 +13,7 @@
 
 import { createServer } from "node:net";
 import { AddressError, taxonomy } from "@ipc-atlas/core";
+import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
 
@@ -94,6 +95,8 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
       deadlineMs: address.deadlineMs,
       ...options,
     }),
+
+  greeter: (address, options) => new GreeterClient(dialTarget(address), options),
 
   demo: (narrator) =>
     runGrpcDemo(

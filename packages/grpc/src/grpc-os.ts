@@ -15,6 +15,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressError, taxonomy } from "@ipc-atlas/core";
+import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
 
@@ -129,6 +130,8 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = {
       deadlineMs: address.deadlineMs,
       ...options,
     }),
+
+  greeter: (address, options) => new GreeterClient(address.target, options),
 
   demo: (narrator) =>
     runGrpcDemo(grpcOs, narrator, (address) => `grpc-os: a Unix domain socket at ${address.target}`),

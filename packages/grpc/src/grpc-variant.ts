@@ -12,6 +12,7 @@ import {
   spawnScript,
   type Variant,
 } from "@ipc-atlas/core";
+import type { GreeterClient, GreeterClientOptions } from "./greeter.ts";
 import type { ConsumerOptions, GrpcConsumer, GrpcProducer, ProducerOptions } from "./messages.ts";
 
 export interface GrpcAddressBase {
@@ -34,6 +35,8 @@ export interface GrpcVariant<Address extends GrpcAddressBase> extends Variant<Ad
   producer(address: Address, options?: ProducerOptions): Promise<GrpcProducer>;
   /** Options add services (the Greeter) and a cancellation observer. */
   consumer(address: Address, options?: ConsumerOptions): Promise<GrpcConsumer>;
+  /** A Greeter client for the server at `address` (the demo's hello example). */
+  greeter(address: Address, options?: GreeterClientOptions): GreeterClient;
   demo(narrator: Narrator): Promise<void>;
 }
 
@@ -48,8 +51,11 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
   const children: Array<ReturnType<typeof spawnScript>> = [];
   try {
     narrator.note(`${describe(endpoint.address)}; the server (the consumer) binds it, the client dials it`);
+    // Both processes start at once (starting Node takes longer than anything gRPC does); the
+    // client dials only when the parent tells it the server listens.
     const server = spawnScript(new URL("../examples/01-server.ts", import.meta.url), { narrator, args });
-    children.push(server);
+    const client = spawnScript(new URL("../examples/02-client.ts", import.meta.url), { narrator, args });
+    children.push(server, client);
     await new Promise<void>((resolve, reject) => {
       server.process.on("message", (m: { listening?: boolean }) => {
         if (m?.listening) resolve();
@@ -58,8 +64,7 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
         reject(new PeerGoneError(`the demo's gRPC server exited with code ${code}`)),
       );
     });
-    const client = spawnScript(new URL("../examples/02-client.ts", import.meta.url), { narrator, args });
-    children.push(client);
+    client.process.send({ start: true });
     const [clientCode, serverCode] = await Promise.all([client.exited, server.exited]);
     if (clientCode !== 0 || serverCode !== 0) {
       throw new PeerGoneError(

@@ -58,6 +58,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 // While the inbox holds this much from streams, the server stops reading them (backpressure).
 const STREAM_HIGH_WATER_MESSAGES = 256;
 const STREAM_HIGH_WATER_BYTES = 1024 * 1024;
+// How long close() lets answers already given reach their callers before cutting connections.
+const SHUTDOWN_GRACE_MS = 1_000;
 
 /** A service the consumer's server hosts beside Messages (the demo's Greeter). */
 export interface ServiceRegistration {
@@ -115,7 +117,10 @@ export class GrpcConsumer implements Consumer {
   #pausedStreams = new Set<ServerReadableStream<WireMessage, StreamSummary>>();
   #ended = false;
   #endAcks: Array<() => void> = [];
+  // Calls still waiting for their answer, with how to answer each with an error on close().
+  #unanswered = new Set<(error: Partial<ServiceError>) => void>();
   #closed = false;
+  #closing: Promise<void> | undefined;
   #wakers: Array<() => void> = [];
 
   private constructor(server: Server, target: string, maxMessageSize: number, options: ConsumerOptions) {
@@ -159,14 +164,24 @@ export class GrpcConsumer implements Consumer {
       Send: (call: ServerUnaryCall<WireMessage, unknown>, callback: sendUnaryData<unknown>) => {
         const refusal = this.#refusal();
         if (refusal) return callback(refusal);
+        const refuse = (error: Partial<ServiceError>) => {
+          entry.withdrawn = true;
+          entry.onTaken = undefined;
+          callback(error);
+        };
         const entry: InboxEntry = {
           data: call.request.data,
-          onTaken: () => callback(null, {}),
+          onTaken: () => {
+            this.#unanswered.delete(refuse);
+            callback(null, {});
+          },
           withdrawn: false,
         };
+        this.#unanswered.add(refuse);
         // The caller's deadline passed or it went away: never deliver what it was told failed.
         call.once("cancelled", () => {
           if (entry.onTaken === undefined) return;
+          this.#unanswered.delete(refuse);
           entry.withdrawn = true;
           entry.onTaken = undefined;
           this.cancelledSends++;
@@ -183,8 +198,18 @@ export class GrpcConsumer implements Consumer {
         let received = 0;
         let taken = 0;
         let ended = false;
+        let answered = false;
+        const refuse = (error: Partial<ServiceError>) => {
+          answered = true;
+          this.#pausedStreams.delete(call);
+          callback(error);
+        };
+        this.#unanswered.add(refuse);
         const finishIfDone = () => {
-          if (ended && taken === received) callback(null, { taken });
+          if (answered || !ended || taken !== received) return;
+          answered = true;
+          this.#unanswered.delete(refuse);
+          callback(null, { taken });
         };
         call.on("data", (message: WireMessage) => {
           received++;
@@ -215,12 +240,22 @@ export class GrpcConsumer implements Consumer {
           ended = true;
           finishIfDone();
         });
-        call.on("error", () => this.#pausedStreams.delete(call));
+        // The producer went away or its deadline passed: what arrived stays in the inbox.
+        call.once("cancelled", () => {
+          answered = true;
+          this.#unanswered.delete(refuse);
+          this.#pausedStreams.delete(call);
+        });
       },
       End: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         if (this.#closed) return callback(this.#refusal());
         this.#ended = true;
-        this.#endAcks.push(() => callback(null, {}));
+        const refuse = (error: Partial<ServiceError>) => callback(error);
+        this.#unanswered.add(refuse);
+        this.#endAcks.push(() => {
+          this.#unanswered.delete(refuse);
+          callback(null, {});
+        });
         this.#wake();
       },
     };
@@ -294,13 +329,32 @@ export class GrpcConsumer implements Consumer {
     };
   }
 
-  /** Stops the server (pending calls are cancelled) and ends a pending iteration. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#wake();
-    // Calls still open (a Send waiting for a taker, a paused Stream) would hold tryShutdown forever.
-    this.#server.forceShutdown();
+  /**
+   * Stops the server and ends a pending iteration. Calls still waiting (a Send nobody took, a
+   * Stream, an End) are answered UNAVAILABLE; answers already given are flushed before the
+   * connections close. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.#wake();
+      const unanswered = [...this.#unanswered];
+      this.#unanswered.clear();
+      for (const refuse of unanswered) {
+        refuse({ code: Status.UNAVAILABLE, details: "the consumer closed before taking this message" });
+      }
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          this.#server.forceShutdown();
+          resolve();
+        }, SHUTDOWN_GRACE_MS);
+        this.#server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    })();
+    return this.#closing;
   }
 }
 
