@@ -1,0 +1,44 @@
+// The consumer process of the tcp / tcp-ip demo: listens at the address it is given
+// (argv: variant id, address JSON), receives, and stays busy for a while after message #3 so
+// that the producer's burst fills the kernel's buffers and its sends wait.
+import { childNarrator, preview } from "@ipc-atlas/core";
+import type { TcpAddress, TcpConsumer } from "../src/index.ts";
+import { variants } from "../src/index.ts";
+
+const [variantId, addressJson] = process.argv.slice(2);
+const variant = variants.find((v) => v.id === variantId)!;
+const address = JSON.parse(addressJson!) as TcpAddress;
+const narrator = childNarrator("consumer");
+
+// Listen: from here on connections are accepted, so the producer may start.
+const consumer = (await variant.consumer(address)) as TcpConsumer;
+narrator.sayAs("LISTEN", `on ${address.host}:${address.port} (pid ${process.pid})`);
+consumer.on("peer-error", ({ peer, error }) => narrator.sayAs("DROPPED", `${peer}: ${error.message}`));
+process.send?.({ ready: true });
+
+let count = 0;
+let burst = 0;
+let burstBytes = 0;
+for await (const message of consumer) {
+  count++;
+  if (message.byteLength <= 48) {
+    narrator.sayAs("RECEIVED", `#${count} ${preview(message)}`);
+  } else {
+    if (burst === 0)
+      narrator.sayAs(
+        "RECEIVED",
+        `#${count}, the first of the burst (${message.byteLength} bytes); reading the rest`,
+      );
+    burst++;
+    burstBytes += message.byteLength;
+  }
+  if (count === 3) {
+    narrator.sayAs("BUSY", "for 1500 ms: not reading, so the kernel's socket buffers fill up");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    narrator.sayAs("READ", `again (${consumer.queued} message(s) already waiting in this process)`);
+  }
+}
+if (burst > 0)
+  narrator.sayAs("RECEIVED", `${burst} burst messages, ${(burstBytes / 2 ** 20).toFixed(0)} MiB, in order`);
+narrator.sayAs("END", `the producer closed: the iteration ended after ${count} messages`);
+await consumer.close();

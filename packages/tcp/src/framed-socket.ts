@@ -1,0 +1,617 @@
+/**
+ * Framed messages over a TCP connection, shared by the `tcp` and `tcp-ip` variants.
+ *
+ * TCP carries a byte stream, not messages, so every message travels as one core frame (a
+ * 4-byte big-endian length, then the body) whose body is a core envelope: one tag byte (DATA
+ * or END) before the application's bytes. The END frame is what `Producer.close()` sends: it
+ * lets the consumer tell a producer that finished from one that died, because a killed
+ * process's kernel closes its socket with the same FIN as a clean `end()`.
+ *
+ * Roles: the consumer listens, producers connect. The consumer merges every connection into
+ * one iteration, reads only while its queue has room (so a slow consumer pauses the sockets,
+ * the kernel buffers fill and the producers' sends wait), and drops a connection that sends a
+ * corrupt frame with a FrameError reported as a "peer-error" event while it keeps serving the
+ * others.
+ */
+
+import { EventEmitter } from "node:events";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { networkInterfaces } from "node:os";
+import {
+  AddressError,
+  ClosedError,
+  type Consumer,
+  END_MARKER,
+  ENVELOPE_BYTES,
+  encodeFrame,
+  FRAME_HEADER_BYTES,
+  FrameDecoder,
+  FrameError,
+  type IpcError,
+  MessageTooLargeError,
+  PeerGoneError,
+  type Producer,
+  unwrap,
+} from "@ipc-atlas/core";
+
+/** Where a TCP medium is: the consumer listens on host:port, producers connect there. JSON. */
+export interface TcpAddress {
+  /** The interface the consumer listens on; producers connect to it (a wildcard means this host). */
+  host: string;
+  port: number;
+  /** Largest message body; the consumer drops a connection that announces more. */
+  maxMessageSize: number;
+}
+
+/** Default largest message: 1 MiB. A connection can make the consumer buffer at most this much. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** The largest limit a frame's 32-bit length can express, less the envelope's tag byte. */
+export const MAX_MESSAGE_BYTES_LIMIT = 0xffff_ffff - ENVELOPE_BYTES;
+
+const DATA_TAG = 0;
+/** The frame that ends a producer's stream: core framing around core's END envelope. */
+export const END_FRAME: Buffer = encodeFrame(END_MARKER);
+
+/**
+ * One message as it goes on the wire: `encodeFrame(wrapData(message))`, built with a single
+ * allocation and copy (a test checks that the bytes are the same).
+ */
+export function encodeMessage(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + ENVELOPE_BYTES + message.byteLength);
+  frame.writeUInt32BE(ENVELOPE_BYTES + message.byteLength, 0);
+  frame[FRAME_HEADER_BYTES] = DATA_TAG;
+  frame.set(message, FRAME_HEADER_BYTES + ENVELOPE_BYTES);
+  return frame;
+}
+
+export function checkMaxMessageSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_MESSAGE_BYTES_LIMIT) {
+    throw new RangeError(
+      `maxMessageSize must be a whole number from 0 to ${MAX_MESSAGE_BYTES_LIMIT}, got ${size}`,
+    );
+  }
+  return size;
+}
+
+/** Where a producer connects for a listening host: a wildcard listener is reached through loopback. */
+export function connectHost(host: string): string {
+  if (host === "" || host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "::1";
+  return host;
+}
+
+function where(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined)
+    .map((i) => i.address);
+}
+
+/** Turns an error from listen() into a typed error that says which address and what to do. */
+export function listenError(error: NodeJS.ErrnoException, host: string, port: number): IpcError {
+  const at = where(host, port);
+  switch (error.code) {
+    case "EADDRINUSE":
+      return new AddressError(
+        "EADDRINUSE",
+        `port ${port} on ${host} is already in use, so the consumer cannot listen at ${at}`,
+        `another program (or another consumer) listens there — see it with: ss -ltnp 'sport = :${port}'; stop it, choose another port, or open the endpoint again to get a free one`,
+        { host, port },
+      );
+    case "EACCES":
+      return new AddressError(
+        "EACCES",
+        `permission denied to listen at ${at}`,
+        "ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port from 1024 up, or 0 for a free one",
+        { host, port },
+      );
+    case "EADDRNOTAVAIL":
+      return new AddressError(
+        "EADDRNOTAVAIL",
+        `${host} is not an address of this machine, so nothing can listen at ${at}`,
+        `listen on 127.0.0.1 (this host only), 0.0.0.0 (every interface) or one of: ${localAddresses().join(", ")}`,
+        { host, port },
+      );
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new AddressError(
+        "ENOTFOUND",
+        `cannot resolve host "${host}"`,
+        "check the spelling, or give an IP address",
+        {
+          host,
+        },
+      );
+    default:
+      return new AddressError(
+        error.code ?? "EUNKNOWN",
+        `cannot listen at ${at}: ${error.message}`,
+        "check host and port",
+        {
+          host,
+          port,
+        },
+      );
+  }
+}
+
+/** Turns an error from connect() into a typed error that says where it tried to connect. */
+export function connectError(error: NodeJS.ErrnoException, host: string, port: number): IpcError {
+  const at = where(host, port);
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return new AddressError(
+        "ECONNREFUSED",
+        `connection refused at ${at}: nothing is listening there`,
+        "start the consumer first (it listens; producers connect), and check the host and port",
+        { host, port },
+      );
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new AddressError(
+        "ENOTFOUND",
+        `cannot resolve host "${host}" to connect to ${at}`,
+        "check the host name",
+        {
+          host,
+          port,
+        },
+      );
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new AddressError(
+        error.code,
+        `cannot reach ${at} (${error.code})`,
+        "check the address, that the consumer's host is up, and any firewall between the hosts",
+        { host, port },
+      );
+    default:
+      return new AddressError(
+        error.code ?? "EUNKNOWN",
+        `cannot connect to ${at}: ${error.message}`,
+        "check host and port",
+        {
+          host,
+          port,
+        },
+      );
+  }
+}
+
+/**
+ * Asks the kernel for a free port on `host` (listen on port 0, read the port, release it), so an
+ * address is known before either peer starts. If another program takes the port before the
+ * consumer listens, the consumer fails with EADDRINUSE and the endpoint can be opened again.
+ * With `port` given, checks that it is free now and returns it.
+ */
+export async function reservePort(host: string, port = 0): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+    server.listen({ host, port, exclusive: true }, resolve);
+  });
+  const bound = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return bound;
+}
+
+const RESOLVED = Promise.resolve();
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The producer end: one TCP connection to the consumer. `send` resolves once the frame is in
+ * the socket (the medium accepted it); when the socket's buffer is full (`write()` returned
+ * false) sends wait for 'drain'. Frames written in the same turn of the event loop go out in
+ * one system call (cork, then uncork on the next tick).
+ */
+export class TcpProducer implements Producer {
+  readonly address: TcpAddress;
+  readonly #socket: Socket;
+  readonly #limit: number;
+  readonly #medium: string;
+  #closed = false;
+  #failure: Error | undefined;
+  #corked = false;
+  /** Sends waiting for 'drain' (and any sent after them, to keep call order). */
+  #waiting = 0;
+  #tail: Promise<void> = RESOLVED;
+  #drain: Promise<void> | undefined;
+
+  private constructor(socket: Socket, address: TcpAddress) {
+    this.#socket = socket;
+    this.address = address;
+    this.#limit = address.maxMessageSize;
+    this.#medium = `the tcp connection to ${where(connectHost(address.host), address.port)}`;
+    const at = where(connectHost(address.host), address.port);
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.#failure ??= new PeerGoneError(
+        `the connection to the consumer at ${at} broke (${error.code ?? error.message})`,
+        "the consumer closed the connection or exited; start it again and reconnect",
+      );
+    });
+    socket.on("close", () => {
+      if (!this.#closed) this.#failure ??= new PeerGoneError(`the consumer at ${at} closed the connection`);
+    });
+    // The consumer never writes; reading lets its FIN (or a reset) be noticed at once.
+    socket.resume();
+  }
+
+  /** Connects to the consumer listening at `address`; ECONNREFUSED etc. say where it tried. */
+  static connect(address: TcpAddress): Promise<TcpProducer> {
+    const host = connectHost(address.host);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port: address.port, noDelay: true, timeout: CONNECT_TIMEOUT_MS });
+      const fail = (error: NodeJS.ErrnoException) => {
+        socket.destroy();
+        reject(connectError(error, host, address.port));
+      };
+      socket.once("error", fail);
+      socket.once("timeout", () =>
+        fail(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })),
+      );
+      socket.once("connect", () => {
+        socket.off("error", fail);
+        socket.removeAllListeners("timeout");
+        socket.setTimeout(0);
+        resolve(new TcpProducer(socket, address));
+      });
+    });
+  }
+
+  /** True while sends wait for the socket to drain (the kernel's buffers are full). */
+  get waitingForDrain(): boolean {
+    return this.#waiting > 0 || this.#socket.writableNeedDrain;
+  }
+
+  /** Bytes accepted by send() but still in Node's buffer, not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.#socket.writableLength;
+  }
+
+  /** This side's port (for narration). */
+  get localPort(): number | undefined {
+    return this.#socket.localPort;
+  }
+
+  send(message: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError("the tcp producer"));
+    if (message.byteLength > this.#limit) {
+      return Promise.reject(new MessageTooLargeError(message.byteLength, this.#limit, this.#medium));
+    }
+    if (this.#failure) return Promise.reject(this.#failure);
+    const frame = encodeMessage(message);
+    if (this.#waiting === 0 && !this.#socket.writableNeedDrain) {
+      this.#write(frame);
+      return RESOLVED;
+    }
+    // The socket is full: wait behind earlier waiting sends, so frames keep call order.
+    this.#waiting++;
+    const sending = this.#tail.then(async () => {
+      try {
+        await this.#writable();
+        this.#write(frame);
+      } finally {
+        this.#waiting--;
+      }
+    });
+    this.#tail = sending.catch(() => {});
+    return sending;
+  }
+
+  /** Sends the END frame after every send in flight, then half-closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    await this.#writable();
+    const gone = () => this.#failure ?? new PeerGoneError(`${this.#medium} closed before the end was sent`);
+    if (this.#socket.destroyed) throw gone();
+    this.#socket.write(END_FRAME);
+    this.#uncork();
+    // end() calls back once everything, END included, is handed to the kernel (or with an error).
+    await new Promise<void>((resolve, reject) => {
+      this.#socket.end((error?: Error | null) => (error ? reject(gone()) : resolve()));
+    });
+  }
+
+  /** Drops the connection at once, without the END frame (what a crash looks like). */
+  destroy(): void {
+    this.#closed = true;
+    this.#socket.destroy();
+  }
+
+  #write(frame: Buffer): void {
+    // Corking gathers the frames of this turn of the event loop into one writev() on the next
+    // tick: many small sends cost one system call instead of one each (see bench/).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => this.#uncork());
+    }
+    this.#socket.write(frame);
+    // A full buffer must be flushed now: 'drain' cannot come while the socket is corked.
+    if (this.#socket.writableNeedDrain) this.#uncork();
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  }
+
+  /** Resolves once the socket takes more data; rejects if the connection is gone. */
+  async #writable(): Promise<void> {
+    while (this.#socket.writableNeedDrain) {
+      if (this.#failure) throw this.#failure;
+      this.#drain ??= new Promise<void>((resolve, reject) => {
+        const done = () => {
+          this.#socket.off("drain", done);
+          this.#socket.off("close", done);
+          this.#drain = undefined;
+          if (this.#failure && this.#socket.destroyed) reject(this.#failure);
+          else resolve();
+        };
+        this.#socket.on("drain", done);
+        this.#socket.on("close", done);
+      });
+      await this.#drain;
+    }
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+/** A connection the consumer dropped or that went away without close(), and why. */
+export interface PeerErrorEvent {
+  /** The producer's address as the consumer saw it, "host:port". */
+  peer: string;
+  error: IpcError;
+}
+
+interface Connection {
+  readonly socket: Socket;
+  readonly peer: string;
+  readonly decoder: FrameDecoder;
+  /** The producer sent END (closed cleanly), or the connection failed: it no longer counts. */
+  finished: boolean;
+}
+
+/** Pause reading from every connection once this much waits in the consumer's queue... */
+const QUEUE_HIGH_BYTES = 1024 * 1024;
+const QUEUE_HIGH_COUNT = 16 * 1024;
+
+/**
+ * The consumer end: listens on the address and merges the messages of every producer that
+ * connects into one iteration, in arrival order (each producer's own order is kept). The
+ * iteration ends once at least one producer has closed cleanly and no producer is still
+ * connected. Bad peers are dropped and reported through "peer-error" events (and the
+ * `peerErrors` list); they never end the iteration or stop the server.
+ */
+export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }> implements Consumer {
+  readonly address: TcpAddress;
+  /** The most recent peer errors (up to 100), for diagnostics. */
+  readonly peerErrors: PeerErrorEvent[] = [];
+  readonly #server: Server;
+  readonly #connections = new Set<Connection>();
+  // The queue is an array with a moving head: O(1) amortised, compacted as it empties.
+  #queue: Buffer[] = [];
+  #queueHead = 0;
+  #queuedBytes = 0;
+  #paused = false;
+  #cleanEnds = 0;
+  #ending = false;
+  #closed = false;
+  #waiter: ((result: IteratorResult<Uint8Array>) => void) | undefined;
+
+  private constructor(server: Server, address: TcpAddress) {
+    super();
+    this.#server = server;
+    this.address = address;
+    server.on("connection", (socket) => this.#accept(socket));
+  }
+
+  /** Listens on `address`; resolves once connections are accepted. EADDRINUSE etc. are typed. */
+  static async listen(address: TcpAddress): Promise<TcpConsumer> {
+    checkMaxMessageSize(address.maxMessageSize);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, address.host, address.port));
+      server.once("error", fail);
+      server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+        server.off("error", fail);
+        resolve();
+      });
+    });
+    const bound = (server.address() as { port: number }).port;
+    return new TcpConsumer(server, { ...address, port: bound });
+  }
+
+  /** Producers connected now. */
+  get connections(): number {
+    return this.#connections.size;
+  }
+
+  /** Messages received and not yet taken by the iteration. */
+  get queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.#next(),
+      return: async () => ({ done: true, value: undefined }),
+    };
+  }
+
+  /** Stops listening and drops every connection; a pending iteration ends. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const connection of this.#connections) connection.socket.destroy();
+    this.#wake({ done: true, value: undefined });
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#queueHead < this.#queue.length) return Promise.resolve({ done: false, value: this.#shift() });
+    if (this.#ending || this.#closed) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve) => {
+      this.#waiter = resolve;
+    });
+  }
+
+  #shift(): Buffer {
+    const message = this.#queue[this.#queueHead]!;
+    this.#queue[this.#queueHead++] = undefined as unknown as Buffer;
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    this.#queuedBytes -= message.byteLength;
+    if (this.#paused && this.#queuedBytes <= QUEUE_HIGH_BYTES / 2 && this.queued <= QUEUE_HIGH_COUNT / 2) {
+      this.#paused = false;
+      for (const connection of this.#connections) connection.socket.resume();
+    }
+    return message;
+  }
+
+  #wake(result: IteratorResult<Uint8Array>): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.(result);
+  }
+
+  #accept(socket: Socket): void {
+    const peer = where(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
+    if (this.#ending || this.#closed) {
+      // The stream already ended: a producer arriving now would send into nothing.
+      this.#reportPeer(
+        peer,
+        new PeerGoneError(`producer ${peer} connected after the consumer's stream had ended`),
+      );
+      socket.destroy();
+      return;
+    }
+    // +1: the frame body carries the envelope's tag byte before the message.
+    const connection: Connection = {
+      socket,
+      peer,
+      decoder: new FrameDecoder(this.address.maxMessageSize + ENVELOPE_BYTES),
+      finished: false,
+    };
+    this.#connections.add(connection);
+    socket.on("data", (chunk: Buffer) => this.#receive(connection, chunk));
+    socket.on("end", () => {
+      if (connection.finished) return;
+      // FIN without END: the producer exited or crashed without close().
+      try {
+        connection.decoder.end();
+        this.#fail(
+          connection,
+          new PeerGoneError(`producer ${peer} disconnected without close(); its stream is incomplete`),
+        );
+      } catch (error) {
+        this.#fail(connection, error as FrameError);
+      }
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (!connection.finished) {
+        this.#fail(
+          connection,
+          new PeerGoneError(`the connection from producer ${peer} broke (${error.code ?? error.message})`),
+        );
+      }
+    });
+    socket.on("close", () => {
+      this.#connections.delete(connection);
+      if (!connection.finished)
+        this.#fail(connection, new PeerGoneError(`producer ${peer} went away without close()`));
+    });
+    if (this.#paused) socket.pause();
+  }
+
+  #receive(connection: Connection, chunk: Buffer): void {
+    if (connection.finished) {
+      if (!connection.socket.destroyed && chunk.byteLength > 0) {
+        this.#fail(
+          connection,
+          new FrameError(`producer ${connection.peer} sent data after its END frame`),
+          true,
+        );
+      }
+      return;
+    }
+    let frames: Buffer[];
+    try {
+      frames = connection.decoder.push(chunk);
+    } catch (error) {
+      this.#fail(connection, error as FrameError);
+      return;
+    }
+    for (let i = 0; i < frames.length; i++) {
+      let envelope: ReturnType<typeof unwrap>;
+      try {
+        envelope = unwrap(frames[i]!);
+      } catch (error) {
+        this.#fail(connection, error as FrameError);
+        return;
+      }
+      if (envelope.kind === "end") {
+        connection.finished = true;
+        this.#cleanEnds++;
+        if (i < frames.length - 1 || connection.decoder.bufferedBytes > 0) {
+          this.#fail(
+            connection,
+            new FrameError(`producer ${connection.peer} sent data after its END frame`),
+            true,
+          );
+        }
+        this.#checkEnd();
+        return;
+      }
+      const message = envelope.data as Buffer;
+      if (this.#waiter) {
+        this.#wake({ done: false, value: message });
+      } else {
+        this.#queue.push(message);
+        this.#queuedBytes += message.byteLength;
+      }
+    }
+    if (!this.#paused && (this.#queuedBytes >= QUEUE_HIGH_BYTES || this.queued >= QUEUE_HIGH_COUNT)) {
+      // Stop reading: the kernel's buffers fill, TCP's window closes and the producers wait.
+      this.#paused = true;
+      for (const c of this.#connections) c.socket.pause();
+    }
+  }
+
+  /** Drops a connection with a typed error and keeps serving the others. */
+  #fail(connection: Connection, error: IpcError, afterEnd = false): void {
+    if (connection.finished && !afterEnd) return;
+    connection.finished = true;
+    this.#reportPeer(connection.peer, error);
+    connection.socket.destroy();
+    this.#checkEnd();
+  }
+
+  #reportPeer(peer: string, error: IpcError): void {
+    const event = { peer, error };
+    this.peerErrors.push(event);
+    if (this.peerErrors.length > 100) this.peerErrors.shift();
+    this.emit("peer-error", event);
+  }
+
+  #checkEnd(): void {
+    if (this.#ending || this.#cleanEnds === 0) return;
+    for (const connection of this.#connections) if (!connection.finished) return;
+    this.#ending = true;
+    this.#server.close();
+    if (this.#queueHead === this.#queue.length) this.#wake({ done: true, value: undefined });
+  }
+}

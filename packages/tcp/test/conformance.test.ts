@@ -1,0 +1,5 @@
+import { runConformanceSuite } from "@ipc-atlas/core/conformance";
+import { tcp, tcpIp } from "../src/index.ts";
+
+runConformanceSuite(tcp);
+runConformanceSuite(tcpIp);
