@@ -4,9 +4,31 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
+import { pipesNamed } from "./named-pipe.ts";
 import { pipesUnnamed } from "./unnamed-pipe.ts";
 import { pipesUnnamedIo } from "./unnamed-pipe-io.ts";
 
+export {
+  BrokenPipeError,
+  type FifoDirectory,
+  makeFifoDirectory,
+  mkfifo,
+  type OpenWriterOptions,
+  openFifoReader,
+  openFifoWriter,
+  PIPE_BUF,
+  tryOpenFifoWriter,
+  writeToFifo,
+} from "./fifo.ts";
+export {
+  connectNamedPipeProducer,
+  DEFAULT_NAMED_PIPE_MESSAGE_BYTES,
+  type NamedPipeAddress,
+  type NamedPipeProducerOptions,
+  openNamedPipe,
+  openNamedPipeConsumer,
+  pipesNamed,
+} from "./named-pipe.ts";
 export {
   createPipe,
   DEFAULT_PIPE_MESSAGE_BYTES,
@@ -26,4 +48,4 @@ export {
   pipeWritable,
 } from "./unnamed-pipe-io.ts";
 
-export const variants: AnyVariant[] = [pipesUnnamed, pipesUnnamedIo];
+export const variants: AnyVariant[] = [pipesUnnamed, pipesUnnamedIo, pipesNamed];

@@ -1,5 +1,6 @@
 import { runConformanceSuite } from "@ipc-atlas/core/conformance";
-import { pipesUnnamed, pipesUnnamedIo } from "../src/index.ts";
+import { pipesNamed, pipesUnnamed, pipesUnnamedIo } from "../src/index.ts";
 
 runConformanceSuite(pipesUnnamed);
 runConformanceSuite(pipesUnnamedIo);
+runConformanceSuite(pipesNamed);
