@@ -5,6 +5,25 @@
  * JetStream message-queue backend.
  */
 
+import type { AnyVariant } from "@ipc-atlas/core";
+import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
+import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
+
+export {
+  type NatsAddress,
+  NatsConnectionError,
+  type NatsConsumer,
+  type NatsConsumerOptions,
+  type NatsConsumerStats,
+  type NatsProducer,
+  type NatsProducerStats,
+  natsConsumer,
+  natsProducer,
+  newSubject,
+  WINDOW_BYTES,
+} from "./pub-sub.ts";
+export { clusterAddress, pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
+export { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 export {
   findNatsServer,
   liveNatsServers,
@@ -17,3 +36,5 @@ export {
   startNatsCluster,
   startNatsServer,
 } from "./server.ts";
+
+export const variants: AnyVariant[] = [pubSubNatsOs, pubSubNatsNetwork];

@@ -1,0 +1,2 @@
+import type { Narrator } from "@ipc-atlas/core";
+export async function runNetworkDemo(_narrator: Narrator): Promise<void> {}

@@ -1,0 +1,56 @@
+/**
+ * pub-sub-nats-network: publish/subscribe across a cluster of nats-servers connected by routes.
+ *
+ * Each server of a NATS cluster keeps a route (a TCP connection) to every other and tells them
+ * which subjects its clients subscribe to. A message published on node A is forwarded over the
+ * route to node B only if B has a subscriber for it, and B hands it to its subscribers. The
+ * publisher and the subscribers are addressed by URL, so they can run on different machines:
+ * `open()` starts a private 3-node cluster on 127.0.0.1, or uses the servers in `NATS_URL`
+ * (comma-separated). The publisher connects to the first server, subscribers to the others.
+ * A subscription takes a moment to reach the other nodes; `consumer()` resolves only when a
+ * probe published on the publisher's node has come back to it through the routes.
+ */
+
+import { ENVELOPE_BYTES, type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import { runNetworkDemo } from "./demo-network.ts";
+import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
+import { natsUrlsFromEnv, startNatsCluster } from "./server.ts";
+
+/** Publisher on the first URL (falling back to the others in order), subscribers on the rest. */
+export function clusterAddress(urls: string[], subject: string): NatsAddress {
+  const [first, ...others] = urls;
+  if (first === undefined) throw new RangeError("clusterAddress needs at least one URL");
+  return { servers: urls, subscribeServers: others.length > 0 ? others : [first], subject };
+}
+
+export const pubSubNatsNetwork: Variant<NatsAddress> = {
+  id: "pub-sub-nats-network",
+  taxonomy: taxonomy["pub-sub-nats-network"],
+  summary:
+    "Publish/subscribe across a 3-node NATS cluster: publisher on one node, subscribers on others, over routes.",
+  module: import.meta.url,
+  async open() {
+    const existing = natsUrlsFromEnv();
+    const cluster = existing ? undefined : await startNatsCluster({ nodes: 3 });
+    try {
+      const urls = existing ?? cluster!.urls;
+      const maxMessageSize = (await maxPayloadOf(urls)) - ENVELOPE_BYTES;
+      let closed = false;
+      return {
+        address: clusterAddress(urls, newSubject("network")),
+        maxMessageSize,
+        async close() {
+          if (closed) return;
+          closed = true;
+          await cluster?.stop();
+        },
+      };
+    } catch (error) {
+      await cluster?.stop();
+      throw error;
+    }
+  },
+  producer: (address) => natsProducer(address),
+  consumer: (address) => natsConsumer(address),
+  demo: (narrator: Narrator) => runNetworkDemo(narrator),
+};

@@ -1,0 +1,436 @@
+/**
+ * Producer and consumer over a core NATS subject, shared by `pub-sub-nats-os` (one server)
+ * and `pub-sub-nats-network` (a cluster). Core NATS is fire-and-forget: the server forwards a
+ * message to the subscriptions that exist at that moment and keeps nothing. What this module
+ * adds on top, and why:
+ *
+ * - Readiness: `consumer()` resolves only after the server has the subscription (a flush
+ *   round-trip after SUB) and, when the producer uses another server of the cluster, after
+ *   that server has learnt the interest through its routes (a probe published there has come
+ *   back). Before that, a publish would be dropped for lack of interest.
+ * - Backpressure: nats.js `publish` only appends to the client's buffer. The producer keeps at
+ *   most `WINDOW_BYTES` published-but-unconfirmed; past that `send` waits for a flush (PING/PONG:
+ *   the server has processed everything before it). So producer memory stays bounded, and
+ *   `send` resolves once the message is in that bounded window, like a socket buffer.
+ * - Outages: while the client is disconnected, `send` waits for the reconnect instead of
+ *   publishing into a buffer that nats.js discards on reconnect. Messages published but not
+ *   confirmed when the connection dropped are counted as "in doubt" (`stats()`), never hidden.
+ * - End of stream: `close()` publishes core's END envelope and flushes, so every subscriber's
+ *   iteration ends after the last message. In a queue group END goes to a control subject that
+ *   every member hears, because a queued message reaches one member only.
+ *
+ * Subscribers get messages pushed; nats.js buffers them in the subscriber's process until the
+ * iteration takes them, so a subscriber that is slow to iterate costs its own memory, not the
+ * publisher's. A subscriber whose process stops reading its socket is cut off by the server
+ * (slow consumer) and misses what was published meanwhile: core NATS is at-most-once.
+ */
+
+import { randomUUID } from "node:crypto";
+import {
+  ClosedError,
+  type Consumer,
+  END_MARKER,
+  ENVELOPE_BYTES,
+  IpcError,
+  MessageTooLargeError,
+  PeerGoneError,
+  type Producer,
+  registerErrorClass,
+  TimeoutError,
+  unwrap,
+  wrapData,
+} from "@ipc-atlas/core";
+import { connect, headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+
+/** Where a publisher and its subscribers meet. Plain JSON. */
+export interface NatsAddress {
+  /** Servers the publisher connects to, in order of preference (the first is used while it is up). */
+  servers: string[];
+  /** Servers subscribers connect to; default `servers`. */
+  subscribeServers?: string[];
+  subject: string;
+  /** Queue group: subscribers with the same group share the messages instead of each getting all. */
+  queue?: string;
+}
+
+/** A NATS connection failed (no server answered, or the connection was closed for good). */
+export class NatsConnectionError extends IpcError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super("ENATSCONN", message, { hint, cause });
+  }
+}
+registerErrorClass(NatsConnectionError);
+
+/** Largest number of bytes published and not yet confirmed by a flush round-trip. */
+export const WINDOW_BYTES = 1024 * 1024;
+/** A flush is started every this many bytes, so confirmations arrive before the window fills. */
+const FLUSH_EVERY_BYTES = WINDOW_BYTES / 4;
+/** Header that marks an interest probe; consumers drop such messages. */
+const PROBE_HEADER = "Ipc-Atlas-Probe";
+
+const CONNECT_DEFAULTS = {
+  // Reconnect for ~30 s (120 × 250 ms) before giving up: long enough for a server restart.
+  maxReconnectAttempts: 120,
+  reconnectTimeWait: 250,
+  timeout: 5000,
+} as const;
+
+export async function natsConnect(
+  servers: string[],
+  name: string,
+  options: { noRandomize?: boolean } = {},
+): Promise<NatsConnection> {
+  try {
+    return await connect({ servers, name, ...CONNECT_DEFAULTS, ...options });
+  } catch (error) {
+    throw new NatsConnectionError(
+      `could not connect to NATS at ${servers.join(", ")}: ${(error as Error).message}`,
+      "start nats-server there (or unset NATS_URL so that ipc-atlas starts one)",
+      error,
+    );
+  }
+}
+
+/** The server's max_payload: the largest NATS message, envelope included. */
+export async function maxPayloadOf(servers: string[]): Promise<number> {
+  const nc = await natsConnect(servers, "ipc-atlas max_payload probe");
+  try {
+    return nc.info?.max_payload ?? 1024 * 1024;
+  } finally {
+    await nc.close();
+  }
+}
+
+export function newSubject(prefix: string): string {
+  return `ipc-atlas.${prefix}.${randomUUID().replaceAll("-", "")}`;
+}
+
+function endSubject(address: NatsAddress): string {
+  return `${address.subject}.end`;
+}
+
+export interface NatsProducerStats {
+  /** Messages handed to nats.js (END not included). */
+  published: number;
+  /** Messages the server confirmed having processed (a flush after them came back). */
+  confirmed: number;
+  /** Messages published when the connection dropped before their flush came back: maybe lost. */
+  inDoubt: number;
+  /** How many times the connection dropped. */
+  disconnects: number;
+}
+
+export type NatsProducer = Producer & {
+  stats(): NatsProducerStats;
+  /** Largest message `send` accepts: the server's max_payload minus the envelope byte. */
+  readonly maxMessageSize: number;
+  /** The URL of the server the publisher is connected to now. */
+  server(): string;
+};
+
+export async function natsProducer(address: NatsAddress): Promise<NatsProducer> {
+  // noRandomize: the publisher stays on the first server (the one the consumers probed) while it is up.
+  const nc = await natsConnect(address.servers, "ipc-atlas publisher", { noRandomize: true });
+  // The server's max_payload bounds a NATS message; the envelope takes one byte of it.
+  const maxMessageSize = (nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
+  const stats: NatsProducerStats = { published: 0, confirmed: 0, inDoubt: 0, disconnects: 0 };
+  let connected = true;
+  let closed = false;
+  let gone: Error | undefined;
+  let unconfirmedBytes = 0;
+  let sinceFlushBytes = 0;
+  let sinceFlushMessages = 0;
+  // Sends waiting for room in the window or for the reconnect, in call order.
+  const waiting: Array<{ data: Uint8Array; resolve: () => void; reject: (e: Error) => void }> = [];
+  let lastQueued: Promise<void> = Promise.resolve();
+
+  const canPublish = () => connected && unconfirmedBytes < WINDOW_BYTES;
+
+  const startFlush = () => {
+    const bytes = sinceFlushBytes;
+    const messages = sinceFlushMessages;
+    sinceFlushBytes = 0;
+    sinceFlushMessages = 0;
+    nc.flush().then(
+      () => {
+        stats.confirmed += messages;
+        unconfirmedBytes -= bytes;
+        pump();
+      },
+      () => {
+        // The connection dropped before the server confirmed these: they may or may not have
+        // reached it. Counted, and out of the window so sending resumes after the reconnect.
+        stats.inDoubt += messages;
+        unconfirmedBytes -= bytes;
+        pump();
+      },
+    );
+  };
+
+  const publish = (data: Uint8Array, isData: boolean) => {
+    nc.publish(address.subject, data);
+    unconfirmedBytes += data.byteLength;
+    sinceFlushBytes += data.byteLength;
+    if (isData) {
+      stats.published++;
+      sinceFlushMessages++;
+    }
+    if (sinceFlushBytes >= FLUSH_EVERY_BYTES) startFlush();
+  };
+
+  const pump = () => {
+    while (waiting.length > 0 && canPublish()) {
+      const next = waiting.shift()!;
+      publish(next.data, true);
+      next.resolve();
+    }
+  };
+
+  const fail = (error: Error) => {
+    gone ??= error;
+    for (const w of waiting.splice(0)) w.reject(error);
+  };
+
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") {
+        connected = false;
+        stats.disconnects++;
+        // Messages published since the last flush have no flush to report on them yet.
+        if (sinceFlushMessages > 0) startFlush();
+      } else if (status.type === "reconnect") {
+        connected = true;
+        pump();
+      }
+    }
+  })();
+  void nc.closed().then((error) => {
+    connected = false;
+    if (!closed) {
+      fail(
+        new NatsConnectionError(
+          `the publisher's NATS connection closed${error ? `: ${error.message}` : ""}`,
+          "the server is gone and did not come back within the reconnect time; restart it and retry",
+          error,
+        ),
+      );
+    }
+  });
+
+  // Publishes without a pending flush would sit until the next one; a timer-free way to push
+  // them out is a flush once the window has been idle for a tick.
+  let idleFlush: NodeJS.Immediate | undefined;
+  const scheduleIdleFlush = () => {
+    if (idleFlush) return;
+    idleFlush = setImmediate(() => {
+      idleFlush = undefined;
+      if (sinceFlushMessages > 0 && connected) startFlush();
+    });
+  };
+
+  return {
+    maxMessageSize,
+    server: () => nc.getServer(),
+    stats: () => ({ ...stats }),
+    async send(message) {
+      if (closed) throw new ClosedError("NATS producer");
+      if (gone) throw gone;
+      if (message.byteLength > maxMessageSize) {
+        throw new MessageTooLargeError(message.byteLength, maxMessageSize, "this NATS server (max_payload)");
+      }
+      const data = wrapData(message);
+      if (waiting.length === 0 && canPublish()) {
+        publish(data, true);
+        scheduleIdleFlush();
+        return;
+      }
+      const queued = new Promise<void>((resolve, reject) => waiting.push({ data, resolve, reject }));
+      lastQueued = queued.catch(() => {});
+      await queued;
+      scheduleIdleFlush();
+    },
+    async close() {
+      if (closed) return;
+      // Wait for the queued sends, then END, then a flush: when close() resolves the server
+      // has processed every message and END.
+      closed = true;
+      await lastQueued;
+      if (idleFlush) clearImmediate(idleFlush);
+      try {
+        if (gone) throw gone;
+        while (!connected) {
+          if (nc.isClosed()) throw new PeerGoneError("the NATS connection closed before END was sent");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (address.queue) nc.publish(endSubject(address), END_MARKER);
+        else nc.publish(address.subject, END_MARKER);
+        if (sinceFlushMessages > 0) startFlush();
+        await nc.flush();
+      } finally {
+        await nc.close().catch(() => {});
+      }
+    },
+  };
+}
+
+export interface NatsConsumerStats {
+  received: number;
+  /** How many times the connection dropped; messages published meanwhile are lost (at-most-once). */
+  disconnects: number;
+}
+
+export type NatsConsumer = Consumer & {
+  stats(): NatsConsumerStats;
+  /** The URL of the server the subscriber is connected to now. */
+  server(): string;
+};
+
+export interface NatsConsumerOptions {
+  /** Milliseconds to wait until the publisher's server has the subscription's interest. Default 10 000. */
+  interestTimeoutMs?: number;
+  /** Called when the connection drops and when it comes back. */
+  onStatus?: (event: "disconnect" | "reconnect") => void;
+}
+
+export async function natsConsumer(
+  address: NatsAddress,
+  options: NatsConsumerOptions = {},
+): Promise<NatsConsumer> {
+  const servers = address.subscribeServers ?? address.servers;
+  const nc = await natsConnect(servers, "ipc-atlas subscriber");
+  const stats: NatsConsumerStats = { received: 0, disconnects: 0 };
+  let closing = false;
+  let sub: Subscription;
+  let endSub: Subscription | undefined;
+  try {
+    // One iterator for data and END: END on the control subject is pushed into the same queue.
+    sub = nc.subscribe(address.subject, address.queue ? { queue: address.queue } : {});
+    if (address.queue) endSub = nc.subscribe(endSubject(address));
+    // Flush: when the PONG comes back the server has processed the SUB; from now on every
+    // publish through this server reaches us.
+    await nc.flush();
+    const publishServer = address.servers[0];
+    if (publishServer && !sameServers(servers, address.servers)) {
+      await waitForInterest(nc, publishServer, address.subject, options.interestTimeoutMs ?? 10_000);
+    }
+  } catch (error) {
+    await nc.close().catch(() => {});
+    throw error;
+  }
+
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") {
+        stats.disconnects++;
+        options.onStatus?.("disconnect");
+      } else if (status.type === "reconnect") {
+        options.onStatus?.("reconnect");
+      }
+    }
+  })();
+
+  const shutdown = async () => {
+    closing = true;
+    sub.unsubscribe();
+    endSub?.unsubscribe();
+    await nc.close().catch(() => {});
+  };
+
+  async function* iterate(): AsyncGenerator<Uint8Array> {
+    const queue: Msg[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    // Both subscriptions feed one queue so END can arrive on either.
+    const feed = async (s: Subscription) => {
+      for await (const m of s) {
+        queue.push(m);
+        wake?.();
+      }
+      ended = true;
+      wake?.();
+    };
+    void feed(sub);
+    if (endSub) void feed(endSub);
+    try {
+      for (;;) {
+        const m = queue.shift();
+        if (!m) {
+          if (ended) {
+            if (closing) return;
+            throw new NatsConnectionError(
+              "the subscriber's NATS connection closed before the end of the stream",
+              "the server is gone and did not come back within the reconnect time; messages published meanwhile are lost",
+            );
+          }
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          wake = undefined;
+          continue;
+        }
+        if (m.headers?.has(PROBE_HEADER)) continue;
+        const envelope = unwrap(m.data);
+        if (envelope.kind === "end") return;
+        stats.received++;
+        yield envelope.data;
+      }
+    } finally {
+      if (!closing) await shutdown();
+    }
+  }
+
+  return {
+    stats: () => ({ ...stats }),
+    server: () => nc.getServer(),
+    [Symbol.asyncIterator]: iterate,
+    close: shutdown,
+  };
+}
+
+function sameServers(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((u, i) => u === b[i]);
+}
+
+/**
+ * Across a cluster, the SUB reaches the other servers through their routes a little later. A
+ * probe (a message with the probe header) published on the publisher's server coming back to
+ * us proves that server forwards this subject to us now.
+ */
+async function waitForInterest(
+  nc: NatsConnection,
+  publishServer: string,
+  subject: string,
+  timeoutMs: number,
+): Promise<void> {
+  const id = randomUUID();
+  const seen = new Promise<void>((resolve) => {
+    // A second subscription on the same subject, so the probe is seen without consuming `sub`.
+    const watch = nc.subscribe(subject, {
+      callback: (_err, m) => {
+        if (m.headers?.get(PROBE_HEADER) === id) {
+          watch.unsubscribe();
+          resolve();
+        }
+      },
+    });
+  });
+  const prober = await natsConnect([publishServer], "ipc-atlas interest probe");
+  const h = headers();
+  h.set(PROBE_HEADER, id);
+  const deadline = Date.now() + timeoutMs;
+  let found = false;
+  void seen.then(() => {
+    found = true;
+  });
+  try {
+    while (!found) {
+      if (Date.now() > deadline)
+        throw new TimeoutError(`interest for ${subject} reaching ${publishServer}`, timeoutMs);
+      prober.publish(subject, undefined, { headers: h });
+      await prober.flush();
+      await Promise.race([seen, new Promise((r) => setTimeout(r, 25))]);
+    }
+  } finally {
+    await prober.close().catch(() => {});
+  }
+}

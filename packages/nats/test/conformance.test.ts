@@ -1,0 +1,5 @@
+import { runConformanceSuite } from "@ipc-atlas/core/conformance";
+import { pubSubNatsNetwork, pubSubNatsOs } from "../src/index.ts";
+
+runConformanceSuite(pubSubNatsOs);
+runConformanceSuite(pubSubNatsNetwork);
