@@ -262,9 +262,11 @@ export class MessageServer implements Consumer {
       // A client that disconnects while it waits withdraws its message: its send failed, so the
       // consumer must not see it (at most once).
       res.once("close", () => {
-        if (settled) return;
+        const waiting = this.#offers.indexOf(offer);
+        // Already taken (its answer is on the way) or answered: nothing to withdraw.
+        if (settled || waiting < 0) return;
         settled = true;
-        this.#offers.splice(this.#offers.indexOf(offer), 1);
+        this.#offers.splice(waiting, 1);
         resolve(false);
       });
     });
@@ -288,13 +290,15 @@ export class MessageServer implements Consumer {
       const offer = this.#offers.shift();
       if (offer?.kind === "end") {
         this.#ended = true;
-        offer.accept();
+        setImmediate(offer.accept);
         // Messages from other producers that queued behind the end will never be taken.
         this.#refuseWaiting(streamClosed);
         return { done: true, value: undefined };
       }
       if (offer) {
-        offer.accept();
+        // Answer on the next turn of the event loop: the consumer's code sees the message
+        // before the producer hears it was taken, so what each side reports stays in order.
+        setImmediate(offer.accept);
         return { done: false, value: offer.data };
       }
       await new Promise<void>((resolve) => this.#wakers.push(resolve));
@@ -352,6 +356,8 @@ export class MessageServer implements Consumer {
     } else {
       body = { error: describe(error, status) };
     }
+    // While closing, the answer is the connection's last: the server waits for no idle socket.
+    if (this.#closing) res.set("connection", "close");
     res.status(status).json(body);
   };
 }

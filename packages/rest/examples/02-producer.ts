@@ -1,0 +1,59 @@
+/**
+ * The demo's producer process: sends three messages through the rest Producer (each send
+ * resolves on the server's 204, i.e. once the consumer took it), shows the errors a careful
+ * HTTP service gives (too large, wrong content type, malformed JSON), then closes the stream.
+ */
+
+import { childNarrator, MessageTooLargeError, preview } from "@ipc-atlas/core";
+import { request } from "undici";
+import { type RestAddress, restProducer } from "../src/index.ts";
+
+const address = JSON.parse(process.argv[2] ?? "{}") as RestAddress;
+const narrator = childNarrator("producer (client)");
+const ms = (since: bigint) => `${(Number(process.hrtime.bigint() - since) / 1e6).toFixed(0)} ms`;
+
+// 1. Attach: GET /health on a keep-alive connection that every later request reuses.
+const producer = await restProducer(address);
+narrator.sayAs("CONNECT", `${address.url} answers GET /health`);
+
+// 2. Three synchronous sends: each waits until the slow consumer has taken its message.
+for (const [i, text] of ["hello", "over", "HTTP"].entries()) {
+  const message = Buffer.from(text);
+  narrator.sayAs("SEND", `#${i + 1} ${preview(message)} as POST /messages`);
+  const started = process.hrtime.bigint();
+  await producer.send(message);
+  narrator.sayAs("SENT", `#${i + 1} 204 after ${ms(started)}: the consumer has taken it`);
+}
+
+// 3. Too large: refused here, before any request is made.
+try {
+  await producer.send(new Uint8Array(address.maxMessageSize + 1));
+} catch (error) {
+  if (!(error instanceof MessageTooLargeError)) throw error;
+  narrator.sayAs(
+    "REFUSED",
+    `${error.code}: no request sent (${address.maxMessageSize + 1} > ${address.maxMessageSize} bytes)`,
+  );
+}
+
+// 4. What the server says to clients that get it wrong (plain HTTP, not the Producer).
+for (const [label, contentType, body] of [
+  ["text/plain body", "text/plain", "hello"],
+  ["malformed JSON", "application/json", '{"text": "hel'],
+] as const) {
+  narrator.sayAs("SEND", `${label} as POST /messages`);
+  const reply = await request(`${address.url}/messages`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body,
+  });
+  const json = (await reply.body.json()) as { error: { code: string; message: string } };
+  narrator.sayAs("ERROR", `${reply.statusCode} ${json.error.code}: ${json.error.message}`);
+}
+
+// 5. End the stream: POST /close is answered once the consumer's iteration has taken the end.
+narrator.sayAs("CLOSE", "POST /close");
+const started = process.hrtime.bigint();
+await producer.close();
+narrator.sayAs("CLOSED", `204 after ${ms(started)}: the consumer's iteration has ended`);
+process.disconnect?.();
