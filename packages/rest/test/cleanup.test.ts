@@ -51,8 +51,14 @@ it("a pair in two processes leaves no child process and no listening port behind
 it("consumer.close() frees the port within a second, with an idle keep-alive connection and a waiting send", async () => {
   const endpoint = await rest.open();
   const consumer = await restConsumer(endpoint.address);
-  const idle = new MessageClient({ url: endpoint.address.url, maxMessageSize: endpoint.address.maxMessageSize });
-  const waiting = new MessageClient({ url: endpoint.address.url, maxMessageSize: endpoint.address.maxMessageSize });
+  const idle = new MessageClient({
+    url: endpoint.address.url,
+    maxMessageSize: endpoint.address.maxMessageSize,
+  });
+  const waiting = new MessageClient({
+    url: endpoint.address.url,
+    maxMessageSize: endpoint.address.maxMessageSize,
+  });
   try {
     await idle.connect(); // leaves a keep-alive connection open and idle
     const pending = waiting.send(Buffer.from("never taken")).catch((e: unknown) => e);
