@@ -101,6 +101,8 @@ export async function maxPayloadOf(servers: string[]): Promise<number> {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 export function newSubject(prefix: string): string {
   return `ipc-atlas.${prefix}.${randomUUID().replaceAll("-", "")}`;
 }
@@ -126,6 +128,8 @@ export type NatsProducer = Producer & {
   readonly maxMessageSize: number;
   /** The URL of the server the publisher is connected to now. */
   server(): string;
+  /** Resolves once the server has processed every message sent so far (a PING/PONG round-trip). */
+  flush(): Promise<void>;
 };
 
 export async function natsProducer(address: NatsAddress): Promise<NatsProducer> {
@@ -232,6 +236,12 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
     maxMessageSize,
     server: () => nc.getServer(),
     stats: () => ({ ...stats }),
+    async flush() {
+      if (closed) throw new ClosedError("NATS producer");
+      await lastQueued;
+      if (sinceFlushMessages > 0) startFlush();
+      await nc.flush();
+    },
     async send(message) {
       if (closed) throw new ClosedError("NATS producer");
       if (gone) throw gone;
@@ -300,12 +310,26 @@ export async function natsConsumer(
   const nc = await natsConnect(servers, "ipc-atlas subscriber");
   const stats: NatsConsumerStats = { received: 0, disconnects: 0 };
   let closing = false;
+  // Messages wait here until the iteration takes them: nats.js calls the callbacks synchronously,
+  // in the order the bytes came off the socket, so data and END (which may come on a second
+  // subscription) keep their order. Probes are dropped on arrival.
+  const pending: Uint8Array[] = [];
+  let head = 0;
+  let wake: (() => void) | undefined;
+  let connectionEnded = false;
+  const onMessage = (_error: unknown, m: Msg) => {
+    if (m.headers?.has(PROBE_HEADER)) return;
+    pending.push(m.data);
+    wake?.();
+  };
   let sub: Subscription;
   let endSub: Subscription | undefined;
   try {
-    // One iterator for data and END: END on the control subject is pushed into the same queue.
-    sub = nc.subscribe(address.subject, address.queue ? { queue: address.queue } : {});
-    if (address.queue) endSub = nc.subscribe(endSubject(address));
+    sub = nc.subscribe(address.subject, {
+      callback: onMessage,
+      ...(address.queue ? { queue: address.queue } : {}),
+    });
+    if (address.queue) endSub = nc.subscribe(endSubject(address), { callback: onMessage });
     // Flush: when the PONG comes back the server has processed the SUB; from now on every
     // publish through this server reaches us.
     await nc.flush();
@@ -317,6 +341,10 @@ export async function natsConsumer(
     await nc.close().catch(() => {});
     throw error;
   }
+  void nc.closed().then(() => {
+    connectionEnded = true;
+    wake?.();
+  });
 
   void (async () => {
     for await (const status of nc.status()) {
@@ -330,33 +358,22 @@ export async function natsConsumer(
   })();
 
   const shutdown = async () => {
+    if (closing) return;
     closing = true;
-    sub.unsubscribe();
-    endSub?.unsubscribe();
+    wake?.();
     await nc.close().catch(() => {});
   };
 
   async function* iterate(): AsyncGenerator<Uint8Array> {
-    const queue: Msg[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    // Both subscriptions feed one queue so END can arrive on either.
-    const feed = async (s: Subscription) => {
-      for await (const m of s) {
-        queue.push(m);
-        wake?.();
-      }
-      ended = true;
-      wake?.();
-    };
-    void feed(sub);
-    if (endSub) void feed(endSub);
     try {
       for (;;) {
-        const m = queue.shift();
-        if (!m) {
-          if (ended) {
-            if (closing) return;
+        if (closing) return;
+        if (head === pending.length) {
+          if (head > 0) {
+            pending.length = 0;
+            head = 0;
+          }
+          if (connectionEnded) {
             throw new NatsConnectionError(
               "the subscriber's NATS connection closed before the end of the stream",
               "the server is gone and did not come back within the reconnect time; messages published meanwhile are lost",
@@ -368,14 +385,15 @@ export async function natsConsumer(
           wake = undefined;
           continue;
         }
-        if (m.headers?.has(PROBE_HEADER)) continue;
-        const envelope = unwrap(m.data);
+        const data = pending[head]!;
+        pending[head++] = EMPTY;
+        const envelope = unwrap(data);
         if (envelope.kind === "end") return;
         stats.received++;
         yield envelope.data;
       }
     } finally {
-      if (!closing) await shutdown();
+      await shutdown();
     }
   }
 

@@ -584,7 +584,12 @@ async function waitForMesh(servers: ManagedServer[], jetstream: boolean, timeout
   }
 }
 
-/** GET a monitoring endpoint without keep-alive, so no idle socket holds the event loop open. */
+/** GET a monitoring endpoint (/varz, /routez, ...) as JSON; undefined when it does not answer. */
+export function monitorJson(url: string): Promise<unknown> {
+  return getJson(url);
+}
+
+/** GET without keep-alive, so no idle socket holds the event loop open. */
 function getJson(url: string): Promise<unknown> {
   return new Promise((resolve) => {
     const request = httpGet(url, { agent: false, timeout: 2000 }, (response) => {

@@ -1,0 +1,28 @@
+/**
+ * A subscriber process for the demos: subscribes to the subject in the address it is given
+ * (argv[2], JSON), says SUBSCRIBED once the server has the subscription, then RECEIVED for
+ * each message until the publisher's END. Run by demo-os.ts and demo-network.ts through
+ * core's spawnScript; its narration travels to the parent's transcript.
+ */
+
+import { childNarrator, preview } from "@ipc-atlas/core";
+import { type NatsAddress, natsConsumer } from "../src/pub-sub.ts";
+
+const address = JSON.parse(process.argv[2] ?? "{}") as NatsAddress;
+const actor = process.argv[3] ?? "subscriber";
+const narrator = childNarrator(actor);
+
+// 1. Subscribe: consumer() resolves once the server (and, in a cluster, the publisher's node)
+//    knows about the subscription.
+const consumer = await natsConsumer(address);
+const where = address.queue ? `${consumer.server()}, queue group "${address.queue}"` : consumer.server();
+narrator.sayAs("SUBSCRIBED", where);
+
+// 2. Receive until END: each message published from now on arrives here (or, in a queue
+//    group, at one member of the group).
+let count = 0;
+for await (const message of consumer) {
+  count++;
+  narrator.sayAs("RECEIVED", preview(message));
+}
+narrator.sayAs("END", `${count} message${count === 1 ? "" : "s"} received`);

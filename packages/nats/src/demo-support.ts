@@ -1,0 +1,53 @@
+/**
+ * What both NATS demos share: starting a subscriber process and waiting until it has
+ * subscribed, so the transcript never shows a publish racing a subscription.
+ */
+
+import { type ChildHandle, type Narrator, PeerGoneError, spawnScript } from "@ipc-atlas/core";
+import type { NatsAddress } from "./pub-sub.ts";
+import { monitorJson } from "./server.ts";
+
+const subscriberScript = new URL("../examples/subscriber.ts", import.meta.url);
+
+export interface SubscriberProcess {
+  child: ChildHandle;
+  /** Resolves with the child's exit code; rejects if it failed. */
+  done: Promise<void>;
+}
+
+/** Starts examples/subscriber.ts as `actor` and resolves once it said SUBSCRIBED. */
+export async function startSubscriber(
+  narrator: Narrator,
+  address: NatsAddress,
+  actor: string,
+): Promise<SubscriberProcess> {
+  const child = spawnScript(subscriberScript, {
+    narrator,
+    args: [JSON.stringify(address), actor],
+    stdio: "pipe",
+  });
+  const subscribed = new Promise<void>((resolve, reject) => {
+    child.process.on("message", (m: { narrate?: { event?: string } }) => {
+      if (m?.narrate?.event === "SUBSCRIBED") resolve();
+    });
+    void child.exited.then((code) =>
+      reject(
+        new PeerGoneError(`${actor} exited (code ${code}) before subscribing: ${child.output().trim()}`),
+      ),
+    );
+  });
+  const done = child.exited.then((code) => {
+    if (code !== 0) throw new PeerGoneError(`${actor} exited with code ${code}: ${child.output().trim()}`);
+  });
+  done.catch(() => {});
+  await subscribed;
+  return { child, done };
+}
+
+/** A server's /varz message counters (servers this package started have a monitor port). */
+export async function messageCounters(monitorUrl: string): Promise<{ in: number; out: number }> {
+  const varz = (await monitorJson(`${monitorUrl}/varz`)) as
+    | { in_msgs?: number; out_msgs?: number }
+    | undefined;
+  return { in: varz?.in_msgs ?? 0, out: varz?.out_msgs ?? 0 };
+}
