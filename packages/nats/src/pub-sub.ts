@@ -40,7 +40,7 @@ import {
   unwrap,
   wrapData,
 } from "@ipc-atlas/core";
-import { connect, headers, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import { connect, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 
 /** Where a publisher and its subscribers meet. Plain JSON. */
 export interface NatsAddress {
@@ -322,14 +322,13 @@ export async function natsConsumer(
     pending.push(m.data);
     wake?.();
   };
-  let sub: Subscription;
-  let endSub: Subscription | undefined;
   try {
-    sub = nc.subscribe(address.subject, {
+    // The subscriptions live as long as the connection: shutdown() closes both.
+    nc.subscribe(address.subject, {
       callback: onMessage,
       ...(address.queue ? { queue: address.queue } : {}),
     });
-    if (address.queue) endSub = nc.subscribe(endSubject(address), { callback: onMessage });
+    if (address.queue) nc.subscribe(endSubject(address), { callback: onMessage });
     // Flush: when the PONG comes back the server has processed the SUB; from now on every
     // publish through this server reaches us.
     await nc.flush();
