@@ -53,6 +53,11 @@ function installExitHook(): void {
   });
 }
 
+/** Private FIFO directories this process created and has not removed yet (for leak checks). */
+export function liveFifoDirectories(): string[] {
+  return [...privateDirs];
+}
+
 /** A private directory (mode 0700) holding FIFOs; `remove()` deletes it and them. */
 export interface FifoDirectory {
   readonly dir: string;

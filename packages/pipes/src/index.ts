@@ -11,6 +11,7 @@ import { pipesUnnamedIo } from "./unnamed-pipe-io.ts";
 export {
   BrokenPipeError,
   type FifoDirectory,
+  liveFifoDirectories,
   makeFifoDirectory,
   mkfifo,
   type OpenWriterOptions,
