@@ -1,0 +1,90 @@
+/**
+ * Nothing is left behind: after a crash mid-stream, after the demo, no socket file, temporary
+ * directory, listening port or child process of this package remains.
+ */
+
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname } from "node:path";
+import { liveChildren, type Narrator, spawnConsumer, spawnProducer } from "@ipc-atlas/core";
+import { describe, expect, it } from "vitest";
+import { type GrpcAddressBase, type GrpcVariant, grpcNetwork, grpcOs } from "../src/index.ts";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/** What a variant's medium left: a socket file or directory (grpc-os), a bound port (grpc-network). */
+async function leftovers(address: GrpcAddressBase): Promise<string[]> {
+  const found: string[] = [];
+  const unix = address.target.startsWith("unix:") ? address.target.slice("unix:".length) : undefined;
+  if (unix) {
+    if (existsSync(unix)) found.push(`socket file ${unix}`);
+    if (existsSync(dirname(unix))) found.push(`directory ${dirname(unix)}`);
+  } else {
+    const port = Number(address.target.split(":").pop());
+    if (!(await portIsFree(port))) found.push(`port ${port} still bound`);
+  }
+  return found;
+}
+
+const grpcVariants = [grpcOs, grpcNetwork] as unknown as GrpcVariant<GrpcAddressBase>[];
+
+describe.each(grpcVariants)("$id leaves nothing behind", (variant) => {
+  it("after the producer is killed mid-stream: no socket file, port or child process remains", async () => {
+    const endpoint = await variant.open();
+    const consumer = await spawnConsumer(variant, endpoint.address);
+    const producer = await spawnProducer(variant, endpoint.address);
+    const pids = [consumer.pid, producer.pid];
+    try {
+      const iterator = consumer[Symbol.asyncIterator]();
+      const sending = producer.send(Buffer.from("one"));
+      await iterator.next();
+      await sending;
+      // The producer crashes while its next Send waits for the consumer.
+      void producer.send(Buffer.from("in flight")).catch(() => {});
+      producer.kill("SIGKILL");
+    } finally {
+      await producer.dispose();
+      await consumer.dispose();
+      await endpoint.close();
+    }
+    expect(await leftovers(endpoint.address)).toEqual([]);
+    expect(pids.filter(alive), "child processes still running").toEqual([]);
+    expect(liveChildren()).toEqual([]);
+  });
+
+  it("after the narrated demo: the server and client processes are gone, and so is the medium", async () => {
+    const lines: string[] = [];
+    const narrator: Narrator = {
+      say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
+      note: (text) => lines.push(text),
+    };
+    await variant.demo!(narrator);
+    const transcript = lines.join("\n");
+    expect(transcript).toMatch(/client CALL SayHello/);
+    expect(transcript).toMatch(/client REPLY "Hello, Ada!"/);
+    expect(transcript).toMatch(/client REPLY "Hello again, Ada!"/);
+    expect(transcript).toMatch(/client REPLY name Grace, age 85/);
+    expect(transcript).toMatch(/server RECEIVED #4 "goodbye"/);
+    expect(transcript).toMatch(/client WAIT/);
+    expect(transcript).toMatch(/client CLOSED/);
+    const target = /server LISTEN (\S+)/.exec(transcript)?.[1];
+    expect(target, "the server said where it listened").toBeDefined();
+    expect(await leftovers({ target: target!, maxMessageSize: 0, deadlineMs: 0 })).toEqual([]);
+    expect(liveChildren()).toEqual([]);
+  });
+});
