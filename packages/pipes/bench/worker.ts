@@ -1,0 +1,140 @@
+/**
+ * A worker process for bench/adapter-cost.ts. It plays producer or consumer, trial after
+ * trial, as the parent asks, so process start-up is paid once. Each trial is either the
+ * pipes-named variant (Producer/Consumer) or the same bytes written by hand with net.Socket
+ * over the same FIFO pair (raw), acked like the variant or one-way without acks.
+ *
+ * Messages: { op: "consume", mode, address } → { ready } then { done, count, lastNs }
+ *           { op: "produce", mode, address, warmup, count, window } → { done, startNs }
+ */
+
+import type { Socket } from "node:net";
+import { connectNamedPipeProducer, type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
+import { openFifoReader, openFifoWriter, tryOpenFifoWriter } from "../src/fifo.ts";
+
+export type Mode = "variant" | "raw-acked" | "raw-one-way";
+export type WorkerRequest =
+  | { op: "consume"; mode: Mode; address: NamedPipeAddress }
+  | { op: "produce"; mode: Mode; address: NamedPipeAddress; warmup: number; count: number; window: number };
+
+const SIZE = 64;
+const reply = (message: unknown) => process.send?.(message);
+
+function message(seq: number): Buffer {
+  const bytes = Buffer.allocUnsafe(SIZE).fill(seq & 0xff);
+  bytes.writeUInt32BE(seq, 0);
+  return bytes;
+}
+
+// ----- consumers ----------------------------------------------------------------------------
+
+async function consumeVariant(address: NamedPipeAddress): Promise<void> {
+  const consumer = await openNamedPipeConsumer(address);
+  reply({ ready: true });
+  let count = 0;
+  let lastNs = 0n;
+  for await (const m of consumer) {
+    if (m.byteLength !== SIZE || Buffer.from(m).readUInt32BE(0) !== count) throw new Error(`bad message ${count}`);
+    count++;
+    lastNs = process.hrtime.bigint();
+  }
+  reply({ done: true, count, lastNs: String(lastNs) });
+}
+
+/** The same wire protocol by hand: 4-byte big-endian length + body; one ack byte per message. */
+async function consumeRaw(address: NamedPipeAddress, acked: boolean): Promise<void> {
+  const data = openFifoReader(address.data);
+  reply({ ready: true });
+  let acks: Socket | null | undefined;
+  let pending = Buffer.alloc(0);
+  let count = 0;
+  let lastNs = 0n;
+  for await (const chunk of data) {
+    const buffer = pending.byteLength > 0 ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    let offset = 0;
+    let taken = 0;
+    while (buffer.byteLength - offset >= 4) {
+      const length = buffer.readUInt32BE(offset);
+      if (buffer.byteLength - offset < 4 + length) break;
+      const body = buffer.subarray(offset + 4, offset + 4 + length);
+      if (body.byteLength !== SIZE || body.readUInt32BE(0) !== count) throw new Error(`bad message ${count}`);
+      offset += 4 + length;
+      count++;
+      taken++;
+    }
+    pending = buffer.subarray(offset);
+    if (taken > 0) {
+      lastNs = process.hrtime.bigint();
+      if (acked) {
+        if (acks === undefined) acks = tryOpenFifoWriter(address.acks);
+        acks?.write(Buffer.alloc(taken, 0x06));
+      }
+    }
+  }
+  if (acked) {
+    if (acks === undefined) acks = tryOpenFifoWriter(address.acks);
+    acks?.end();
+  }
+  reply({ done: true, count, lastNs: String(lastNs) });
+}
+
+// ----- producers ----------------------------------------------------------------------------
+
+/** Keeps at most `window` sends in flight: send i waits for send i - window. */
+async function windowed(count: number, first: number, window: number, send: (seq: number) => Promise<void>) {
+  const ring: Array<Promise<void> | undefined> = new Array(window);
+  for (let i = 0; i < count; i++) {
+    await ring[i % window];
+    ring[i % window] = send(first + i);
+  }
+  await Promise.all(ring);
+}
+
+async function produceVariant(request: Extract<WorkerRequest, { op: "produce" }>): Promise<void> {
+  const producer = await connectNamedPipeProducer(request.address);
+  const send = (seq: number) => producer.send(message(seq));
+  await windowed(request.warmup, 0, request.window, send);
+  const startNs = process.hrtime.bigint();
+  await windowed(request.count, request.warmup, request.window, send);
+  await producer.close();
+  reply({ done: true, startNs: String(startNs) });
+}
+
+async function produceRaw(request: Extract<WorkerRequest, { op: "produce" }>, acked: boolean): Promise<void> {
+  const acks = acked ? openFifoReader(request.address.acks) : null;
+  const data = await openFifoWriter(request.address.data);
+  // Ack bookkeeping by hand: a FIFO of resolvers, settled one per ack byte.
+  const waiters: Array<() => void> = [];
+  acks?.on("data", (chunk: Buffer) => {
+    for (let i = 0; i < chunk.byteLength; i++) waiters.shift()?.();
+  });
+  const send = async (seq: number) => {
+    const body = message(seq);
+    const frame = Buffer.allocUnsafe(4 + SIZE);
+    frame.writeUInt32BE(SIZE, 0);
+    body.copy(frame, 4);
+    const acknowledged = acked ? new Promise<void>((resolve) => waiters.push(resolve)) : undefined;
+    if (!data.write(frame)) await new Promise((resolve) => data.once("drain", resolve));
+    await acknowledged;
+  };
+  const window = acked ? request.window : 1;
+  await windowed(request.warmup, 0, window, send);
+  const startNs = process.hrtime.bigint();
+  await windowed(request.count, request.warmup, window, send);
+  await new Promise<void>((resolve) => data.end(resolve));
+  data.destroy();
+  if (acks) await new Promise((resolve) => acks.once("close", resolve));
+  reply({ done: true, startNs: String(startNs) });
+}
+
+process.on("message", (request: WorkerRequest) => {
+  const run = async () => {
+    if (request.op === "consume") {
+      if (request.mode === "variant") await consumeVariant(request.address);
+      else await consumeRaw(request.address, request.mode === "raw-acked");
+    } else if (request.mode === "variant") await produceVariant(request);
+    else await produceRaw(request, request.mode === "raw-acked");
+  };
+  run().catch((error: unknown) => reply({ failed: String(error) }));
+});
+reply({ started: true });
