@@ -67,7 +67,11 @@ async function run(trial: Trial): Promise<number> {
   try {
     const ready = nextMessage(consumer, "ready");
     const consumed = nextMessage<{ count: number; lastNs: string }>(consumer, "done");
-    consumer.process.send({ op: "consume", mode: trial.mode, address: endpoint.address } satisfies WorkerRequest);
+    consumer.process.send({
+      op: "consume",
+      mode: trial.mode,
+      address: endpoint.address,
+    } satisfies WorkerRequest);
     await ready;
     const produced = nextMessage<{ startNs: string }>(producer, "done");
     const warmup = Math.min(2000, trial.count / 10);
@@ -80,7 +84,8 @@ async function run(trial: Trial): Promise<number> {
       window: trial.window,
     } satisfies WorkerRequest);
     const [{ count, lastNs }, { startNs }] = await Promise.all([consumed, produced]);
-    if (count !== warmup + trial.count) throw new Error(`${trial.name}: ${count} of ${warmup + trial.count} arrived`);
+    if (count !== warmup + trial.count)
+      throw new Error(`${trial.name}: ${count} of ${warmup + trial.count} arrived`);
     return trial.count / (Number(BigInt(lastNs) - BigInt(startNs)) / 1e9);
   } finally {
     await endpoint.close();

@@ -9,8 +9,8 @@
  */
 
 import type { Socket } from "node:net";
-import { connectNamedPipeProducer, type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
 import { openFifoReader, openFifoWriter, tryOpenFifoWriter } from "../src/fifo.ts";
+import { connectNamedPipeProducer, type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
 
 export type Mode = "variant" | "raw-acked" | "raw-one-way";
 export type WorkerRequest =
@@ -34,7 +34,8 @@ async function consumeVariant(address: NamedPipeAddress): Promise<void> {
   let count = 0;
   let lastNs = 0n;
   for await (const m of consumer) {
-    if (m.byteLength !== SIZE || Buffer.from(m).readUInt32BE(0) !== count) throw new Error(`bad message ${count}`);
+    if (m.byteLength !== SIZE || Buffer.from(m).readUInt32BE(0) !== count)
+      throw new Error(`bad message ${count}`);
     count++;
     lastNs = process.hrtime.bigint();
   }
@@ -46,7 +47,7 @@ async function consumeRaw(address: NamedPipeAddress, acked: boolean): Promise<vo
   const data = openFifoReader(address.data);
   reply({ ready: true });
   let acks: Socket | null | undefined;
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let count = 0;
   let lastNs = 0n;
   for await (const chunk of data) {
