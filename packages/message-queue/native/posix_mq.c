@@ -331,7 +331,8 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value callback, receiver, argv[2];
   if (napi_get_reference_value(env, p->callback, &callback) == napi_ok && callback != NULL) {
-    napi_get_undefined(env, &receiver);
+    /* MakeCallback wants an object as `this`; the callback does not use it. */
+    napi_get_global(env, &receiver);
     napi_create_int32(env, status, &argv[0]);
     napi_create_int32(env, events, &argv[1]);
     /* make_callback runs the microtasks (promise continuations) the callback queued. */
@@ -402,7 +403,7 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
   return external;
 }
 
-/* pollStart(poller, events): events is a mask of 1 (readable) and 4 (writable); 0 stops. */
+/* pollStart(poller, events): events is a mask of UV_READABLE (1) and UV_WRITABLE (2); 0 stops. */
 static napi_value poll_start_js(napi_env env, napi_callback_info info) {
   ARGS(2);
   poller_t* p;

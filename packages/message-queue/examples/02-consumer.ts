@@ -1,0 +1,24 @@
+/**
+ * 02-consumer: started after the producer has exited; opens the queue (its name is the first
+ * argument) and receives every message that waits there. The highest priority comes first;
+ * within a priority, the order they were sent in.
+ */
+
+import { childNarrator } from "@ipc-atlas/core";
+import { MessageQueue } from "../src/index.ts";
+
+const name = process.argv[2];
+if (!name) throw new Error("usage: 02-consumer.ts <queue name>");
+const narrator = childNarrator("consumer");
+
+// Receives only: the consumer asks for read access.
+const queue = await MessageQueue.open(name, { access: "read" });
+narrator.sayAs("OPEN", `${name}: currentMessages=${queue.attributes().currentMessages} waiting for me`);
+for (;;) {
+  // receive() waits on the event loop when the queue is empty; 200 ms with nothing more means done.
+  const message = await queue.receive({ timeoutMs: 200 }).catch(() => undefined);
+  if (!message) break;
+  narrator.sayAs("RECEIVED", `"${message.data.toString()}" priority ${message.priority}`);
+}
+narrator.sayAs("EMPTY", `currentMessages=${queue.attributes().currentMessages}; exiting`);
+queue.close();

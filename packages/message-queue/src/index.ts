@@ -1,0 +1,42 @@
+/**
+ * @ipc-atlas/message-queue — POSIX message queues for Node.js, driven by the event loop
+ * (a native addon over mq_open/mq_send/mq_receive, waiting with libuv's uv_poll_t), and the
+ * `message-queues` variant of ipc-atlas on top of them.
+ */
+
+import type { AnyVariant } from "@ipc-atlas/core";
+import { messageQueues } from "./message-queues.ts";
+
+export {
+  AddonNotBuiltError,
+  InvalidOptionError,
+  InvalidQueueNameError,
+  MessageQueueError,
+  QueueAttributesError,
+  QueueExistsError,
+  QueueLimitError,
+  QueueNotFoundError,
+  QueuePermissionError,
+  UnsupportedPlatformError,
+} from "./errors.ts";
+export { MQ_PRIO_MAX, NAME_MAX, type SystemLimits, systemLimits } from "./limits.ts";
+export {
+  MessageQueue,
+  type MessageQueueOpenOptions,
+  type QueueAccess,
+  type QueueAttributes,
+  type ReceivedMessage,
+  type ReceiveOptions,
+  type SendOptions,
+  validateQueueName,
+} from "./message-queue.ts";
+export {
+  DEFAULT_CAPACITY,
+  DEFAULT_MESSAGE_SIZE,
+  type MessageQueueAddress,
+  messageQueues,
+  uniqueQueueName,
+} from "./message-queues.ts";
+// JetStream backend: see jetstream.ts
+
+export const variants: AnyVariant[] = [messageQueues];
