@@ -267,15 +267,25 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
       await lastQueued;
       if (idleFlush) clearImmediate(idleFlush);
       try {
-        if (gone) throw gone;
-        while (!connected) {
+        // END is published until a flush confirms it: if the connection drops first, it is
+        // published again after the reconnect (a second END is harmless, the first one ends
+        // the iteration), so an outage at the wrong moment cannot leave subscribers waiting.
+        for (;;) {
+          if (gone) throw gone;
           if (nc.isClosed()) throw new PeerGoneError("the NATS connection closed before END was sent");
-          await new Promise((r) => setTimeout(r, 20));
+          if (!connected) {
+            await new Promise((r) => setTimeout(r, 20));
+            continue;
+          }
+          nc.publish(address.queue ? endSubject(address) : address.subject, END_MARKER);
+          if (sinceFlushMessages > 0) startFlush();
+          try {
+            await nc.flush();
+            return;
+          } catch {
+            // dropped before the server confirmed END: go round again
+          }
         }
-        if (address.queue) nc.publish(endSubject(address), END_MARKER);
-        else nc.publish(address.subject, END_MARKER);
-        if (sinceFlushMessages > 0) startFlush();
-        await nc.flush();
       } finally {
         await nc.close().catch(() => {});
       }
