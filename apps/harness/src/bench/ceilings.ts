@@ -8,7 +8,13 @@
 
 export type NativeMechanism = "pipe" | "fifo" | "posix-mq" | "unix-socket" | "tcp";
 
-export const nativeMechanisms: readonly NativeMechanism[] = ["pipe", "fifo", "posix-mq", "unix-socket", "tcp"];
+export const nativeMechanisms: readonly NativeMechanism[] = [
+  "pipe",
+  "fifo",
+  "posix-mq",
+  "unix-socket",
+  "tcp",
+];
 
 /** The C source file (in native/) of each mechanism. */
 export const nativeSources: Readonly<Record<NativeMechanism, string>> = {

@@ -8,8 +8,15 @@
 
 import { type AnyVariant, type Consumer, type Endpoint, errorToJSON, type Producer } from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
-import { type ChildReport, type FromChild, type Job, type ToChild, tooLargeReason, type VariantRef } from "./protocol.ts";
-import { ping, type Plan, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
+import {
+  type ChildReport,
+  type FromChild,
+  type Job,
+  type ToChild,
+  tooLargeReason,
+  type VariantRef,
+} from "./protocol.ts";
+import { type Plan, ping, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
 
 const reply = (message: FromChild) => process.send?.(message);
 

@@ -24,6 +24,13 @@ export interface Plan {
   /** Measured messages; the run also stops at `maxSeconds`. */
   messages: number;
   maxSeconds: number;
+  /**
+   * Sends the producer may have pending at once. 1 for synchronous variants (each send waits
+   * for the consumer: that is the variant). Asynchronous variants get a small window: their
+   * send resolves when the medium accepted the message, and awaiting each one alone would
+   * measure the event loop's turn-around instead of the medium.
+   */
+  window: number;
   /** `process.hrtime.bigint()` of the harness, as a decimal string (bigint does not cross IPC). */
   epochNs: string;
 }
@@ -196,26 +203,44 @@ export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
 }
 
 /**
- * The producer loop: warm-up, then the measured messages, each send awaited — the variant's
- * contract is the backpressure (a synchronous send waits for the consumer, an asynchronous one
- * for the medium). Closes the producer at the end so the consumer's iteration finishes.
+ * The producer loop: warm-up, then the measured messages, with at most `plan.window` sends
+ * pending — the variant's contract is the backpressure (a synchronous send waits for the
+ * consumer, an asynchronous one for the medium). Closes the producer at the end so the
+ * consumer's iteration finishes.
  */
 export async function sendStream(producer: Producer, plan: Plan): Promise<SenderReport> {
   const clock = new Clock(plan.epochNs);
   const filler = template(plan.size);
+  const window = Math.max(1, plan.window);
+  const pending: Promise<void>[] = [];
+  let head = 0;
+  const send = async (seq: number) => {
+    const sent = producer.send(makeMessage(filler, seq, clock.now()));
+    if (window === 1) return sent;
+    sent.catch(() => {}); // awaited below; this only keeps a rejection from being "unhandled" meanwhile
+    pending.push(sent);
+    if (pending.length - head >= window) {
+      await pending[head++];
+      if (head > 4096) {
+        pending.splice(0, head);
+        head = 0;
+      }
+    }
+  };
   let seq = 0;
-  for (; seq < plan.warmup; seq++) await producer.send(makeMessage(filler, seq, clock.now()));
+  for (; seq < plan.warmup; seq++) await send(seq);
   const cpuStart = process.cpuUsage();
   const startNs = clock.now();
   const deadline = startNs + plan.maxSeconds * 1e9;
   let measuredSent = 0;
   while (measuredSent < plan.messages) {
-    await producer.send(makeMessage(filler, seq, clock.now()));
+    await send(seq);
     seq++;
     measuredSent++;
     // Reading the clock costs little, but not nothing: look every 64 messages.
     if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
   }
+  for (; head < pending.length; head++) await pending[head];
   await producer.close();
   return { sent: seq, measuredSent, startNs, endNs: clock.now(), cpu: cpuSince(cpuStart) };
 }
@@ -340,7 +365,10 @@ export async function ping(
 }
 
 /** Ping-pong, the echoing side: sends every message back as it came, closes when the pinger does. */
-export async function pong(consumer: Consumer, producer: Producer): Promise<{ echoed: number; cpu: CpuFigures }> {
+export async function pong(
+  consumer: Consumer,
+  producer: Producer,
+): Promise<{ echoed: number; cpu: CpuFigures }> {
   const cpuStart = process.cpuUsage();
   let echoed = 0;
   for await (const message of consumer) {

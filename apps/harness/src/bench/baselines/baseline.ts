@@ -6,10 +6,9 @@
  * peer from inside a bench child and runs the same workload loops over a PortLink.
  */
 
-import type { ChildReport } from "../protocol.ts";
-import type { BenchMode } from "../protocol.ts";
 import type { NativeMechanism } from "../ceilings.ts";
-import { ping, type Plan, processFigures, sendStream } from "../workload.ts";
+import type { BenchMode, ChildReport } from "../protocol.ts";
+import { type Plan, ping, processFigures, sendStream } from "../workload.ts";
 import type { PortLink } from "./port.ts";
 
 export interface Baseline {
@@ -48,7 +47,11 @@ export async function runMainSide(
   if (setup.mode === "one-way") {
     const sender = await sendStream(link.producer, setup.plan);
     const peer = await peerReport;
-    return { sender, receiver: peer.receiver!, processes: [processFigures(role, sender.cpu), ...peer.processes] };
+    return {
+      sender,
+      receiver: peer.receiver!,
+      processes: [processFigures(role, sender.cpu), ...peer.processes],
+    };
   }
   const { sender, receiver } = await ping(link.producer, link.consumer, setup.plan);
   const peer = await peerReport;

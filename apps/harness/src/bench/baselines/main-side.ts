@@ -16,7 +16,10 @@ export interface PeerChannel {
   gone(reason: string): void;
 }
 
-export function peerChannel(post: (value: unknown) => Promise<void> | void, window: number | null): PeerChannel {
+export function peerChannel(
+  post: (value: unknown) => Promise<void> | void,
+  window: number | null,
+): PeerChannel {
   let readyResolve!: () => void;
   let reportResolve!: (report: ChildReport) => void;
   let fail!: (error: Error) => void;

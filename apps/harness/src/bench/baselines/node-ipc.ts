@@ -20,7 +20,9 @@ export const nodeIpcBaseline: Baseline = {
     const child = spawnScript(new URL("./ipc-peer-main.ts", import.meta.url), { stdio: "inherit" });
     const post = (value: unknown) =>
       new Promise<void>((resolve, reject) => {
-        child.process.send(value as object, undefined, undefined, (error) => (error ? reject(error) : resolve()));
+        child.process.send(value as object, undefined, undefined, (error) =>
+          error ? reject(error) : resolve(),
+        );
       });
     const channel = peerChannel(post, null);
     child.process.on("message", (message) => channel.link.deliver(message));

@@ -92,7 +92,14 @@ export function portLink(
   onControl: ControlHandler,
 ): PortLink {
   let outstanding = 0;
-  let credit: (() => void) | undefined;
+  // Sends waiting for credit, first come first served: a later send never overtakes them.
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    while (waiting.length > 0 && outstanding < window!) {
+      outstanding++;
+      waiting.shift()!();
+    }
+  };
   const ackEvery = window === null ? 0 : Math.max(1, Math.floor(window / 4));
   let taken = 0;
   const consumer = portConsumer(onControl, () => {
@@ -105,8 +112,8 @@ export function portLink(
   const producer = portProducer({
     async post(value) {
       if (window !== null && value instanceof Uint8Array) {
-        while (outstanding >= window) await new Promise<void>((resolve) => (credit = resolve));
-        outstanding++;
+        if (waiting.length === 0 && outstanding < window) outstanding++;
+        else await new Promise<void>((resolve) => waiting.push(resolve));
       }
       await post(value);
     },
@@ -117,8 +124,7 @@ export function portLink(
     deliver(message) {
       if (typeof message === "object" && message !== null && "ack" in message) {
         outstanding -= (message as { ack: number }).ack;
-        credit?.();
-        credit = undefined;
+        release();
       } else consumer.deliver(message);
     },
   };

@@ -4,4 +4,7 @@ import { parentPort } from "node:worker_threads";
 import { servePeer } from "./peer-side.ts";
 
 const port = parentPort!;
-port.on("message", servePeer((value) => port.postMessage(value)));
+port.on(
+  "message",
+  servePeer((value) => port.postMessage(value)),
+);

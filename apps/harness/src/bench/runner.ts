@@ -1,0 +1,253 @@
+/**
+ * Runs one benchmark target at one size in fresh bench child processes (child.ts) and merges
+ * their reports. Inter-process variants: the harness opens the medium (it owns it, like a
+ * user's supervisor would), a consumer child and a producer child attach to its address.
+ * In-process variants and baselines: one child does everything. Nothing here looks at a
+ * variant's name: the taxonomy scope decides the layout.
+ */
+
+import {
+  type AnyVariant,
+  type ChildHandle,
+  type Endpoint,
+  errorFromJSON,
+  isInterProcess,
+  spawnScript,
+} from "@ipc-atlas/core";
+import type { Baseline } from "./baselines/index.ts";
+import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
+import {
+  type BenchMode,
+  type ChildReport,
+  type FromChild,
+  type Job,
+  type ToChild,
+  tooLargeReason,
+} from "./protocol.ts";
+import type { Plan, ProcessFigures, ReceiverReport, SenderReport } from "./workload.ts";
+
+/** Something the bench measures: a registered variant or a baseline. */
+export interface BenchTarget {
+  id: string;
+  kind: "variant" | "baseline";
+  summary: string;
+  /** The taxonomy scope of a variant, or how a baseline separates its two sides. */
+  scope: string;
+  timing: string | null;
+  ceiling: NativeMechanism | null;
+  variant?: AnyVariant;
+  baseline?: Baseline;
+}
+
+export function variantTarget(variant: AnyVariant): BenchTarget {
+  return {
+    id: variant.id,
+    kind: "variant",
+    summary: variant.summary,
+    scope: variant.taxonomy.scope,
+    timing: variant.taxonomy.timing,
+    ceiling: ceilingOf(variant.id),
+    variant,
+  };
+}
+
+export function baselineTarget(baseline: Baseline): BenchTarget {
+  return {
+    id: baseline.id,
+    kind: "baseline",
+    summary: baseline.summary,
+    scope: baseline.scope,
+    timing: "asynchronous",
+    ceiling: baseline.ceiling,
+    baseline,
+  };
+}
+
+export interface MergedReport {
+  sender: SenderReport;
+  receiver: ReceiverReport;
+  processes: ProcessFigures[];
+}
+
+export type RunOutcome =
+  | { status: "ok"; report: MergedReport }
+  | { status: "not-applicable"; reason: string }
+  | { status: "failed"; reason: string };
+
+class NotApplicableSignal extends Error {}
+
+/** Pending sends allowed to an asynchronous variant's producer (see Plan.window). */
+export const ASYNC_WINDOW = 32;
+
+/** The plan for one target: the size's plan with the send window its timing allows. */
+export function planForTarget(target: BenchTarget, plan: Plan): Plan {
+  return { ...plan, window: target.timing === "asynchronous" ? ASYNC_WINDOW : 1 };
+}
+
+const childScript = new URL("./child.ts", import.meta.url);
+
+/** One bench child and the conversation with it. */
+class BenchChild {
+  readonly handle: ChildHandle;
+  readonly label: string;
+  #inbox: FromChild[] = [];
+  #waiter: (() => void) | undefined;
+  #exitCode: number | undefined;
+
+  constructor(label: string) {
+    this.label = label;
+    this.handle = spawnScript(childScript, { stdio: "pipe" });
+    this.handle.process.on("message", (message: FromChild) => {
+      this.#inbox.push(message);
+      this.#wake();
+    });
+    void this.handle.exited.then((code) => {
+      this.#exitCode = code;
+      this.#wake();
+    });
+  }
+
+  #wake(): void {
+    this.#waiter?.();
+    this.#waiter = undefined;
+  }
+
+  send(message: ToChild): void {
+    this.handle.process.send(message);
+  }
+
+  /** The next message, or an error: the child failed, exited, or took longer than `timeoutMs`. */
+  async next(what: string, timeoutMs: number): Promise<FromChild> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const message = this.#inbox.shift();
+      if (message) {
+        if ("failed" in message) throw errorFromJSON(message.failed);
+        if ("notApplicable" in message) throw new NotApplicableSignal(message.notApplicable);
+        return message;
+      }
+      if (this.#exitCode !== undefined) {
+        throw new Error(`${this.label} exited with code ${this.#exitCode} while ${what}${this.#tail()}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`${this.label} timed out after ${Math.round(timeoutMs / 1000)} s while ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  #tail(): string {
+    const output = this.handle.output().trim();
+    return output ? `: ${output.split("\n").slice(-5).join(" | ")}` : "";
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#exitCode !== undefined) return;
+    if (this.handle.process.connected) this.handle.process.disconnect();
+    const timer = setTimeout(() => this.handle.kill("SIGKILL"), 3000);
+    await this.handle.exited;
+    clearTimeout(timer);
+  }
+}
+
+export interface RunTimeouts {
+  /** Loading, attaching. */
+  setupMs: number;
+  /** From go to the last report. */
+  runMs: number;
+}
+
+export function timeoutsFor(plan: Plan): RunTimeouts {
+  return { setupMs: 60_000, runMs: (plan.maxSeconds + 60) * 1000 };
+}
+
+/** Runs `target` once with `plan`; never throws: failures come back as outcomes. */
+export async function runTarget(
+  target: BenchTarget,
+  sizePlan: Plan,
+  mode: BenchMode,
+  timeouts: RunTimeouts = timeoutsFor(sizePlan),
+): Promise<RunOutcome> {
+  const plan = planForTarget(target, sizePlan);
+  const endpoints: Endpoint<unknown>[] = [];
+  const children: BenchChild[] = [];
+  try {
+    const jobs = await jobsFor(target, plan, mode, endpoints);
+    for (const job of jobs) {
+      const child = new BenchChild(`${target.id} ${job.role} process`);
+      children.push(child);
+      child.send({ job, plan });
+    }
+    for (const child of children) await child.next("loading", timeouts.setupMs);
+    // Every consumer first, then every producer: a producer may need its consumer listening.
+    for (const kind of ["consumer", "producer"] as const) {
+      for (const child of children) {
+        child.send({ attach: kind });
+        await child.next(`attaching its ${kind}`, timeouts.setupMs);
+      }
+    }
+    for (const child of children) child.send({ go: true });
+    const reports = await Promise.all(
+      children.map(async (child) => {
+        const message = await child.next("running", timeouts.runMs);
+        if (!("done" in message)) throw new Error(`${child.label} answered out of turn`);
+        return message.done;
+      }),
+    );
+    return merge(target, reports);
+  } catch (error) {
+    if (error instanceof NotApplicableSignal) return { status: "not-applicable", reason: error.message };
+    return { status: "failed", reason: (error as Error)?.message ?? String(error) };
+  } finally {
+    await Promise.all(children.map((child) => child.dispose()));
+    for (const endpoint of endpoints) await endpoint.close().catch(() => {});
+  }
+}
+
+async function jobsFor(
+  target: BenchTarget,
+  plan: Plan,
+  mode: BenchMode,
+  endpoints: Endpoint<unknown>[],
+): Promise<Job[]> {
+  if (target.baseline) return [{ role: "baseline", baseline: target.baseline.id, mode }];
+  const variant = target.variant!;
+  const ref = { module: variant.module, id: variant.id };
+  if (!isInterProcess(variant.taxonomy.scope)) return [{ role: "local", variant: ref, mode }];
+  // Round-trip needs a medium each way: the variant opened twice.
+  for (let i = 0; i < (mode === "one-way" ? 1 : 2); i++) {
+    const endpoint = await variant.open({ maxMessageSize: plan.size });
+    endpoints.push(endpoint);
+    if (endpoint.maxMessageSize !== null && endpoint.maxMessageSize < plan.size) {
+      throw new NotApplicableSignal(tooLargeReason(plan.size, endpoint.maxMessageSize));
+    }
+  }
+  const [first, second] = endpoints.map((e) => e.address);
+  if (mode === "one-way") {
+    return [
+      { role: "receiver", variant: ref, address: first },
+      { role: "sender", variant: ref, address: first },
+    ];
+  }
+  return [
+    { role: "ponger", variant: ref, out: first, back: second },
+    { role: "pinger", variant: ref, out: first, back: second },
+  ];
+}
+
+function merge(target: BenchTarget, reports: ChildReport[]): RunOutcome {
+  const sender = reports.find((r) => r.sender)?.sender;
+  const receiver = reports.find((r) => r.receiver)?.receiver;
+  if (!sender || !receiver) return { status: "failed", reason: `${target.id}: a side sent no report` };
+  const lost = Math.max(0, sender.sent - receiver.distinct);
+  return {
+    status: "ok",
+    report: { sender, receiver: { ...receiver, lost }, processes: reports.flatMap((r) => r.processes) },
+  };
+}
