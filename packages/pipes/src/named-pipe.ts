@@ -137,8 +137,9 @@ class NamedPipeProducer implements Producer {
   readonly #acks: Socket;
   /** One per frame written or queued, oldest first; the next ack byte settles the first. */
   readonly #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
-  /** Writes go out one after another, in call order. */
-  #writing: Promise<void> = Promise.resolve();
+  /** Messages waiting while the kernel's pipe buffer is full; written in call order on 'drain'. */
+  readonly #queue: Uint8Array[] = [];
+  #draining = false;
   #failure: Error | undefined;
   #closed = false;
   readonly #acksClosed: Promise<void>;
@@ -179,35 +180,36 @@ class NamedPipeProducer implements Producer {
     }
     if (this.#failure) return Promise.reject(this.#failure);
     const acked = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    this.#writing = this.#writing.then(() => this.#write(message));
+    // Written at once while there is room; queued (the caller's buffer, no copy) while not.
+    if (this.#draining) this.#queue.push(message);
+    else this.#write(message);
     return acked;
   }
 
-  async #write(message: Uint8Array): Promise<void> {
-    if (this.#failure) return;
-    const data = this.#data;
-    // Encoded here, not in send(): a queued send holds only the caller's buffer, no copy.
-    const room = data.write(encodeFrame(message, this.#address.maxMessageSize), (error) => {
-      if (error) this.#fail(fifoWriteError(this.#address.data, error));
-    });
-    // Backpressure: the kernel's pipe buffer is full and Node queued the frame; wait until it drains.
-    if (!room && !this.#failure) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          data.off("drain", done);
-          data.off("close", done);
-          resolve();
-        };
-        data.on("drain", done);
-        data.on("close", done);
-      });
+  #write(message: Uint8Array): void {
+    const room = this.#data.write(encodeFrame(message, this.#address.maxMessageSize), this.#written);
+    // Backpressure: the pipe buffer is full and Node holds this frame; wait for 'drain'.
+    if (!room) {
+      this.#draining = true;
+      this.#data.once("drain", this.#drained);
     }
   }
+
+  readonly #written = (error?: Error | null) => {
+    if (error) this.#fail(fifoWriteError(this.#address.data, error));
+  };
+
+  readonly #drained = () => {
+    this.#draining = false;
+    while (!this.#draining && !this.#failure && this.#queue.length > 0) this.#write(this.#queue.shift()!);
+  };
 
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    this.#queue.length = 0;
+    this.#draining = false;
     this.#data.destroy();
     this.#acks.destroy();
   }
@@ -219,7 +221,18 @@ class NamedPipeProducer implements Producer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#writing;
+    // Every queued frame goes out before the end of the stream.
+    while (this.#draining && !this.#failure) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#data.off("drain", done);
+          this.#data.off("close", done);
+          resolve();
+        };
+        this.#data.on("drain", done);
+        this.#data.on("close", done);
+      });
+    }
     if (!this.#failure) await new Promise<void>((resolve) => this.#data.end(resolve));
     this.#data.destroy();
     await this.#acksClosed;
@@ -232,70 +245,170 @@ class NamedPipeProducer implements Producer {
  */
 export async function openNamedPipeConsumer(address: NamedPipeAddress): Promise<Consumer> {
   checkAddress(address);
-  const data = openFifoReader(address.data);
-  const decoder = new FrameDecoder(address.maxMessageSize);
-  // undefined: not opened yet; null: released, or the producer is gone (ENXIO).
-  let acks: Socket | null | undefined;
-  let closed = false;
+  return new NamedPipeConsumer(address, openFifoReader(address.data));
+}
 
-  const openAcks = (): Socket | null => {
-    if (acks !== undefined) return acks;
-    try {
-      // The producer opened its ack reader before the data FIFO, so a producer that has
-      // written anything has it open; ENXIO (null) means it is gone.
-      acks = tryOpenFifoWriter(address.acks);
-    } catch {
-      acks = null;
+/** Decoded messages the consumer holds before it stops reading the FIFO (kernel backpressure). */
+const CONSUMER_BUFFER_BYTES = 64 * 1024;
+
+class NamedPipeConsumer implements Consumer {
+  readonly #address: NamedPipeAddress;
+  readonly #data: Socket;
+  readonly #decoder: FrameDecoder;
+  /** Decoded, not yet taken; `#head` is the next one (no O(n) shift per message). */
+  #messages: Buffer[] = [];
+  #head = 0;
+  #bufferedBytes = 0;
+  #paused = false;
+  #waiter:
+    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: Error) => void }
+    | undefined;
+  #ended = false;
+  #failure: Error | undefined;
+  #closed = false;
+  /** undefined: not opened yet; null: released, or the producer is gone (ENXIO). */
+  #acks: Socket | null | undefined;
+  #unacked = 0;
+
+  constructor(address: NamedPipeAddress, data: Socket) {
+    this.#address = address;
+    this.#data = data;
+    this.#decoder = new FrameDecoder(address.maxMessageSize);
+    data.on("data", (chunk: Buffer) => {
+      try {
+        for (const message of this.#decoder.push(chunk)) {
+          this.#messages.push(message);
+          this.#bufferedBytes += message.byteLength;
+        }
+      } catch (error) {
+        this.#finish(error as Error);
+        return;
+      }
+      // Stop reading while the application lags: the FIFO fills and the producer waits.
+      if (this.#bufferedBytes >= CONSUMER_BUFFER_BYTES && !this.#paused) {
+        this.#paused = true;
+        data.pause();
+      }
+      this.#wake();
+    });
+    data.once("end", () => {
+      try {
+        this.#decoder.end();
+        this.#finish();
+      } catch (error) {
+        this.#finish(error as Error);
+      }
+    });
+    data.once("error", (error) => this.#finish(error));
+    data.once("close", () => this.#finish());
+  }
+
+  #finish(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (error && !this.#closed) this.#failure = error;
+    this.#data.destroy();
+    this.#wake();
+  }
+
+  /** Settles a pending next() if there is something to say. */
+  #wake(): void {
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    const result = this.#take();
+    if (result === undefined) return;
+    this.#waiter = undefined;
+    if (result instanceof Error) waiter.reject(result);
+    else waiter.resolve(result);
+  }
+
+  /** The next result if one is ready: a message, the end, or the failure; undefined to wait. */
+  #take(): IteratorResult<Uint8Array> | Error | undefined {
+    if (this.#head < this.#messages.length) {
+      const message = this.#messages[this.#head++]!;
+      if (this.#head === this.#messages.length) {
+        this.#messages = [];
+        this.#head = 0;
+      }
+      this.#bufferedBytes -= message.byteLength;
+      if (this.#paused && this.#bufferedBytes < CONSUMER_BUFFER_BYTES && !this.#ended) {
+        this.#paused = false;
+        this.#data.resume();
+      }
+      // Ack as the message is handed over: this is when the consumer has taken it.
+      this.#ack();
+      return { done: false, value: message };
     }
-    return acks;
-  };
+    if (!this.#ended) return undefined;
+    this.#releaseAcks();
+    if (this.#failure) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      return failure;
+    }
+    return { done: true, value: undefined };
+  }
+
   // Acks for messages taken in one burst go out together, right after the code that took them
   // has run (process.nextTick): one write(2) for many messages, and a reader that narrates a
   // message does so before the writer can learn it was taken.
-  let unacked = 0;
-  const flushAcks = () => {
-    const count = unacked;
-    unacked = 0;
-    if (count > 0) openAcks()?.write(count === 1 ? ACK_BYTE : Buffer.alloc(count, ACK));
+  #ack(): void {
+    if (this.#unacked++ === 0) process.nextTick(this.#flushAcks);
+  }
+
+  readonly #flushAcks = () => {
+    const count = this.#unacked;
+    this.#unacked = 0;
+    if (count > 0) this.#openAcks()?.write(count === 1 ? ACK_BYTE : Buffer.alloc(count, ACK));
   };
-  const ack = () => {
-    if (unacked++ === 0) process.nextTick(flushAcks);
-  };
+
+  #openAcks(): Socket | null {
+    if (this.#acks !== undefined) return this.#acks;
+    try {
+      // The producer opened its ack reader before the data FIFO, so a producer that has
+      // written anything has it open; ENXIO (null) means it is gone.
+      this.#acks = tryOpenFifoWriter(this.#address.acks);
+    } catch {
+      this.#acks = null;
+    }
+    return this.#acks;
+  }
 
   // Closing the ack FIFO tells the producer this consumer is done. Opening it only to close it
   // (when no message ever came) still wakes the producer's reader with end-of-file.
-  const releaseAcks = () => {
-    flushAcks();
-    openAcks()?.end();
-    acks = null;
-  };
-
-  async function* messages(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of data) {
-        for (const message of decoder.push(chunk as Buffer)) {
-          // Ack as the message is handed over: this is when the consumer has taken it.
-          ack();
-          yield message;
-        }
-      }
-      if (!closed) decoder.end();
-    } catch (error) {
-      if (!closed) throw error;
-    } finally {
-      releaseAcks();
-      data.destroy();
-    }
+  #releaseAcks(): void {
+    this.#flushAcks();
+    this.#openAcks()?.end();
+    this.#acks = null;
   }
-  const iterator = messages();
-  return {
-    [Symbol.asyncIterator]: () => iterator,
-    async close() {
-      closed = true;
-      data.destroy();
-      releaseAcks();
-    },
-  };
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => {
+        if (this.#waiter)
+          return Promise.reject(new IpcError("EBUSY", "next() called while another next() waits"));
+        const result = this.#take();
+        if (result instanceof Error) return Promise.reject(result);
+        if (result !== undefined) return Promise.resolve(result);
+        return new Promise((resolve, reject) => {
+          this.#waiter = { resolve, reject };
+        });
+      },
+      return: async () => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#messages = [];
+    this.#head = 0;
+    this.#finish();
+    this.#releaseAcks();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
