@@ -310,27 +310,73 @@ static napi_value mq_receive_many_js(napi_env env, napi_callback_info info) {
 
 /* ---- readiness: one uv_poll_t per queue descriptor -------------------------------------- */
 
+/*
+ * Lifetime. The JavaScript callback is held through a napi_ref that is strong only while the
+ * handle polls (someone waits) and weak when idle, like a libuv handle's ref/unref: a waiting
+ * queue stays alive, an idle one can be collected. The struct is freed when both the libuv
+ * close callback has run and the JavaScript external has been finalized. Napi resources are
+ * released while the environment is still alive: on pollClose, on finalization, or from an
+ * environment cleanup hook at exit (which runs before Node-API tears the environment down).
+ */
 typedef struct {
   uv_poll_t handle;
   napi_env env;
   napi_ref callback;
   napi_async_context context;
-  int closed;    /* uv_close was called */
-  int released;  /* the handle's close callback ran */
-  int finalized; /* the JavaScript external was collected */
+  int strong;      /* callback reference count is 1 */
+  int js_released; /* callback reference and async context are gone */
+  int closed;      /* uv_close was called */
+  int released;    /* the handle's close callback ran */
+  int finalized;   /* the JavaScript external was collected (or the env is gone) */
 } poller_t;
 
 static void poller_maybe_free(poller_t* p) {
   if (p->released && p->finalized) free(p);
 }
 
+static void on_close(uv_handle_t* handle) {
+  poller_t* p = handle->data;
+  p->released = 1;
+  poller_maybe_free(p);
+}
+
+static void poller_close_handle(poller_t* p) {
+  if (p->closed) return;
+  p->closed = 1;
+  uv_poll_stop(&p->handle);
+  uv_close((uv_handle_t*)&p->handle, on_close);
+}
+
+static void on_env_cleanup(void* arg);
+
+static void poller_release_js(poller_t* p, int from_hook) {
+  if (p->js_released) return;
+  p->js_released = 1;
+  napi_delete_reference(p->env, p->callback);
+  napi_async_destroy(p->env, p->context);
+  if (!from_hook) napi_remove_env_cleanup_hook(p->env, on_env_cleanup, p);
+}
+
+static void on_env_cleanup(void* arg) {
+  poller_t* p = arg;
+  poller_release_js(p, 1);
+  poller_close_handle(p);
+  /* Node-API still runs the external's finalizer when it tears the environment down; that
+     frees the struct (if the close callback has run by then; if not, the process is exiting). */
+}
+
 static void on_poll(uv_poll_t* handle, int status, int events) {
   poller_t* p = handle->data;
+  if (p->js_released) return;
   napi_env env = p->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, receiver, argv[2];
-  if (napi_get_reference_value(env, p->callback, &callback) == napi_ok && callback != NULL) {
+  napi_value callback = NULL, receiver, argv[2];
+  napi_get_reference_value(env, p->callback, &callback);
+  if (callback == NULL) {
+    /* Collected while idle; nothing can be waiting on it. */
+    uv_poll_stop(&p->handle);
+  } else {
     /* MakeCallback wants an object as `this`; the callback does not use it. */
     napi_get_global(env, &receiver);
     napi_create_int32(env, status, &argv[0]);
@@ -345,28 +391,14 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-static void on_close(uv_handle_t* handle) {
-  poller_t* p = handle->data;
-  napi_delete_reference(p->env, p->callback);
-  napi_async_destroy(p->env, p->context);
-  p->released = 1;
-  poller_maybe_free(p);
-}
-
-static void poller_close(poller_t* p) {
-  if (p->closed) return;
-  p->closed = 1;
-  uv_poll_stop(&p->handle);
-  uv_close((uv_handle_t*)&p->handle, on_close);
-}
-
 static void poller_finalize(napi_env env, void* data, void* hint) {
   (void)env;
   (void)hint;
   poller_t* p = data;
+  poller_release_js(p, 0);
+  poller_close_handle(p);
   p->finalized = 1;
-  if (!p->closed) poller_close(p); /* frees on the close callback */
-  else poller_maybe_free(p);
+  poller_maybe_free(p);
 }
 
 static int get_poller(napi_env env, napi_value v, poller_t** out) {
@@ -397,7 +429,8 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
   napi_value resource_name;
   napi_create_string_utf8(env, "PosixMessageQueuePoll", NAPI_AUTO_LENGTH, &resource_name);
   napi_async_init(env, NULL, resource_name, &p->context);
-  napi_create_reference(env, argv[1], 1, &p->callback);
+  napi_create_reference(env, argv[1], 0, &p->callback);
+  napi_add_env_cleanup_hook(env, on_env_cleanup, p);
   napi_value external;
   napi_create_external(env, p, poller_finalize, NULL, &external);
   return external;
@@ -409,9 +442,18 @@ static napi_value poll_start_js(napi_env env, napi_callback_info info) {
   poller_t* p;
   int32_t events;
   if (!get_poller(env, argv[0], &p) || !get_int(env, argv[1], &events)) return throw_type(env, "pollStart(poller, events)");
-  if (p->closed) return NULL;
-  int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events & (UV_READABLE | UV_WRITABLE), on_poll);
+  if (p->closed || p->js_released) return NULL;
+  events &= UV_READABLE | UV_WRITABLE;
+  int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events, on_poll);
   if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
+  /* Strong while waiting, weak while idle (see the lifetime note above). */
+  if (events != 0 && !p->strong) {
+    napi_reference_ref(env, p->callback, NULL);
+    p->strong = 1;
+  } else if (events == 0 && p->strong) {
+    napi_reference_unref(env, p->callback, NULL);
+    p->strong = 0;
+  }
   return NULL;
 }
 
@@ -419,7 +461,8 @@ static napi_value poll_close_js(napi_env env, napi_callback_info info) {
   ARGS(1);
   poller_t* p;
   if (!get_poller(env, argv[0], &p)) return throw_type(env, "pollClose(poller)");
-  poller_close(p);
+  poller_release_js(p, 0);
+  poller_close_handle(p);
   return NULL;
 }
 

@@ -345,6 +345,11 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     return this.#fd < 0;
   }
 
+  /** The queue descriptor (on Linux an ordinary file descriptor: fstat shows its mode), -1 after close(). */
+  get fd(): number {
+    return this.#fd;
+  }
+
   /** The queue's attributes as the kernel reports them now. */
   attributes(): QueueAttributes {
     this.#assertOpen("attributes()");
