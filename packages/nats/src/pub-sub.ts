@@ -65,6 +65,8 @@ registerErrorClass(NatsConnectionError);
 export const WINDOW_BYTES = 1024 * 1024;
 /** A flush is started every this many bytes, so confirmations arrive before the window fills. */
 const FLUSH_EVERY_BYTES = WINDOW_BYTES / 4;
+/** Accepted messages are handed to nats.js in batches of about this many bytes. */
+const BATCH_BYTES = 64 * 1024;
 /** Header that marks an interest probe; consumers drop such messages. */
 const PROBE_HEADER = "Ipc-Atlas-Probe";
 
@@ -141,14 +143,21 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
   let connected = true;
   let closed = false;
   let gone: Error | undefined;
+  // Bytes accepted by send() and not yet confirmed by a flush: the batch, plus what was
+  // published since. Bounded by WINDOW_BYTES.
   let unconfirmedBytes = 0;
   let sinceFlushBytes = 0;
   let sinceFlushMessages = 0;
+  // Accepted messages not yet handed to nats.js. nats.js writes to its socket in a microtask
+  // after each publish, so publishing one message per awaited send() would cost one write per
+  // message; publishing a batch at once (when it reaches BATCH_BYTES, or on the next turn of the
+  // event loop) makes one write of many.
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let batchScheduled: NodeJS.Immediate | undefined;
   // Sends waiting for room in the window or for the reconnect, in call order.
   const waiting: Array<{ data: Uint8Array; resolve: () => void; reject: (e: Error) => void }> = [];
   let lastQueued: Promise<void> = Promise.resolve();
-
-  const canPublish = () => connected && unconfirmedBytes < WINDOW_BYTES;
 
   const startFlush = () => {
     const bytes = sinceFlushBytes;
@@ -171,21 +180,44 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
     );
   };
 
-  const publish = (data: Uint8Array, isData: boolean) => {
-    nc.publish(address.subject, data);
-    unconfirmedBytes += data.byteLength;
-    sinceFlushBytes += data.byteLength;
-    if (isData) {
-      stats.published++;
+  const publishBatch = (flushAfter: boolean) => {
+    if (batchScheduled) {
+      clearImmediate(batchScheduled);
+      batchScheduled = undefined;
+    }
+    if (!connected || batch.length === 0) return;
+    const out = batch;
+    batch = [];
+    batchBytes = 0;
+    for (const data of out) {
+      nc.publish(address.subject, data);
+      sinceFlushBytes += data.byteLength;
       sinceFlushMessages++;
     }
-    if (sinceFlushBytes >= FLUSH_EVERY_BYTES) startFlush();
+    stats.published += out.length;
+    if (flushAfter || sinceFlushBytes >= FLUSH_EVERY_BYTES) startFlush();
   };
 
+  const accept = (data: Uint8Array) => {
+    batch.push(data);
+    batchBytes += data.byteLength;
+    unconfirmedBytes += data.byteLength;
+    if (batchBytes >= BATCH_BYTES) publishBatch(false);
+    else
+      batchScheduled ??= setImmediate(() => {
+        batchScheduled = undefined;
+        publishBatch(true);
+      });
+  };
+
+  const canAccept = () => connected && unconfirmedBytes < WINDOW_BYTES;
+
   const pump = () => {
-    while (waiting.length > 0 && canPublish()) {
+    if (!connected) return;
+    publishBatch(false);
+    while (waiting.length > 0 && canAccept()) {
       const next = waiting.shift()!;
-      publish(next.data, true);
+      accept(next.data);
       next.resolve();
     }
   };
@@ -221,17 +253,6 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
     }
   });
 
-  // Publishes without a pending flush would sit until the next one; a timer-free way to push
-  // them out is a flush once the window has been idle for a tick.
-  let idleFlush: NodeJS.Immediate | undefined;
-  const scheduleIdleFlush = () => {
-    if (idleFlush) return;
-    idleFlush = setImmediate(() => {
-      idleFlush = undefined;
-      if (sinceFlushMessages > 0 && connected) startFlush();
-    });
-  };
-
   return {
     maxMessageSize,
     server: () => nc.getServer(),
@@ -239,6 +260,7 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
     async flush() {
       if (closed) throw new ClosedError("NATS producer");
       await lastQueued;
+      publishBatch(false);
       if (sinceFlushMessages > 0) startFlush();
       await nc.flush();
     },
@@ -249,15 +271,13 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
         throw new MessageTooLargeError(message.byteLength, maxMessageSize, "this NATS server (max_payload)");
       }
       const data = wrapData(message);
-      if (waiting.length === 0 && canPublish()) {
-        publish(data, true);
-        scheduleIdleFlush();
+      if (waiting.length === 0 && canAccept()) {
+        accept(data);
         return;
       }
       const queued = new Promise<void>((resolve, reject) => waiting.push({ data, resolve, reject }));
       lastQueued = queued.catch(() => {});
       await queued;
-      scheduleIdleFlush();
     },
     async close() {
       if (closed) return;
@@ -265,7 +285,6 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
       // has processed every message and END.
       closed = true;
       await lastQueued;
-      if (idleFlush) clearImmediate(idleFlush);
       try {
         // END is published until a flush confirms it: if the connection drops first, it is
         // published again after the reconnect (a second END is harmless, the first one ends
@@ -277,6 +296,7 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
             await new Promise((r) => setTimeout(r, 20));
             continue;
           }
+          publishBatch(false);
           nc.publish(address.queue ? endSubject(address) : address.subject, END_MARKER);
           if (sinceFlushMessages > 0) startFlush();
           try {
@@ -287,6 +307,7 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
           }
         }
       } finally {
+        if (batchScheduled) clearImmediate(batchScheduled);
         await nc.close().catch(() => {});
       }
     },
