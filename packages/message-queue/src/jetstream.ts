@@ -73,8 +73,15 @@ export interface JetStreamQueueOptions {
   ackWaitMs?: number;
   /** Most messages delivered and not yet acked, across all consumers: the unacked window. Default 256. */
   maxAckPending?: number;
-  /** Most messages the stream holds; while it is full a send waits. Default: no limit but disk. */
+  /** Most messages the stream holds; while it is full a send waits. Default: no count limit. */
   capacity?: number;
+  /**
+   * Most bytes the stream holds (messages with their subject and headers); while it is full a
+   * send waits. Default 4 MiB (some 30,000 small messages): enough for a burst, small enough
+   * that a producer outrunning its consumers is held back early, like the POSIX queue's small
+   * kernel limit, instead of filling the disk. 0 for no limit.
+   */
+  maxBytes?: number;
   /** Largest message the caller means to send. Default: what the server carries (max_payload) less headers. */
   maxMessageSize?: number;
   /** Stream storage. "file" (default) survives a server restart; "memory" does not. */
@@ -159,6 +166,7 @@ const DEFAULT_MAX_ACK_PENDING = 256;
 const DEFAULT_PREFETCH = 64;
 const DEFAULT_WINDOW = 64;
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 /** Room kept in each NATS message for the envelope byte and the Nats-Msg-Id header. */
 const HEADER_ROOM = 1024;
 /** A pull request stays open this long before the consumer renews it (the server's minimum is 1 s). */
@@ -255,6 +263,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
         );
       }
       const stream = options.stream ?? `ipc-atlas-queue-${randomId()}`;
+      const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
       const subject = `ipc-atlas.queue.${stream}`;
       const consumer = "consumers";
       await jsm.streams.add({
@@ -265,7 +274,9 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
         num_replicas: options.replicas ?? 1,
         duplicate_window: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
         // A bounded queue refuses new messages when full, and the producer waits and retries.
-        ...(options.capacity ? { max_msgs: options.capacity, discard: DiscardPolicy.New } : {}),
+        discard: DiscardPolicy.New,
+        ...(options.capacity ? { max_msgs: options.capacity } : {}),
+        ...(maxBytes > 0 ? { max_bytes: maxBytes } : {}),
       });
       await jsm.consumers.add(stream, {
         durable_name: consumer,
@@ -445,12 +456,13 @@ export class JetStreamProducer implements Producer {
         return { streamSequence: ack.seq, duplicate: ack.duplicate, msgId };
       } catch (error) {
         if (this.#nc.isClosed()) throw new ClosedError("JetStream producer's connection");
-        const backoff = Math.min(20 * 2 ** attempt, 500);
-        // A full stream is backpressure: wait for consumers, with no deadline.
+        // A full stream is backpressure: wait for consumers to ack, with no deadline. JetStream
+        // has no "room again" signal, so poll, briefly: a full queue has plenty to consume.
         if (error instanceof JetStreamApiError && /maximum (messages|bytes) exceeded/i.test(error.message)) {
-          await sleep(backoff);
+          await sleep(Math.min(5 * 2 ** attempt, 50));
           continue;
         }
+        const backoff = Math.min(20 * 2 ** attempt, 500);
         if (Date.now() < deadline && !(error instanceof JetStreamApiError)) {
           // Timeout, no responders (server restarting, stream not loaded yet), disconnect.
           await sleep(backoff);
@@ -482,15 +494,16 @@ export class JetStreamConsumer implements Consumer {
   readonly #held = new Set<JsMsg>();
   /** What the iterator handed out last; acked when the next one is asked for. */
   #current: JsMsg | undefined;
-  #batch: ConsumerMessages | undefined;
-  #wakeTaker: (() => void) | undefined;
-  #wakePump: (() => void) | undefined;
+  /** The open pull request (a set, so that closing never misses one being replaced). */
+  readonly #fetches = new Set<ConsumerMessages>();
+  #fetching = false;
+  /** Callers of receive() (or the iterator) waiting for a message. */
+  readonly #takers: Array<() => void> = [];
   #failure: Error | undefined;
   #ended = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #heartbeat: NodeJS.Timeout;
-  readonly #pumping: Promise<void>;
 
   private constructor(
     nc: NatsConnection,
@@ -513,7 +526,7 @@ export class JetStreamConsumer implements Consumer {
       Math.max(200, ackWaitMs / 3),
     );
     this.#heartbeat.unref();
-    this.#pumping = this.#pump();
+    this.#refill();
   }
 
   /** Attaches to the queue's durable consumer; resolves once it is ready to pull. */
@@ -596,14 +609,16 @@ export class JetStreamConsumer implements Consumer {
       for (const m of this.#buffer.splice(0)) m.nak();
       for (const m of this.#held) m.nak();
       this.#held.clear();
-      this.#wakeTaker?.();
-      this.#wakePump?.();
-      await this.#batch?.close().catch(() => {});
-      await this.#pumping;
+      this.#wakeTakers();
+      await this.#stopFetching();
       await this.#nc.flush().catch(() => {});
       await this.#nc.close().catch(() => {});
     })();
     return this.#closing;
+  }
+
+  #wakeTakers(): void {
+    for (const wake of this.#takers.splice(0)) wake();
   }
 
   #ackCurrent(): void {
@@ -612,29 +627,37 @@ export class JetStreamConsumer implements Consumer {
     this.#current = undefined;
   }
 
-  /** Pulls batches of at most `prefetch` messages, refilling when half of them were taken. */
-  async #pump(): Promise<void> {
-    while (!this.#closed && !this.#ended) {
-      if (this.#buffer.length > this.#prefetch / 2) {
-        await new Promise<void>((resolve) => (this.#wakePump = resolve));
-        continue;
-      }
-      try {
-        const batch = await this.#consumer.fetch({
-          max_messages: this.#prefetch - this.#buffer.length,
-          expires: FETCH_EXPIRES_MS,
-        });
-        this.#batch = batch;
-        for await (const m of batch) {
-          if (this.#closed || this.#ended) {
-            m.nak();
-            continue;
-          }
-          this.#buffer.push(m);
-          this.#wakeTaker?.();
+  /**
+   * Keeps at most `prefetch` messages here or on their way: when half of them were taken, a
+   * new pull request asks for the difference while the rest are still being handed out, so the
+   * application does not wait a round trip for every batch. One pull request at a time: two
+   * would deliver through two iterators, which can hand their messages over out of order.
+   */
+  #refill(): void {
+    if (this.#closed || this.#ended || this.#fetching) return;
+    const have = this.#buffer.length;
+    if (have > this.#prefetch / 2) return;
+    this.#fetching = true;
+    void this.#fetch(this.#prefetch - have);
+  }
+
+  async #fetch(count: number): Promise<void> {
+    let batch: ConsumerMessages | undefined;
+    let failed = false;
+    try {
+      batch = await this.#consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
+      this.#fetches.add(batch);
+      for await (const m of batch) {
+        if (this.#closed || this.#ended) {
+          m.nak();
+          continue;
         }
-      } catch (error) {
-        if (this.#closed || this.#ended) break;
+        this.#buffer.push(m);
+        this.#wakeTakers();
+      }
+    } catch (error) {
+      failed = true;
+      if (!this.#closed && !this.#ended) {
         // A pull fails during a server restart, or for good when the queue was deleted.
         const missing = await this.#consumer.info().then(
           () => false,
@@ -642,14 +665,20 @@ export class JetStreamConsumer implements Consumer {
         );
         if (missing) {
           this.#failure = queueGone(this.#address, error);
-          this.#wakeTaker?.();
-          break;
+          this.#wakeTakers();
         }
-        await sleep(250);
-      } finally {
-        this.#batch = undefined;
       }
+    } finally {
+      if (batch) this.#fetches.delete(batch);
+      this.#fetching = false;
     }
+    if (this.#failure) return;
+    if (failed) await sleep(250);
+    this.#refill();
+  }
+
+  async #stopFetching(): Promise<void> {
+    await Promise.all([...this.#fetches].map((batch) => batch.close().catch(() => {})));
   }
 
   async #take(): Promise<{ msg: JsMsg; data: Uint8Array } | null> {
@@ -658,10 +687,10 @@ export class JetStreamConsumer implements Consumer {
       const msg = this.#buffer.shift();
       if (!msg) {
         if (this.#failure) throw this.#failure;
-        await new Promise<void>((resolve) => (this.#wakeTaker = resolve));
+        await new Promise<void>((resolve) => this.#takers.push(resolve));
         continue;
       }
-      if (this.#buffer.length <= this.#prefetch / 2) this.#wakePump?.();
+      this.#refill();
       let envelope: ReturnType<typeof unwrap>;
       try {
         envelope = unwrap(msg.data);
@@ -672,8 +701,7 @@ export class JetStreamConsumer implements Consumer {
       if (envelope.kind === "data") return { msg, data: envelope.data };
       if (await this.#isFinalEnd(msg)) {
         this.#ended = true;
-        this.#wakePump?.();
-        await this.#batch?.close().catch(() => {});
+        await this.#stopFetching();
         for (const m of this.#buffer.splice(0)) m.nak();
         return null;
       }
