@@ -421,6 +421,7 @@ export class GrpcProducer implements Producer {
   #stream: ClientWritableStream<WireMessage> | undefined;
   #streamDone: Promise<StreamSummary> | undefined;
   #streamFailure: Error | undefined;
+  #flushing: Promise<void> | undefined;
 
   private constructor(client: Client, target: string, options: ProducerOptions) {
     this.#client = client;
@@ -492,6 +493,8 @@ export class GrpcProducer implements Producer {
 
   #streamSend(message: Uint8Array): Promise<void> {
     if (this.#streamFailure) return Promise.reject(this.#streamFailure);
+    // A flush is switching streams: queue behind it so call order holds.
+    if (this.#flushing) return this.#flushing.then(() => this.#streamSend(message));
     const stream = this.#stream!;
     if (stream.write({ data: message })) return Promise.resolve();
     // The call's buffer is full: wait until grpc-js drained it into HTTP/2 (or the call failed).
@@ -505,6 +508,36 @@ export class GrpcProducer implements Producer {
   }
 
   /**
+   * Waits until the consumer has taken every message sent so far. In unary mode that is already
+   * true once the sends resolved; in stream mode it ends the current Stream call, waits for its
+   * reply (which comes once the consumer took its last message) and continues on a new call.
+   * Resolves with how many messages the ended Stream call carried (0 in unary mode).
+   */
+  async flush(): Promise<number> {
+    if (this.#closed) throw new ClosedError("gRPC producer");
+    if (this.mode === "unary") {
+      await this.#tail;
+      return 0;
+    }
+    await this.#flushing;
+    const stream = this.#stream!;
+    const done = this.#streamDone!;
+    let finish!: () => void;
+    this.#flushing = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    try {
+      stream.end();
+      const summary = await done;
+      this.#openStream();
+      return summary.taken;
+    } finally {
+      this.#flushing = undefined;
+      finish();
+    }
+  }
+
+  /**
    * Ends the stream: in stream mode, half-closes the Stream call and waits until the consumer
    * has taken every message; then End, which answers once the consumer's iteration finished.
    */
@@ -513,6 +546,7 @@ export class GrpcProducer implements Producer {
     this.#closing ??= (async () => {
       try {
         await this.#tail;
+        await this.#flushing;
         if (this.#stream) {
           this.#stream.end();
           await this.#streamDone;
