@@ -62,18 +62,25 @@ const consumer = spawnScript(worker);
 const producer = spawnScript(worker);
 await Promise.all([nextMessage(consumer, "started"), nextMessage(producer, "started")]);
 
-async function run(trial: Trial): Promise<number> {
+interface Sample {
+  /** Messages per second, consumer's last message minus producer's start (one clock per host). */
+  rate: number;
+  /** CPU time of both processes per message, µs (warm-up included, the same for every trial). */
+  cpuPerMessage: number;
+}
+
+async function run(trial: Trial): Promise<Sample> {
   const endpoint = await openNamedPipe();
   try {
     const ready = nextMessage(consumer, "ready");
-    const consumed = nextMessage<{ count: number; lastNs: string }>(consumer, "done");
+    const consumed = nextMessage<{ count: number; lastNs: string; cpuUs: number }>(consumer, "done");
     consumer.process.send({
       op: "consume",
       mode: trial.mode,
       address: endpoint.address,
     } satisfies WorkerRequest);
     await ready;
-    const produced = nextMessage<{ startNs: string }>(producer, "done");
+    const produced = nextMessage<{ startNs: string; cpuUs: number }>(producer, "done");
     const warmup = Math.min(2000, trial.count / 10);
     producer.process.send({
       op: "produce",
@@ -83,10 +90,13 @@ async function run(trial: Trial): Promise<number> {
       count: trial.count,
       window: trial.window,
     } satisfies WorkerRequest);
-    const [{ count, lastNs }, { startNs }] = await Promise.all([consumed, produced]);
-    if (count !== warmup + trial.count)
-      throw new Error(`${trial.name}: ${count} of ${warmup + trial.count} arrived`);
-    return trial.count / (Number(BigInt(lastNs) - BigInt(startNs)) / 1e9);
+    const [c, p] = await Promise.all([consumed, produced]);
+    if (c.count !== warmup + trial.count)
+      throw new Error(`${trial.name}: ${c.count} of ${warmup + trial.count} arrived`);
+    return {
+      rate: trial.count / (Number(BigInt(c.lastNs) - BigInt(p.startNs)) / 1e9),
+      cpuPerMessage: (c.cpuUs + p.cpuUs) / c.count,
+    };
   } finally {
     await endpoint.close();
   }
@@ -98,10 +108,11 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-const samples = new Map<string, number[]>(trials.map((t) => [t.name, []]));
+const samples = new Map<string, Sample[]>(trials.map((t) => [t.name, []]));
 try {
   for (let round = 0; round < rounds; round++) {
-    // Alternate the order each round so drift in machine load does not favour one side.
+    // Variant and raw of one shape run back to back, their order alternating each round, so a
+    // change in machine load hits both sides of a pair alike.
     const order = round % 2 === 0 ? trials : [...trials].reverse();
     for (const trial of order) samples.get(trial.name)!.push(await run(trial));
   }
@@ -110,38 +121,53 @@ try {
   producer.process.disconnect();
 }
 
-const rate = (name: string) => median(samples.get(name)!);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const rates = (name: string) => samples.get(name)!.map((s) => s.rate);
+const cpuPer = (name: string) => median(samples.get(name)!.map((s) => s.cpuPerMessage));
 const cpu = cpus();
 console.log(
   `pipes-named adapter cost — ${cpu[0]?.model ?? "cpu"} × ${cpu.length}, Linux ${release()}, Node ${process.version}, load ${loadavg()
     .map((l) => l.toFixed(1))
     .join(" ")}`,
 );
-console.log(`64 B messages, two processes, ${rounds} rounds interleaved, median msg/s (min–max)\n`);
+console.log(`64 B messages, two processes, ${rounds} rounds interleaved; medians (min–max)\n`);
+console.log(
+  `  ${"".padEnd(24)} ${"msg/s".padStart(10)}  ${"MB/s".padStart(6)}  ${"CPU µs/msg".padStart(10)}`,
+);
 for (const trial of trials) {
-  const xs = samples.get(trial.name)!;
-  const mbs = (rate(trial.name) * 64) / 1e6;
+  const xs = rates(trial.name);
+  const rate = median(xs);
   console.log(
-    `  ${trial.name.padEnd(24)} ${fmt(rate(trial.name)).padStart(10)} msg/s  ${mbs.toFixed(2).padStart(6)} MB/s  (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}, n=${trial.count})`,
+    `  ${trial.name.padEnd(24)} ${fmt(rate).padStart(10)}  ${((rate * 64) / 1e6).toFixed(2).padStart(6)}  ${cpuPer(trial.name).toFixed(2).padStart(10)}   (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} msg/s, n=${trial.count})`,
   );
 }
-const sequentialRatio = rate("variant, sequential") / rate("raw, sequential");
-const windowedRatio = rate(`variant, window ${window}`) / rate(`raw, window ${window}`);
+/** Median over rounds of variant/raw from the same round: pairs share the machine's load. */
+const pairedRatio = (variant: string, raw: string) => {
+  const v = samples.get(variant)!;
+  const r = samples.get(raw)!;
+  return {
+    throughput: median(v.map((s, i) => s.rate / r[i]!.rate)),
+    cpu: median(v.map((s, i) => s.cpuPerMessage / r[i]!.cpuPerMessage)),
+  };
+};
+const sequential = pairedRatio("variant, sequential", "raw, sequential");
+const windowedRatio = pairedRatio(`variant, window ${window}`, `raw, window ${window}`);
+const pct = (ratio: number) => `${((1 - ratio) * 100).toFixed(1)} %`;
 console.log(
-  `\nadapter cost: sequential ${((1 - sequentialRatio) * 100).toFixed(1)} % (variant/raw ${sequentialRatio.toFixed(3)}), ` +
-    `window ${window}: ${((1 - windowedRatio) * 100).toFixed(1)} % (variant/raw ${windowedRatio.toFixed(3)})`,
+  `\nvariant/raw, median of per-round pairs: sequential throughput ${sequential.throughput.toFixed(3)} (cost ${pct(sequential.throughput)}), ` +
+    `CPU per message ${sequential.cpu.toFixed(3)}; window ${window}: throughput ${windowedRatio.throughput.toFixed(3)} ` +
+    `(cost ${pct(windowedRatio.throughput)}), CPU per message ${windowedRatio.cpu.toFixed(3)}`,
 );
 console.log(
-  `synchronous contract (raw acked, window ${window} vs raw one-way): ${(rate(`raw, window ${window}`) / rate("raw one-way, no acks")).toFixed(2)}×`,
+  `the synchronous contract itself (raw acked, window ${window}, vs raw one-way): ${(median(rates(`raw, window ${window}`)) / median(rates("raw one-way, no acks"))).toFixed(2)}× the throughput`,
 );
 if (values.json) {
   console.log(
     JSON.stringify({
       rounds,
-      results: trials.map((t) => ({ ...t, msgPerSec: rate(t.name), samples: samples.get(t.name) })),
-      sequentialRatio,
-      windowedRatio,
+      results: trials.map((t) => ({ ...t, samples: samples.get(t.name) })),
+      sequential,
+      windowed: windowedRatio,
     }),
   );
 }

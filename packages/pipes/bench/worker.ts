@@ -4,8 +4,8 @@
  * pipes-named variant (Producer/Consumer) or the same bytes written by hand with net.Socket
  * over the same FIFO pair (raw), acked like the variant or one-way without acks.
  *
- * Messages: { op: "consume", mode, address } → { ready } then { done, count, lastNs }
- *           { op: "produce", mode, address, warmup, count, window } → { done, startNs }
+ * Messages: { op: "consume", mode, address } → { ready } then { done, count, lastNs, cpuUs }
+ *           { op: "produce", mode, address, warmup, count, window } → { done, startNs, cpuUs }
  */
 
 import type { Socket } from "node:net";
@@ -20,6 +20,17 @@ export type WorkerRequest =
 const SIZE = 64;
 const reply = (message: unknown) => process.send?.(message);
 
+/** CPU time (user + system, µs) this process spent since `start`. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
+/** The sequence number in a message's first four bytes (the same check on both sides). */
+function readSeq(m: Uint8Array): number {
+  return ((m[0]! << 24) | (m[1]! << 16) | (m[2]! << 8) | m[3]!) >>> 0;
+}
+
 function message(seq: number): Buffer {
   const bytes = Buffer.allocUnsafe(SIZE).fill(seq & 0xff);
   bytes.writeUInt32BE(seq, 0);
@@ -30,6 +41,7 @@ function message(seq: number): Buffer {
 
 async function consumeVariant(address: NamedPipeAddress): Promise<void> {
   const consumer = await openNamedPipeConsumer(address);
+  const cpu = process.cpuUsage();
   reply({ ready: true });
   let count = 0;
   let lastNs = 0n;
@@ -39,7 +51,7 @@ async function consumeVariant(address: NamedPipeAddress): Promise<void> {
     count++;
     lastNs = process.hrtime.bigint();
   }
-  reply({ done: true, count, lastNs: String(lastNs) });
+  reply({ done: true, count, lastNs: String(lastNs), cpuUs: cpuSince(cpu) });
 }
 
 /**
@@ -48,6 +60,7 @@ async function consumeVariant(address: NamedPipeAddress): Promise<void> {
  */
 async function consumeRaw(address: NamedPipeAddress, acked: boolean): Promise<void> {
   const data = openFifoReader(address.data);
+  const cpu = process.cpuUsage();
   reply({ ready: true });
   let acks: Socket | null | undefined;
   let pending: Buffer = Buffer.alloc(0);
@@ -61,7 +74,7 @@ async function consumeRaw(address: NamedPipeAddress, acked: boolean): Promise<vo
       const length = buffer.readUInt32BE(offset);
       if (buffer.byteLength - offset < 4 + length) break;
       const body = buffer.subarray(offset + 4, offset + 4 + length);
-      if (body.byteLength !== SIZE || body.readUInt32BE(0) !== count) throw new Error(`bad message ${count}`);
+      if (body.byteLength !== SIZE || readSeq(body) !== count) throw new Error(`bad message ${count}`);
       offset += 4 + length;
       count++;
       taken++;
@@ -80,7 +93,7 @@ async function consumeRaw(address: NamedPipeAddress, acked: boolean): Promise<vo
     if (acks === undefined) acks = tryOpenFifoWriter(address.acks);
     acks?.end();
   }
-  reply({ done: true, count, lastNs: String(lastNs) });
+  reply({ done: true, count, lastNs: String(lastNs), cpuUs: cpuSince(cpu) });
 }
 
 // ----- producers ----------------------------------------------------------------------------
@@ -96,16 +109,18 @@ async function windowed(count: number, first: number, window: number, send: (seq
 }
 
 async function produceVariant(request: Extract<WorkerRequest, { op: "produce" }>): Promise<void> {
+  const cpu = process.cpuUsage();
   const producer = await connectNamedPipeProducer(request.address);
   const send = (seq: number) => producer.send(message(seq));
   await windowed(request.warmup, 0, request.window, send);
   const startNs = process.hrtime.bigint();
   await windowed(request.count, request.warmup, request.window, send);
   await producer.close();
-  reply({ done: true, startNs: String(startNs) });
+  reply({ done: true, startNs: String(startNs), cpuUs: cpuSince(cpu) });
 }
 
 async function produceRaw(request: Extract<WorkerRequest, { op: "produce" }>, acked: boolean): Promise<void> {
+  const cpu = process.cpuUsage();
   const acks = acked ? openFifoReader(request.address.acks) : null;
   const data = await openFifoWriter(request.address.data);
   // Ack bookkeeping by hand: a FIFO of resolvers, settled one per ack byte.
@@ -130,7 +145,7 @@ async function produceRaw(request: Extract<WorkerRequest, { op: "produce" }>, ac
   await new Promise<void>((resolve) => data.end(resolve));
   data.destroy();
   if (acks) await new Promise((resolve) => acks.once("close", resolve));
-  reply({ done: true, startNs: String(startNs) });
+  reply({ done: true, startNs: String(startNs), cpuUs: cpuSince(cpu) });
 }
 
 process.on("message", (request: WorkerRequest) => {
