@@ -107,6 +107,23 @@ program
     },
   );
 
+program
+  .command("report")
+  .description("print a saved benchmark (from bench --json) as a table, and optionally as an HTML report")
+  .argument("<json>", "a file written by `ipc-atlas bench --json`")
+  .option("--html <file>", "write a self-contained HTML report with charts")
+  .action(async (file: string, options: { html?: string }) => {
+    const { readFile, writeFile } = await import("node:fs/promises");
+    const { renderText } = await import("./bench/report-text.ts");
+    const { renderHtml } = await import("./bench/report-html.ts");
+    const report = JSON.parse(await readFile(file, "utf8"));
+    console.log(renderText(report));
+    if (options.html) {
+      await writeFile(options.html, renderHtml(report));
+      console.log(`HTML report: ${options.html}`);
+    }
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {
