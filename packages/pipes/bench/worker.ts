@@ -46,8 +46,7 @@ async function consumeVariant(address: NamedPipeAddress): Promise<void> {
   let count = 0;
   let lastNs = 0n;
   for await (const m of consumer) {
-    if (m.byteLength !== SIZE || Buffer.from(m).readUInt32BE(0) !== count)
-      throw new Error(`bad message ${count}`);
+    if (m.byteLength !== SIZE || readSeq(m) !== count) throw new Error(`bad message ${count}`);
     count++;
     lastNs = process.hrtime.bigint();
   }
