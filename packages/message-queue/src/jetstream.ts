@@ -520,6 +520,7 @@ export class JetStreamConsumer implements Consumer {
     // another consumer. Only a consumer that died lets ack_wait run out.
     this.#heartbeat = setInterval(
       () => {
+        this.#current?.working();
         for (const m of this.#buffer) m.working();
         for (const m of this.#held) m.working();
       },
