@@ -29,7 +29,7 @@ const existing = natsUrlsFromEnv();
 const server = existing ? undefined : await startNatsServer();
 const servers = existing ?? [server!.url];
 const child = spawnScript(new URL("./subscriber.ts", import.meta.url));
-type Reply = { ready?: true; result?: { received: number; seconds: number } };
+type Reply = { ready?: true; result?: { received: number; seconds: number; last: string } };
 
 function next(predicate: (m: Reply) => boolean): Promise<Reply> {
   return new Promise((resolve) => {
@@ -42,30 +42,37 @@ function next(predicate: (m: Reply) => boolean): Promise<Reply> {
   });
 }
 
-async function round(mode: "variant" | "plain"): Promise<number> {
+/** Messages per second: end to end (first publish to last receipt) and at the subscriber. */
+async function round(mode: "variant" | "plain"): Promise<{ endToEnd: number; subscriber: number }> {
   const address = { servers, subject: newSubject("bench") };
   const ready = next((m) => Boolean(m.ready));
   const result = next((m) => Boolean(m.result));
   child.process.send({ mode, address, count: messages });
   await ready;
   const payload = Buffer.alloc(SIZE, 7);
+  let start = process.hrtime.bigint();
   if (mode === "variant") {
     const producer = await natsProducer(address);
+    start = process.hrtime.bigint();
     for (let i = 0; i < messages; i++) await producer.send(payload);
     await producer.close();
   } else {
     const nc = await connect({ servers });
+    start = process.hrtime.bigint();
     for (let i = 0; i < messages; i++) nc.publish(address.subject, payload);
     await nc.flush();
     await nc.close();
   }
-  const { received, seconds } = (await result).result!;
+  const { received, seconds, last } = (await result).result!;
   if (received !== messages) throw new Error(`${mode}: ${messages} sent, ${received} received`);
-  return messages / seconds;
+  return { endToEnd: messages / (Number(BigInt(last) - start) / 1e9), subscriber: messages / seconds };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rates: Record<"variant" | "plain", number[]> = { variant: [], plain: [] };
+const rates: Record<"variant" | "plain", Array<{ endToEnd: number; subscriber: number }>> = {
+  variant: [],
+  plain: [],
+};
 try {
   console.log(
     `# pub-sub-nats-os adapter cost: ${messages} × ${SIZE} B per round, ${rounds} rounds each, alternating`,
@@ -80,17 +87,28 @@ try {
       rates[mode].push(await round(mode));
     }
   }
-  const variant = median(rates.variant);
-  const plain = median(rates.plain);
-  const fmt = (x: number) => `${(x / 1000).toFixed(0)}k msg/s`;
+  const fmt = (x: number) => `${(x / 1000).toFixed(0)}k`;
+  const summary = (mode: "variant" | "plain") => {
+    const e2e = rates[mode].map((r) => r.endToEnd);
+    const sub = rates[mode].map((r) => r.subscriber);
+    return { e2e, sub, e2eMedian: median(e2e), subMedian: median(sub) };
+  };
+  const v = summary("variant");
+  const p = summary("plain");
+  console.log("msg/s, median of rounds    end to end   at subscriber   (end-to-end rounds)");
   console.log(
-    `variant (pub-sub-nats-os): median ${fmt(variant)}  rounds ${rates.variant.map(fmt).join(", ")}`,
+    `variant (pub-sub-nats-os)   ${fmt(v.e2eMedian).padStart(10)}   ${fmt(v.subMedian).padStart(13)}   (${v.e2e.map(fmt).join(", ")})`,
   );
-  console.log(`plain nats.js:             median ${fmt(plain)}  rounds ${rates.plain.map(fmt).join(", ")}`);
   console.log(
-    `adapter cost: ${((1 - variant / plain) * 100).toFixed(1)} % (variant/plain = ${(variant / plain).toFixed(3)})`,
+    `plain nats.js               ${fmt(p.e2eMedian).padStart(10)}   ${fmt(p.subMedian).padStart(13)}   (${p.e2e.map(fmt).join(", ")})`,
   );
-  console.log(JSON.stringify({ bench: "nats-adapter-cost", size: SIZE, messages, rounds, variant, plain }));
+  console.log(
+    `adapter cost, end to end: ${((1 - v.e2eMedian / p.e2eMedian) * 100).toFixed(1)} % ` +
+      `(at the subscriber: ${((1 - v.subMedian / p.subMedian) * 100).toFixed(1)} %)`,
+  );
+  console.log(
+    JSON.stringify({ bench: "nats-adapter-cost", size: SIZE, messages, rounds, variant: v, plain: p }),
+  );
 } finally {
   child.process.disconnect();
   await child.exited;

@@ -16,25 +16,43 @@ interface Round {
 
 const reply = (m: unknown) => process.send?.(m);
 
-async function viaVariant(round: Round): Promise<{ received: number; seconds: number }> {
+// Times are process.hrtime (CLOCK_MONOTONIC, one clock for every process on this host), so the
+// parent can measure from its first publish to the last message received here.
+interface Result {
+  received: number;
+  /** First message to last, at this subscriber. */
+  seconds: number;
+  /** hrtime of the last message, in ns. */
+  last: string;
+  /** Payload bytes seen (so the payload is really read). */
+  bytes: number;
+}
+
+async function viaVariant(round: Round): Promise<Result> {
   const consumer = await natsConsumer(round.address);
   reply({ ready: true });
   let received = 0;
   let first = 0n;
-  for await (const _ of consumer) {
+  let bytes = 0;
+  for await (const m of consumer) {
+    bytes += m.byteLength;
     if (received++ === 0) first = process.hrtime.bigint();
   }
-  return { received, seconds: Number(process.hrtime.bigint() - first) / 1e9 };
+  const last = process.hrtime.bigint();
+  return { received, seconds: Number(last - first) / 1e9, last: String(last), bytes };
 }
 
-async function viaPlain(round: Round): Promise<{ received: number; seconds: number }> {
+async function viaPlain(round: Round): Promise<Result> {
   const nc = await connect({ servers: round.address.servers });
   let received = 0;
+  let bytes = 0;
   let first = 0n;
   let last = 0n;
   const done = new Promise<void>((resolve) => {
     nc.subscribe(round.address.subject, {
-      callback: () => {
+      // Touch the payload as a real subscriber would (the variant hands it out too).
+      callback: (_error, m) => {
+        bytes += m.data.byteLength;
         if (received++ === 0) first = process.hrtime.bigint();
         if (received === round.count) {
           last = process.hrtime.bigint();
@@ -47,7 +65,7 @@ async function viaPlain(round: Round): Promise<{ received: number; seconds: numb
   reply({ ready: true });
   await done;
   await nc.close();
-  return { received, seconds: Number(last - first) / 1e9 };
+  return { received, seconds: Number(last - first) / 1e9, last: String(last), bytes };
 }
 
 process.on("message", (round: Round) => {
