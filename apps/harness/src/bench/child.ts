@@ -8,14 +8,8 @@
 
 import { type AnyVariant, type Consumer, type Endpoint, errorToJSON, type Producer } from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
-import {
-  type ChildReport,
-  type FromChild,
-  type Job,
-  type ToChild,
-  tooLargeReason,
-  type VariantRef,
-} from "./protocol.ts";
+import { openForSize } from "./open-medium.ts";
+import type { ChildReport, FromChild, Job, ToChild, VariantRef } from "./protocol.ts";
 import { type Plan, ping, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
 
 const reply = (message: FromChild) => process.send?.(message);
@@ -42,12 +36,10 @@ const producers: Producer[] = [];
 let session: BaselineSession | undefined;
 
 async function openLocal(): Promise<Endpoint<unknown>> {
-  const endpoint = await variant!.open({ maxMessageSize: plan.size });
-  endpoints.push(endpoint);
-  if (endpoint.maxMessageSize !== null && endpoint.maxMessageSize < plan.size) {
-    throw new NotApplicable(tooLargeReason(plan.size, endpoint.maxMessageSize));
-  }
-  return endpoint;
+  const opened = await openForSize(variant!, plan.size);
+  if ("notApplicable" in opened) throw new NotApplicable(opened.notApplicable);
+  endpoints.push(opened.endpoint);
+  return opened.endpoint;
 }
 
 async function attach(kind: "consumer" | "producer"): Promise<void> {

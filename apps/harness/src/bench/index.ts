@@ -50,7 +50,7 @@ export const DEFAULT_SIZES = [64, 1024, 65536];
 /** Measured messages per run when neither --messages nor --seconds is given. */
 export function defaultMessages(size: number, quick: boolean, mode: BenchMode): number {
   const large = size > 8192;
-  if (quick) return mode === "round-trip" ? (large ? 300 : 1000) : large ? 1000 : 4000;
+  if (quick) return mode === "round-trip" ? (large ? 200 : 500) : large ? 500 : 2000;
   return mode === "round-trip" ? (large ? 2000 : 10_000) : large ? 10_000 : 100_000;
 }
 
@@ -60,9 +60,11 @@ export function planFor(size: number, options: BenchOptions, epochNs: string): P
       ? 1e12
       : (options.messages ?? defaultMessages(size, options.quick, options.mode));
   const warmup = options.quick ? Math.min(200, messages) : Math.min(5000, Math.ceil(messages / 10));
-  // A cap on each run, so a slow variant cannot hold the whole bench hostage.
-  const maxSeconds = options.seconds ?? (options.quick ? 3 : 20);
-  return { size, warmup, messages, maxSeconds, epochNs, window: 1 };
+  // Caps on each run, so a slow variant cannot hold the whole bench hostage; the row says
+  // how many messages were measured.
+  const maxSeconds = options.seconds ?? (options.quick ? 1.5 : 10);
+  const warmupSeconds = options.quick ? 0.3 : 2;
+  return { size, warmup, warmupSeconds, messages, maxSeconds, epochNs, window: 1 };
 }
 
 function resolveTargets(registry: VariantRegistry, ids: string[]): BenchTarget[] | string {

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { formatNumber, formatRate, formatSize, summaryLine } from "./report-text.ts";
+import { formatNumber, formatRate, formatRatio, formatSize, summaryLine } from "./report-text.ts";
 import type { BenchReport } from "./results.ts";
 
 const require = createRequire(import.meta.url);
@@ -37,7 +37,7 @@ function resultsTable(report: BenchReport): string {
             formatNumber(r.latencyUs!.p99),
             formatNumber(r.latencyUs!.p999),
             r.native ? `${formatRate(r.native.msgPerSec)} (${r.native.mechanism})` : (r.nativeNote ?? ""),
-            r.native?.ratio != null ? `${r.native.ratio.toFixed(2)}×` : "",
+            r.native?.ratio != null ? formatRatio(r.native.ratio) : "",
             `${r.lost}/${r.duplicated}/${r.reordered}`,
           ]
         : [`${r.status === "not-applicable" ? "n/a" : "FAILED"}: ${r.reason ?? ""}`];

@@ -19,6 +19,12 @@ export function formatNumber(n: number | null, digits = 1): string {
   return n.toFixed(n >= 100 ? 0 : digits);
 }
 
+/** Node ÷ C: two significant digits, so 0.0031× does not print as 0.00×. */
+export function formatRatio(ratio: number | null): string {
+  if (ratio === null) return "—";
+  return `${ratio >= 1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
+}
+
 export function formatSize(size: number): string {
   if (size >= 1024 && size % 1024 === 0) return `${size / 1024} KiB`;
   return `${size} B`;
@@ -43,7 +49,7 @@ function checks(result: BenchResult): string {
 
 function nativeCell(result: BenchResult): [string, string] {
   if (result.native) {
-    const ratio = result.native.ratio === null ? "—" : `${result.native.ratio.toFixed(2)}×`;
+    const ratio = formatRatio(result.native.ratio);
     return [`${formatRate(result.native.msgPerSec)} (${result.native.mechanism})`, ratio];
   }
   if (result.status !== "ok") return ["", ""];
@@ -161,15 +167,15 @@ function renderCeilings(ceilings: CeilingResult[]): string[] {
           formatNumber(c.figures.latencyUs.p99),
           formatNumber(c.figures.latencyUs.p999),
         ]
-      : [
-          c.mechanism,
-          formatSize(c.size),
-          c.status === "not-applicable" ? "n/a" : "unavailable",
-          c.reason ?? "",
-        ],
+      : [c.mechanism, formatSize(c.size), c.status === "not-applicable" ? "n/a" : "—"],
   );
+  const lines = table(header, rows, new Set([1, 2, 3, 4, 5, 6]));
+  // The reason of a row without figures goes after it, unpadded, so it does not widen a column.
   return [
     "── native ceilings (the same workload in C, two processes)",
-    ...table(header, rows, new Set([1, 2, 3, 4, 5, 6])),
+    ...lines.map((line, i) => {
+      const c = i >= 2 ? ceilings[i - 2] : undefined;
+      return c && !c.figures ? `${line}  ${c.reason ?? ""}` : line;
+    }),
   ];
 }

@@ -16,14 +16,8 @@ import {
 } from "@ipc-atlas/core";
 import type { Baseline } from "./baselines/index.ts";
 import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
-import {
-  type BenchMode,
-  type ChildReport,
-  type FromChild,
-  type Job,
-  type ToChild,
-  tooLargeReason,
-} from "./protocol.ts";
+import { openForSize } from "./open-medium.ts";
+import type { BenchMode, ChildReport, FromChild, Job, ToChild } from "./protocol.ts";
 import type { Plan, ProcessFigures, ReceiverReport, SenderReport } from "./workload.ts";
 
 /** Something the bench measures: a registered variant or a baseline. */
@@ -222,11 +216,9 @@ async function jobsFor(
   if (!isInterProcess(variant.taxonomy.scope)) return [{ role: "local", variant: ref, mode }];
   // Round-trip needs a medium each way: the variant opened twice.
   for (let i = 0; i < (mode === "one-way" ? 1 : 2); i++) {
-    const endpoint = await variant.open({ maxMessageSize: plan.size });
-    endpoints.push(endpoint);
-    if (endpoint.maxMessageSize !== null && endpoint.maxMessageSize < plan.size) {
-      throw new NotApplicableSignal(tooLargeReason(plan.size, endpoint.maxMessageSize));
-    }
+    const opened = await openForSize(variant, plan.size);
+    if ("notApplicable" in opened) throw new NotApplicableSignal(opened.notApplicable);
+    endpoints.push(opened.endpoint);
   }
   const [first, second] = endpoints.map((e) => e.address);
   if (mode === "one-way") {

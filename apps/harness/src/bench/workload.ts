@@ -19,8 +19,13 @@ export const HEADER_BYTES = 16;
 /** What one run sends: the same for the producer, the consumer and the native ceiling. */
 export interface Plan {
   size: number;
-  /** Messages sent before the measured ones; they are checked but not measured. */
+  /**
+   * Messages sent before the measured ones; they are checked but not measured. The warm-up
+   * also ends after `warmupSeconds`: the measured messages then start at sequence number
+   * `warmup` all the same, so the consumer tells them apart without being told.
+   */
   warmup: number;
+  warmupSeconds: number;
   /** Measured messages; the run also stops at `maxSeconds`. */
   messages: number;
   maxSeconds: number;
@@ -227,22 +232,31 @@ export async function sendStream(producer: Producer, plan: Plan): Promise<Sender
       }
     }
   };
-  let seq = 0;
-  for (; seq < plan.warmup; seq++) await send(seq);
+  const warmupEnd = clock.now() + plan.warmupSeconds * 1e9;
+  let warmupSent = 0;
+  while (warmupSent < plan.warmup) {
+    await send(warmupSent++);
+    if ((warmupSent & 15) === 0 && clock.now() > warmupEnd) break;
+  }
   const cpuStart = process.cpuUsage();
   const startNs = clock.now();
   const deadline = startNs + plan.maxSeconds * 1e9;
   let measuredSent = 0;
   while (measuredSent < plan.messages) {
-    await send(seq);
-    seq++;
+    await send(plan.warmup + measuredSent);
     measuredSent++;
     // Reading the clock costs little, but not nothing: look every 64 messages.
     if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
   }
   for (; head < pending.length; head++) await pending[head];
   await producer.close();
-  return { sent: seq, measuredSent, startNs, endNs: clock.now(), cpu: cpuSince(cpuStart) };
+  return {
+    sent: warmupSent + measuredSent,
+    measuredSent,
+    startNs,
+    endNs: clock.now(),
+    cpu: cpuSince(cpuStart),
+  };
 }
 
 /**
@@ -304,56 +318,58 @@ export async function ping(
   const echoes = consumer[Symbol.asyncIterator]();
   const checker = new SequenceChecker();
   const latency = new LatencyRecorder();
-  let seq = 0;
   let received = 0;
   let measuredReceived = 0;
   let corrupt = 0;
   let lastNs = 0;
-  let cpuStart = process.cpuUsage();
-  let startNs = 0;
-  let deadline = Number.POSITIVE_INFINITY;
-  const total = plan.warmup + plan.messages;
-  for (; seq < total; seq++) {
-    if (seq === plan.warmup) {
-      cpuStart = process.cpuUsage();
-      startNs = clock.now();
-      deadline = startNs + plan.maxSeconds * 1e9;
-    }
+  /** One ping and its echo; false when the echoes ended early. */
+  const exchange = async (seq: number): Promise<boolean> => {
     await producer.send(makeMessage(filler, seq, clock.now()));
     const echo = await echoes.next();
     const now = clock.now();
-    if (echo.done) break;
+    if (echo.done) return false;
     received++;
     lastNs = now;
     const message = echo.value;
     if (message.byteLength !== plan.size) {
       corrupt++;
-      continue;
+      return true;
     }
     const echoed = readSeq(message);
-    if (!checker.record(echoed)) continue;
-    if (echoed >= plan.warmup) {
+    if (checker.record(echoed) && echoed >= plan.warmup) {
       measuredReceived++;
       latency.record(now - readSentNs(message));
     }
-    if (seq >= plan.warmup && ((seq - plan.warmup + 1) & 63) === 0 && now > deadline) {
-      seq++;
-      break;
-    }
+    return true;
+  };
+  const warmupEnd = clock.now() + plan.warmupSeconds * 1e9;
+  let warmupSent = 0;
+  let open = true;
+  while (open && warmupSent < plan.warmup) {
+    open = await exchange(warmupSent++);
+    if ((warmupSent & 15) === 0 && clock.now() > warmupEnd) break;
   }
+  const cpuStart = process.cpuUsage();
+  const startNs = clock.now();
+  const deadline = startNs + plan.maxSeconds * 1e9;
+  let measuredSent = 0;
+  while (open && measuredSent < plan.messages) {
+    open = await exchange(plan.warmup + measuredSent++);
+    if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
+  }
+  const sent = warmupSent + measuredSent;
   await producer.close();
   const endNs = clock.now();
   const cpu = cpuSince(cpuStart);
   await echoes.return?.();
   await consumer.close();
-  const measuredSent = Math.max(0, seq - plan.warmup);
   return {
-    sender: { sent: seq, measuredSent, startNs, endNs, cpu },
+    sender: { sent, measuredSent, startNs, endNs, cpu },
     receiver: {
       received,
       distinct: checker.distinct,
       measuredReceived,
-      lost: checker.lost(seq),
+      lost: checker.lost(sent),
       duplicated: checker.duplicated,
       reordered: checker.reordered,
       corrupt,
