@@ -781,7 +781,12 @@ async function demo(narrator: Narrator): Promise<void> {
         }
       });
     });
-    await killed;
+    await Promise.race([
+      killed,
+      consumerA.exited.then((code) => {
+        throw new Error(`consumer A exited (code ${code}) before it took #${killAt}`);
+      }),
+    ]);
     await consumerA.exited;
     narrator.say("demo", "KILL -9", `consumer A (pid ${consumerA.pid}) before it acked #${killAt}`);
     const after = await queue.info();
