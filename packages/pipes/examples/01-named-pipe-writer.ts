@@ -3,17 +3,32 @@
  * for a reader, as the kernel requires), sends each word, and narrates when each send resolves:
  * when the reader's ack for it came back.
  *
- *   node --import tsx examples/01-named-pipe-writer.ts '<address JSON>' <pause ms> word...
+ *   node --import tsx examples/01-named-pipe-writer.ts '<address JSON>' <pause ms> [--wait-for-go] word...
+ *
+ * With --wait-for-go it starts only when the parent sends { go: true } (see the reader).
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, IpcError, preview } from "@ipc-atlas/core";
 import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/named-pipe.ts";
 
-const [addressJson, pauseArg, ...words] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const [addressJson, pauseArg, ...words] = args.filter((a) => a !== "--wait-for-go");
 const address = JSON.parse(addressJson ?? "null") as NamedPipeAddress;
 const pauseMs = Number(pauseArg ?? 0);
 const narrator = childNarrator(`writer pid ${process.pid}`);
+
+if (args.includes("--wait-for-go")) {
+  await new Promise<void>((resolve) => {
+    const onMessage = (m: { go?: boolean }) => {
+      if (!m?.go) return;
+      // A 'message' listener keeps the IPC channel, and so the process, alive: remove it.
+      process.off("message", onMessage);
+      resolve();
+    };
+    process.on("message", onMessage);
+  });
+}
 
 // 1. Open for writing: open(O_WRONLY|O_NONBLOCK) fails with ENXIO until a reader has the FIFO open.
 narrator.sayAs("OPEN", "opening the FIFO for writing");

@@ -2,9 +2,9 @@
  * The reader of the pipes-named demo, a separate process. Opens the FIFO for reading (which
  * succeeds at once, writer or not) and takes messages, pausing before it asks for the next one.
  *
- *   node --import tsx examples/02-named-pipe-reader.ts '<address JSON>' <pause ms> [wait-for-go]
+ *   node --import tsx examples/02-named-pipe-reader.ts '<address JSON>' <pause ms> [--wait-for-go]
  *
- * With "wait-for-go" it opens the FIFO only when the parent sends { go: true }, so the demo
+ * With --wait-for-go it opens the FIFO only when the parent sends { go: true }, so the demo
  * can start it early (a Node process takes a while to start) and still choose the moment.
  */
 
@@ -12,12 +12,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, preview } from "@ipc-atlas/core";
 import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
 
-const [addressJson, pauseArg, mode] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const [addressJson, pauseArg] = args.filter((a) => a !== "--wait-for-go");
 const address = JSON.parse(addressJson ?? "null") as NamedPipeAddress;
 const pauseMs = Number(pauseArg ?? 0);
 const narrator = childNarrator(`reader pid ${process.pid}`);
 
-if (mode === "wait-for-go") {
+if (args.includes("--wait-for-go")) {
   await new Promise<void>((resolve) => {
     const onMessage = (m: { go?: boolean }) => {
       if (!m?.go) return;

@@ -438,17 +438,21 @@ async function demo(narrator: Narrator): Promise<void> {
   try {
     const mode = statSync(first.address.data).mode & 0o777;
     narrator.say("parent", "MKFIFO", `${first.address.data} and …/acks, mode 0${mode.toString(8)}`);
-    // Both readers start now but open their FIFO only when told: Node processes start slowly.
+    // Both readers and the second writer start now but act only when told: Node processes start slowly.
     const reader = spawnScript(readerScript, {
       narrator,
-      args: [JSON.stringify(first.address), "300", "wait-for-go"],
+      args: [JSON.stringify(first.address), "300", "--wait-for-go"],
     });
     const killed = watch(["RECEIVED"]);
     const doomed = spawnScript(readerScript, {
       narrator: killed.watching,
-      args: [JSON.stringify(second.address), "0", "wait-for-go"],
+      args: [JSON.stringify(second.address), "0", "--wait-for-go"],
     });
-    children.push(reader, doomed);
+    const writer2 = spawnScript(writerScript, {
+      narrator,
+      args: [JSON.stringify(second.address), "500", "--wait-for-go", "first", "second"],
+    });
+    children.push(reader, doomed, writer2);
 
     narrator.note("The writer starts first. The kernel makes it wait: there is no reader yet.");
     const waiting = watch(["WAIT", "OPENED"]);
@@ -467,11 +471,7 @@ async function demo(narrator: Narrator): Promise<void> {
 
     narrator.note("Now a reader dies (kill -9) while the writer still has something to say.");
     doomed.process.send({ go: true });
-    const writer2 = spawnScript(writerScript, {
-      narrator,
-      args: [JSON.stringify(second.address), "500", "first", "second"],
-    });
-    children.push(writer2);
+    writer2.process.send({ go: true });
     await Promise.race([killed.promise, writer2.exited]);
     doomed.kill("SIGKILL");
     narrator.say("parent", "KILL", `reader pid ${doomed.pid} (SIGKILL)`);
