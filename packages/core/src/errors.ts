@@ -77,8 +77,12 @@ export class AbortError extends IpcError {
 
 /** The process or connection on the other side went away. */
 export class PeerGoneError extends IpcError {
-  constructor(what: string, hint = "the other side exited or closed the connection; restart it and retry") {
-    super("EPEER", what, { hint });
+  constructor(
+    what: string,
+    hint = "the other side exited or closed the connection; restart it and retry",
+    code = "EPEER",
+  ) {
+    super(code, what, { hint });
   }
 }
 

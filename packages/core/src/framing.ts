@@ -26,12 +26,17 @@ export function encodeFrame(message: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRA
 
 /**
  * Incremental decoder: push chunks as they arrive, take whole messages out.
- * After a FrameError the decoder stays failed; the stream it reads cannot be trusted again.
+ * A frame that lies whole inside a chunk comes out as a view of that chunk (no copy); a frame
+ * split across chunks is copied once into a buffer of its announced size, allocated only after
+ * the size passed the limit check. After a FrameError the decoder stays failed: the stream it
+ * reads cannot be trusted again.
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
-  #chunks: Buffer[] = [];
-  #buffered = 0;
+  readonly #header = Buffer.alloc(FRAME_HEADER_BYTES);
+  #headerFilled = 0;
+  #body: Buffer | undefined;
+  #bodyFilled = 0;
   #failure: FrameError | undefined;
 
   constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
@@ -40,31 +45,44 @@ export class FrameDecoder {
 
   /** Bytes received but not yet returned as messages. */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#headerFilled + (this.#body ? FRAME_HEADER_BYTES + this.#bodyFilled : 0);
   }
 
   /** Adds a chunk and returns every message it completes. Throws FrameError on a bad length. */
   push(chunk: Uint8Array): Buffer[] {
     if (this.#failure) throw this.#failure;
-    if (chunk.byteLength > 0) {
-      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      this.#buffered += chunk.byteLength;
-    }
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const messages: Buffer[] = [];
-    while (this.#buffered >= FRAME_HEADER_BYTES) {
-      const length = this.#peekLength();
-      if (length > this.maxFrameBytes) {
-        this.#failure = new FrameError(
-          `frame length ${length} exceeds the ${this.maxFrameBytes}-byte limit; refusing to allocate it`,
-          { length, limit: this.maxFrameBytes },
-        );
-        this.#chunks = [];
-        this.#buffered = 0;
-        throw this.#failure;
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.#body) {
+        // Continue a frame that started in an earlier chunk.
+        const n = Math.min(this.#body.length - this.#bodyFilled, bytes.length - offset);
+        bytes.copy(this.#body, this.#bodyFilled, offset, offset + n);
+        this.#bodyFilled += n;
+        offset += n;
+        if (this.#bodyFilled === this.#body.length) {
+          messages.push(this.#body);
+          this.#body = undefined;
+        }
+      } else if (this.#headerFilled === 0 && bytes.length - offset >= FRAME_HEADER_BYTES) {
+        // The common case: a header at hand, maybe the whole frame too.
+        const length = this.#check(bytes.readUInt32BE(offset));
+        offset += FRAME_HEADER_BYTES;
+        if (bytes.length - offset >= length) {
+          messages.push(bytes.subarray(offset, offset + length));
+          offset += length;
+        } else this.#startBody(length);
+      } else {
+        // A header split across chunks: gather it byte by byte (at most three bytes).
+        this.#header[this.#headerFilled++] = bytes[offset++]!;
+        if (this.#headerFilled === FRAME_HEADER_BYTES) {
+          this.#headerFilled = 0;
+          const length = this.#check(this.#header.readUInt32BE(0));
+          if (length === 0) messages.push(Buffer.alloc(0));
+          else this.#startBody(length);
+        }
       }
-      if (this.#buffered < FRAME_HEADER_BYTES + length) break;
-      const frame = this.#take(FRAME_HEADER_BYTES + length);
-      messages.push(frame.subarray(FRAME_HEADER_BYTES));
     }
     return messages;
   }
@@ -72,40 +90,29 @@ export class FrameDecoder {
   /** Call at end of stream: a partial frame left over means the peer stopped mid-message. */
   end(): void {
     if (this.#failure) throw this.#failure;
-    if (this.#buffered > 0) {
-      throw new FrameError(`stream ended inside a frame (${this.#buffered} bytes of an unfinished frame)`, {
-        trailingBytes: this.#buffered,
+    const left = this.bufferedBytes;
+    if (left > 0) {
+      throw new FrameError(`stream ended inside a frame (${left} bytes of an unfinished frame)`, {
+        trailingBytes: left,
       });
     }
   }
 
-  #peekLength(): number {
-    const first = this.#chunks[0]!;
-    if (first.byteLength >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
-    return Buffer.concat(this.#chunks, FRAME_HEADER_BYTES).readUInt32BE(0);
+  #check(length: number): number {
+    if (length > this.maxFrameBytes) {
+      this.#failure = new FrameError(
+        `frame length ${length} exceeds the ${this.maxFrameBytes}-byte limit; refusing to allocate it`,
+        { length, limit: this.maxFrameBytes },
+      );
+      this.#body = undefined;
+      this.#headerFilled = 0;
+      throw this.#failure;
+    }
+    return length;
   }
 
-  #take(bytes: number): Buffer {
-    const first = this.#chunks[0]!;
-    let out: Buffer;
-    if (first.byteLength >= bytes) {
-      // Common case: the whole frame is in one chunk; hand out a view, no copy.
-      out = first.subarray(0, bytes);
-      if (first.byteLength === bytes) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(bytes);
-    } else {
-      out = Buffer.allocUnsafe(bytes);
-      let filled = 0;
-      while (filled < bytes) {
-        const chunk = this.#chunks[0]!;
-        const n = Math.min(chunk.byteLength, bytes - filled);
-        chunk.copy(out, filled, 0, n);
-        filled += n;
-        if (n === chunk.byteLength) this.#chunks.shift();
-        else this.#chunks[0] = chunk.subarray(n);
-      }
-    }
-    this.#buffered -= bytes;
-    return out;
+  #startBody(length: number): void {
+    this.#body = Buffer.allocUnsafe(length);
+    this.#bodyFilled = 0;
   }
 }
