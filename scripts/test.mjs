@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { leftovers, snapshot } from "./leftovers.mjs";
 
 const root = new URL("../", import.meta.url);
 const bin = (name) => new URL(`node_modules/.bin/${name}`, root).pathname;
@@ -23,6 +24,7 @@ function step(title, command, args) {
 // 1. Tests. The JSON report gives exact counts; the default reporter shows progress.
 const reportDir = mkdtempSync(join(tmpdir(), "ipc-atlas-test-report-"));
 const report = join(reportDir, "vitest.json");
+const before = snapshot();
 step("vitest", bin("vitest"), [
   "run",
   "--reporter=default",
@@ -44,11 +46,28 @@ try {
 }
 rmSync(reportDir, { recursive: true, force: true });
 
-// 2. The other checks, one each.
+// 2. Nothing left behind: no queue, FIFO, socket file, temporary directory or child process.
+console.log("\n── nothing left behind by the tests");
+const left = await leftovers(before);
+if (!before.queuesChecked)
+  console.log("(POSIX queues not listed: /dev/mqueue is not mounted and cannot be mounted here)");
+if (left.length === 0) {
+  console.log("no queue, temporary directory or process left behind");
+  passed += 1;
+} else {
+  console.error(`left behind by the tests:\n  ${left.join("\n  ")}`);
+  failed += 1;
+}
+
+// 3. The other checks, one each.
 const checks = [
   ["typecheck", bin("turbo"), ["run", "typecheck", "--output-logs=errors-only"]],
   ["lint", bin("biome"), ["check", "."]],
-  ["docs drift check (reruns every demo)", process.execPath, ["--import", "tsx", "apps/harness/src/docs.ts", "--check"]],
+  [
+    "docs drift check (reruns every demo)",
+    process.execPath,
+    ["--import", "tsx", "apps/harness/src/docs.ts", "--check"],
+  ],
 ];
 for (const [title, command, args] of checks) {
   if (step(title, command, args)) passed += 1;
