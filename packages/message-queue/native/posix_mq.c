@@ -323,7 +323,8 @@ typedef struct {
   napi_env env;
   napi_ref callback;
   napi_async_context context;
-  int strong;      /* callback reference count is 1 */
+  int events;      /* what the handle watches now */
+  int strong;      /* someone waits: handle referenced, callback reference count 1 */
   int js_released; /* callback reference and async context are gone */
   int closed;      /* uv_close was called */
   int released;    /* the handle's close callback ran */
@@ -376,6 +377,7 @@ static void on_poll(uv_poll_t* handle, int status, int events) {
   if (callback == NULL) {
     /* Collected while idle; nothing can be waiting on it. */
     uv_poll_stop(&p->handle);
+    p->events = 0;
   } else {
     /* MakeCallback wants an object as `this`; the callback does not use it. */
     napi_get_global(env, &receiver);
@@ -426,6 +428,7 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
     return throw_errno(env, -rc, "uv_poll_init");
   }
   p->handle.data = p;
+  uv_unref((uv_handle_t*)&p->handle);
   napi_value resource_name;
   napi_create_string_utf8(env, "PosixMessageQueuePoll", NAPI_AUTO_LENGTH, &resource_name);
   napi_async_init(env, NULL, resource_name, &p->context);
@@ -436,21 +439,35 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
   return external;
 }
 
-/* pollStart(poller, events): events is a mask of UV_READABLE (1) and UV_WRITABLE (2); 0 stops. */
+/*
+ * pollStart(poller, events, keepAlive): watch for UV_READABLE (1) and/or UV_WRITABLE (2);
+ * events 0 stops the handle. keepAlive says whether someone waits: only then does the handle
+ * keep the event loop (and the JavaScript queue object) alive. The JavaScript side leaves an
+ * idle handle running but unreferenced between waits, which saves two epoll_ctl calls per
+ * wake-up in a steady stream, and stops it on the first wake-up that finds nobody waiting.
+ */
 static napi_value poll_start_js(napi_env env, napi_callback_info info) {
-  ARGS(2);
+  ARGS(3);
   poller_t* p;
   int32_t events;
-  if (!get_poller(env, argv[0], &p) || !get_int(env, argv[1], &events)) return throw_type(env, "pollStart(poller, events)");
+  bool keep_alive;
+  if (!get_poller(env, argv[0], &p) || !get_int(env, argv[1], &events) ||
+      napi_get_value_bool(env, argv[2], &keep_alive) != napi_ok)
+    return throw_type(env, "pollStart(poller, events, keepAlive)");
   if (p->closed || p->js_released) return NULL;
   events &= UV_READABLE | UV_WRITABLE;
-  int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events, on_poll);
-  if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
-  /* Strong while waiting, weak while idle (see the lifetime note above). */
-  if (events != 0 && !p->strong) {
+  if (events != p->events) {
+    int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events, on_poll);
+    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
+    p->events = events;
+  }
+  keep_alive = keep_alive && events != 0;
+  if (keep_alive && !p->strong) {
+    uv_ref((uv_handle_t*)&p->handle);
     napi_reference_ref(env, p->callback, NULL);
     p->strong = 1;
-  } else if (events == 0 && p->strong) {
+  } else if (!keep_alive && p->strong) {
+    uv_unref((uv_handle_t*)&p->handle);
     napi_reference_unref(env, p->callback, NULL);
     p->strong = 0;
   }

@@ -181,9 +181,9 @@ interface SendWaiter extends Waiter {
 }
 
 interface ReceiveWaiter extends Waiter {
-  /** How many messages this waiter takes: 1 for receive(), up to max for receiveMany(). */
+  /** 0 for receive() (resolves with one message), else receiveMany(max) (resolves with up to max). */
   max: number;
-  resolve(messages: ReceivedMessage[]): void;
+  resolve(value: ReceivedMessage | ReceivedMessage[]): void;
 }
 
 /** A FIFO of waiters with O(1) removal from the head; cancelled waiters are skipped lazily. */
@@ -246,6 +246,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #fd: number;
   #poller: object | undefined;
   #pollEvents = 0;
+  #pollKeepAlive = false;
   #senders = new WaitList<SendWaiter>();
   #receivers = new WaitList<ReceiveWaiter>();
   #slab: Buffer = Buffer.alloc(0);
@@ -446,7 +447,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#waitForMessages(1, options).then((messages) => messages[0]!);
+    return this.#waitForMessages<ReceivedMessage>(0, options);
   }
 
   /** Receives one message if one is waiting now; undefined when the queue is empty. */
@@ -478,7 +479,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#waitForMessages(max, options);
+    return this.#waitForMessages<ReceivedMessage[]>(max, options);
   }
 
   /** Receives messages one at a time until the queue handle is closed. */
@@ -538,8 +539,19 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     }
   }
 
+  /** Takes one waiting message from the kernel, or undefined; the hot path of receive(). */
   #takeOne(): ReceivedMessage | undefined {
-    return this.#take(1)[0];
+    const size = this.messageSize;
+    if (size > SLAB_MESSAGE_LIMIT) return this.#take(1)[0];
+    if (this.#slab.length - this.#slabOffset < size) {
+      this.#slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
+      this.#slabOffset = 0;
+    }
+    const offset = this.#slabOffset;
+    if (this.#receiveInto(offset, 1) === 0) return undefined;
+    const length = this.#meta[0]!;
+    this.#slabOffset = (offset + length + 7) & ~7;
+    return { data: this.#slab.subarray(offset, offset + length), priority: this.#meta[1]! };
   }
 
   /** Takes up to `max` waiting messages from the kernel; never more. */
@@ -584,12 +596,15 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     }
   }
 
-  #waitForMessages(max: number, options: ReceiveOptions | undefined): Promise<ReceivedMessage[]> {
-    return new Promise<ReceivedMessage[]>((resolve, reject) => {
+  #waitForMessages<T extends ReceivedMessage | ReceivedMessage[]>(
+    max: number,
+    options: ReceiveOptions | undefined,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const waiter: ReceiveWaiter = {
         settled: false,
         max,
-        resolve,
+        resolve: resolve as (value: ReceivedMessage | ReceivedMessage[]) => void,
         reject,
         timer: undefined,
         signal: options?.signal,
@@ -632,14 +647,28 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Polls for exactly what the waiters need; stopped (and not keeping the loop alive) when none wait. */
+  /**
+   * Points the poll handle at what the waiters need. With nobody waiting the handle is not
+   * stopped at once but unreferenced (it no longer keeps the process alive): in a steady
+   * stream the next waiter comes a microtask later, and re-arming would cost two epoll_ctl
+   * calls per wake-up. The first wake-up that finds nobody waiting stops it (see #onPoll).
+   */
   #updatePoll(): void {
     if (this.#fd < 0) return;
-    const events = (this.#senders.size > 0 ? WRITABLE : 0) | (this.#receivers.size > 0 ? READABLE : 0);
-    if (events === this.#pollEvents) return;
+    const wanted = (this.#senders.size > 0 ? WRITABLE : 0) | (this.#receivers.size > 0 ? READABLE : 0);
+    const events = wanted === 0 ? this.#pollEvents : wanted;
+    const keepAlive = wanted !== 0;
+    if (events === this.#pollEvents && keepAlive === this.#pollKeepAlive) return;
     this.#poller ??= this.#native.pollCreate(this.#fd, this.#onPoll);
-    this.#native.pollStart(this.#poller, events);
+    this.#native.pollStart(this.#poller, events, keepAlive);
     this.#pollEvents = events;
+    this.#pollKeepAlive = keepAlive;
+  }
+
+  #stopPoll(): void {
+    if (this.#poller && this.#pollEvents !== 0) this.#native.pollStart(this.#poller, 0, false);
+    this.#pollEvents = 0;
+    this.#pollKeepAlive = false;
   }
 
   /** A wake-up: serve every waiter the queue can serve now (level-triggered: the rest get the next one). */
@@ -655,6 +684,10 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
         this.#disarm(waiter);
         waiter.reject(error);
       }
+    } else if (this.#senders.size === 0 && this.#receivers.size === 0) {
+      // Ready, but nobody waits any more: stop, or level-triggered readiness would spin.
+      this.#stopPoll();
+      return;
     } else {
       if (events & WRITABLE) this.#serveSenders();
       if (events & READABLE) this.#serveReceivers();
@@ -680,17 +713,17 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
 
   #serveReceivers(): void {
     for (let waiter = this.#receivers.peek(); waiter && this.#fd >= 0; waiter = this.#receivers.peek()) {
-      let messages: ReceivedMessage[];
+      let value: ReceivedMessage | ReceivedMessage[] | undefined;
       try {
-        messages = this.#take(waiter.max);
+        value = waiter.max === 0 ? this.#takeOne() : this.#take(waiter.max);
       } catch (error) {
         this.#settle(waiter, this.#receivers);
         waiter.reject(error);
         continue;
       }
-      if (messages.length === 0) return;
+      if (value === undefined || (Array.isArray(value) && value.length === 0)) return;
       this.#settle(waiter, this.#receivers);
-      waiter.resolve(messages);
+      waiter.resolve(value);
     }
   }
 

@@ -34,7 +34,7 @@ export interface NativeBinding {
     meta: Uint32Array,
   ): number;
   pollCreate(fd: number, callback: (status: number, events: number) => void): object;
-  pollStart(poller: object, events: number): void;
+  pollStart(poller: object, events: number, keepAlive: boolean): void;
   pollClose(poller: object): void;
 }
 

@@ -1,0 +1,58 @@
+/*
+ * native-mq: the native ceiling for bench/throughput.ts. One process sends N messages of SIZE
+ * bytes into a POSIX queue with blocking mq_send; another receives them with blocking
+ * mq_receive. The consumer times from its first message to its last and prints JSON.
+ *
+ *   native-mq consumer <name> <count>          prints "ready", then {"count":…,"ns":…}
+ *   native-mq producer <name> <count> <size>
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) return 2;
+  const char *role = argv[1], *name = argv[2];
+  long count = atol(argv[3]);
+  if (strcmp(role, "consumer") == 0) {
+    mqd_t q = mq_open(name, O_RDONLY);
+    if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
+    struct mq_attr attr;
+    mq_getattr(q, &attr);
+    char *buf = malloc((size_t)attr.mq_msgsize);
+    printf("ready\n");
+    fflush(stdout);
+    long long first = 0;
+    unsigned long long bytes = 0;
+    for (long i = 0; i < count; i++) {
+      ssize_t got = mq_receive(q, buf, (size_t)attr.mq_msgsize, NULL);
+      if (got < 0) { perror("mq_receive"); return 1; }
+      if (i == 0) first = now_ns();
+      bytes += (unsigned long long)got;
+    }
+    long long ns = now_ns() - first;
+    printf("{\"count\":%ld,\"ns\":%lld,\"bytes\":%llu}\n", count, ns, bytes);
+    return 0;
+  }
+  if (strcmp(role, "producer") == 0 && argc == 5) {
+    size_t size = (size_t)atol(argv[4]);
+    mqd_t q = mq_open(name, O_WRONLY);
+    if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
+    char *buf = calloc(1, size ? size : 1);
+    for (long i = 0; i < count; i++) {
+      memcpy(buf, &i, size < sizeof i ? size : sizeof i);
+      if (mq_send(q, buf, size, 0) != 0) { perror("mq_send"); return 1; }
+    }
+    return 0;
+  }
+  return 2;
+}
