@@ -253,17 +253,23 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
             )
           : error;
       });
+      const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+      // A message must fit both one NATS message and, when the stream is bounded, the stream.
       const serverLimit = nc.info!.max_payload - HEADER_ROOM;
-      const maxMessageSize = options.maxMessageSize ?? serverLimit;
-      if (maxMessageSize > serverLimit) {
+      const limit = maxBytes > 0 ? Math.min(serverLimit, maxBytes - HEADER_ROOM) : serverLimit;
+      const maxMessageSize = options.maxMessageSize ?? limit;
+      if (maxMessageSize > limit) {
         throw new JetStreamQueueError(
           "EMSGSIZE",
-          `messages of ${maxMessageSize} bytes do not fit: the server carries ${nc.info!.max_payload} bytes (max_payload), ${HEADER_ROOM} of them kept for headers`,
-          "raise max_payload in the nats-server configuration (up to 64 MB), or send smaller messages",
+          limit === serverLimit
+            ? `messages of ${maxMessageSize} bytes do not fit: the server carries ${nc.info!.max_payload} bytes (max_payload), ${HEADER_ROOM} of them kept for headers`
+            : `messages of ${maxMessageSize} bytes do not fit a stream of ${maxBytes} bytes (maxBytes), ${HEADER_ROOM} of them kept for headers`,
+          limit === serverLimit
+            ? "raise max_payload in the nats-server configuration (up to 64 MB), or send smaller messages"
+            : "raise maxBytes, or send smaller messages",
         );
       }
       const stream = options.stream ?? `ipc-atlas-queue-${randomId()}`;
-      const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
       const subject = `ipc-atlas.queue.${stream}`;
       const consumer = "consumers";
       await jsm.streams.add({
