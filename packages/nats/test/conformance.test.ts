@@ -1,5 +1,4 @@
 import { runConformanceSuite } from "@ipc-atlas/core/conformance";
-import { pubSubNatsNetwork, pubSubNatsOs } from "../src/index.ts";
+import { pubSubNatsOs } from "../src/index.ts";
 
 runConformanceSuite(pubSubNatsOs);
-runConformanceSuite(pubSubNatsNetwork);

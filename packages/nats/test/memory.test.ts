@@ -10,8 +10,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { spawnConsumer, tsxLoader } from "@ipc-atlas/core";
-import { it } from "vitest";
-import { newSubject, pubSubNatsOs, startNatsServer, WINDOW_BYTES } from "../src/index.ts";
+import { afterAll, it } from "vitest";
+import { liveNatsServers, newSubject, pubSubNatsOs, startNatsServer, WINDOW_BYTES } from "../src/index.ts";
 
 const run = promisify(execFile);
 const COUNT = 1024; // 64 MiB of 64 KiB messages, as in the conformance case
@@ -51,4 +51,8 @@ it(`a producer sending 64 MiB to a subscriber that does not read keeps less than
     await consumer.dispose();
     await server.stop();
   }
+});
+
+afterAll(() => {
+  assert.deepEqual(liveNatsServers(), [], "no nats-server started here is still running");
 });

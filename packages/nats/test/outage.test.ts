@@ -9,8 +9,8 @@
 
 import assert from "node:assert/strict";
 import { spawnConsumer } from "@ipc-atlas/core";
-import { describe, it } from "vitest";
-import { natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
+import { afterAll, describe, it } from "vitest";
+import { liveNatsServers, natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
 import { monitorJson } from "../src/server.ts";
 
 const N = 5000;
@@ -97,4 +97,8 @@ describe("core NATS through a server outage", () => {
       }
     });
   }
+});
+
+afterAll(() => {
+  assert.deepEqual(liveNatsServers(), [], "no nats-server started here is still running");
 });

@@ -13,8 +13,8 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnConsumer } from "@ipc-atlas/core";
-import { describe, it } from "vitest";
-import { natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
+import { afterAll, describe, it } from "vitest";
+import { liveNatsServers, natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
 import { monitorJson } from "../src/server.ts";
 
 const SIZE = 64 * 1024;
@@ -171,4 +171,8 @@ describe("slow consumers", () => {
       await stop();
     }
   });
+});
+
+afterAll(() => {
+  assert.deepEqual(liveNatsServers(), [], "no nats-server started here is still running");
 });
