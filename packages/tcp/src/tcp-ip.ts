@@ -10,7 +10,14 @@
  */
 
 import { networkInterfaces } from "node:os";
-import { AddressError, type Narrator, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import {
+  AddressError,
+  type Endpoint,
+  type Narrator,
+  type OpenOptions,
+  taxonomy,
+  type Variant,
+} from "@ipc-atlas/core";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
 import {
   checkMaxMessageSize,
@@ -27,7 +34,9 @@ export interface TcpIpOpenOptions extends OpenOptions {
   port?: number;
 }
 
-export const tcpIp: Variant<TcpAddress> = {
+export const tcpIp: Variant<TcpAddress> & {
+  open(options?: TcpIpOpenOptions): Promise<Endpoint<TcpAddress>>;
+} = {
   id: "tcp-ip",
   taxonomy: taxonomy["tcp-ip"],
   summary:

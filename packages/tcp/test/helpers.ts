@@ -1,0 +1,60 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { type TcpAddress, TcpConsumer } from "../src/index.ts";
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `condition` holds, failing with `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A consumer listening on a free loopback port (port 0: the kernel picks it). */
+export function listenLocal(maxMessageSize = 4096): Promise<TcpConsumer> {
+  return TcpConsumer.listen({ host: "127.0.0.1", port: 0, maxMessageSize });
+}
+
+/** A plain socket that speaks whatever bytes a test gives it: the bad peer. */
+export async function rawClient(address: TcpAddress): Promise<Socket & { hungUp: Promise<void> }> {
+  const socket = connect({ host: "127.0.0.1", port: address.port });
+  socket.on("error", () => {}); // a reset from the consumer is the expected outcome
+  socket.resume();
+  const hungUp = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return Object.assign(socket, { hungUp });
+}
+
+/** Holds a port so that listening on it fails. */
+export async function occupyPort(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Reads a consumer to its end. */
+export async function drain(consumer: AsyncIterable<Uint8Array>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const message of consumer) out.push(Buffer.from(message));
+  return out;
+}
+
+/** TCP handles still open in this process (for leak checks). */
+export function openTcpHandles(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => r.startsWith("TCP"));
+}
+
+export function frame(length: number, body: Uint8Array = new Uint8Array(0)): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(length);
+  return Buffer.concat([header, body]);
+}
