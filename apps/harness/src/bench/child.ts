@@ -16,13 +16,19 @@ const reply = (message: FromChild) => process.send?.(message);
 
 class NotApplicable extends Error {}
 
+const loaded = new Map<string, AnyVariant>();
+
 async function loadVariant(ref: VariantRef): Promise<AnyVariant> {
+  const key = `${ref.module}#${ref.id}`;
+  const cached = loaded.get(key);
+  if (cached) return cached;
   const module = (await import(ref.module)) as Record<string, unknown>;
   const variant = Object.values(module).find(
     (value): value is AnyVariant =>
       typeof value === "object" && value !== null && (value as AnyVariant).id === ref.id,
   );
   if (!variant) throw new Error(`${ref.module} exports no variant with id "${ref.id}"`);
+  loaded.set(key, variant);
   return variant;
 }
 
@@ -116,9 +122,13 @@ async function go(): Promise<ChildReport> {
   }
 }
 
+/** Ends the run's media and peers; the process can take the next job (the next size). */
 async function cleanUp(): Promise<void> {
   await session?.close().catch(() => {});
+  session = undefined;
   for (const endpoint of endpoints.splice(0)) await endpoint.close().catch(() => {});
+  consumers.length = 0;
+  producers.length = 0;
 }
 
 async function handle(message: ToChild): Promise<void> {

@@ -24,7 +24,7 @@ import {
   integrityFailures,
   resultRow,
 } from "./results.ts";
-import { type BenchTarget, baselineTarget, planForTarget, runTarget, variantTarget } from "./runner.ts";
+import { type BenchTarget, baselineTarget, runTargetPlans, variantTarget } from "./runner.ts";
 import { HEADER_BYTES, type Plan } from "./workload.ts";
 
 export interface BenchOptions {
@@ -141,19 +141,19 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
       ? nativeMechanisms
       : nativeMechanisms.filter((m) => targets.some((t) => t.ceiling === m));
   const steps = progress(sizes.length * (targets.length + mechanisms.length));
+  const plans = sizes.map((size) => planFor(size, options, epochNs));
   try {
-    for (const size of sizes) {
-      const plan = planFor(size, options, epochNs);
-      // The ceilings first, so each Node row can be set beside its C figure from this same run.
-      const nativeBySize = new Map<string, NativeOutcome>();
+    // The ceilings first, so each Node row can be set beside its C figure from this same run.
+    const nativeOutcomes = new Map<string, NativeOutcome>();
+    for (const plan of plans) {
       for (const mechanism of mechanisms) {
-        const step = `native ${mechanism} ${formatSize(size)}`;
+        const step = `native ${mechanism} ${formatSize(plan.size)}`;
         steps.start(step);
         const outcome = await natives.measure(mechanism, plan, mode);
-        nativeBySize.set(mechanism, outcome);
+        nativeOutcomes.set(`${mechanism}/${plan.size}`, outcome);
         ceilings.push({
           mechanism,
-          size,
+          size: plan.size,
           mode,
           status: outcome.status,
           reason: outcome.status === "ok" ? null : outcome.reason,
@@ -164,17 +164,32 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
           outcome.status === "ok" ? `${formatRate(outcome.figures.msgPerSec)} msg/s` : outcome.reason,
         );
       }
-      for (const target of targets) {
-        const step = `${target.id} ${formatSize(size)}`;
-        steps.start(step);
-        const targetPlan = planForTarget(target, plan);
-        const outcome = await runTarget(target, targetPlan, mode);
-        const native = target.ceiling ? (nativeBySize.get(target.ceiling) ?? null) : null;
-        const row = resultRow(target, targetPlan, mode, outcome, native);
-        results.push(row);
-        steps.finish(step, outcomeText(row));
-      }
     }
+    for (const target of targets) {
+      const step = (plan: Plan) => `${target.id} ${formatSize(plan.size)}`;
+      await runTargetPlans(
+        target,
+        plans,
+        mode,
+        // --quick keeps a target's processes for all sizes: starting them is most of a quick run.
+        { reuseProcesses: options.quick },
+        {
+          onStart: (plan) => steps.start(step(plan)),
+          onDone: (plan, outcome) => {
+            const native = target.ceiling
+              ? (nativeOutcomes.get(`${target.ceiling}/${plan.size}`) ?? null)
+              : null;
+            const row = resultRow(target, plan, mode, outcome, native);
+            results.push(row);
+            steps.finish(step(plan), outcomeText(row));
+          },
+        },
+      );
+    }
+    // Tables and charts go size by size, targets in registry order within a size.
+    const order = (r: BenchResult) =>
+      sizes.indexOf(r.size) * targets.length + targets.findIndex((t) => t.id === r.variant);
+    results.sort((a, b) => order(a) - order(b));
   } finally {
     steps.stop();
     await natives.dispose();

@@ -161,47 +161,81 @@ export function timeoutsFor(plan: Plan): RunTimeouts {
   return { setupMs: 60_000, runMs: (plan.maxSeconds + 60) * 1000 };
 }
 
-/** Runs `target` once with `plan`; never throws: failures come back as outcomes. */
-export async function runTarget(
+export interface RunHooks {
+  onStart?(plan: Plan): void;
+  onDone?(plan: Plan, outcome: RunOutcome): void;
+}
+
+/** Runs `target` once with `plan`, in fresh processes; never throws: failures come back as outcomes. */
+export async function runTarget(target: BenchTarget, plan: Plan, mode: BenchMode): Promise<RunOutcome> {
+  const [outcome] = await runTargetPlans(target, [plan], mode, { reuseProcesses: false });
+  return outcome!;
+}
+
+/**
+ * Runs `target` with each plan in turn (one per size). With `reuseProcesses` the same bench
+ * children serve every size, which saves starting Node, tsx and the variant's module again
+ * for each size (seconds on a busy machine); CPU time is still counted per measured window,
+ * but peak RSS is then the peak of the process so far. Without it every size gets fresh
+ * processes. A run that fails ends its processes either way.
+ */
+export async function runTargetPlans(
   target: BenchTarget,
-  sizePlan: Plan,
+  sizePlans: Plan[],
   mode: BenchMode,
-  timeouts: RunTimeouts = timeoutsFor(sizePlan),
-): Promise<RunOutcome> {
-  const plan = planForTarget(target, sizePlan);
-  const endpoints: Endpoint<unknown>[] = [];
-  const children: BenchChild[] = [];
+  options: { reuseProcesses: boolean },
+  hooks: RunHooks = {},
+): Promise<RunOutcome[]> {
+  let children: BenchChild[] = [];
+  const outcomes: RunOutcome[] = [];
+  const dispose = async () => {
+    const ending = children;
+    children = [];
+    await Promise.all(ending.map((child) => child.dispose()));
+  };
   try {
-    const jobs = await jobsFor(target, plan, mode, endpoints);
-    for (const job of jobs) {
-      const child = new BenchChild(`${target.id} ${job.role} process`);
-      children.push(child);
-      child.send({ job, plan });
-    }
-    for (const child of children) await child.next("loading", timeouts.setupMs);
-    // Every consumer first, then every producer: a producer may need its consumer listening.
-    for (const kind of ["consumer", "producer"] as const) {
-      for (const child of children) {
-        child.send({ attach: kind });
-        await child.next(`attaching its ${kind}`, timeouts.setupMs);
+    for (const sizePlan of sizePlans) {
+      const plan = planForTarget(target, sizePlan);
+      hooks.onStart?.(plan);
+      const timeouts = timeoutsFor(plan);
+      const endpoints: Endpoint<unknown>[] = [];
+      let outcome: RunOutcome;
+      try {
+        const jobs = await jobsFor(target, plan, mode, endpoints);
+        if (children.length === 0)
+          children = jobs.map((job) => new BenchChild(`${target.id} ${job.role} process`));
+        for (const [i, job] of jobs.entries()) children[i]!.send({ job, plan });
+        for (const child of children) await child.next("loading", timeouts.setupMs);
+        // Every consumer first, then every producer: a producer may need its consumer listening.
+        for (const kind of ["consumer", "producer"] as const) {
+          for (const child of children) {
+            child.send({ attach: kind });
+            await child.next(`attaching its ${kind}`, timeouts.setupMs);
+          }
+        }
+        for (const child of children) child.send({ go: true });
+        const reports = await Promise.all(
+          children.map(async (child) => {
+            const message = await child.next("running", timeouts.runMs);
+            if (!("done" in message)) throw new Error(`${child.label} answered out of turn`);
+            return message.done;
+          }),
+        );
+        outcome = merge(target, reports);
+      } catch (error) {
+        if (error instanceof NotApplicableSignal)
+          outcome = { status: "not-applicable", reason: error.message };
+        else outcome = { status: "failed", reason: (error as Error)?.message ?? String(error) };
       }
+      if (outcome.status === "failed" || !options.reuseProcesses) await dispose();
+      for (const endpoint of endpoints) await endpoint.close().catch(() => {});
+      outcomes.push(outcome);
+      hooks.onDone?.(plan, outcome);
     }
-    for (const child of children) child.send({ go: true });
-    const reports = await Promise.all(
-      children.map(async (child) => {
-        const message = await child.next("running", timeouts.runMs);
-        if (!("done" in message)) throw new Error(`${child.label} answered out of turn`);
-        return message.done;
-      }),
-    );
-    return merge(target, reports);
-  } catch (error) {
-    if (error instanceof NotApplicableSignal) return { status: "not-applicable", reason: error.message };
-    return { status: "failed", reason: (error as Error)?.message ?? String(error) };
   } finally {
-    await Promise.all(children.map((child) => child.dispose()));
-    for (const endpoint of endpoints) await endpoint.close().catch(() => {});
+    await dispose();
   }
+  return outcomes;
 }
 
 async function jobsFor(
