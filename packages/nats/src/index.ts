@@ -27,6 +27,7 @@ export { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 export {
   findNatsServer,
   liveNatsServers,
+  monitorJson,
   type NatsCluster,
   type NatsClusterOptions,
   type NatsServer,
