@@ -1,21 +1,14 @@
 /**
  * The demo's server process: the consumer of a grpc-os or grpc-network endpoint. It binds the
- * address (argv: variant id, address JSON), hosts the Greeter beside the Messages service, and
+ * address (argv: variant id, then the address as JSON, host:port or a socket path), hosts the Greeter beside the Messages service, and
  * takes messages one by one, pausing once so the client's synchronous Send visibly waits.
  */
 
 import { childNarrator, preview } from "@ipc-atlas/core";
-import {
-  demoPeople,
-  type GrpcAddressBase,
-  type GrpcVariant,
-  greeterService,
-  variants,
-} from "../src/index.ts";
+import { demoPeople, greeterService } from "../src/index.ts";
+import { parseCommandLine } from "./address.ts";
 
-const [variantId, addressJson] = process.argv.slice(2);
-const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase>;
-const address = JSON.parse(addressJson!) as GrpcAddressBase;
+const { variant, address } = parseCommandLine(process.argv.slice(2));
 const narrator = childNarrator("server");
 
 // 1. Listen: consumer() resolves once the gRPC server is bound, so the client can dial at once.

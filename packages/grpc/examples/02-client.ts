@@ -1,14 +1,13 @@
 /**
  * The demo's client process: calls the Greeter (SayHello, SayHelloAgain, GetPersonInfo), then
- * sends a few messages through a producer of the same endpoint (argv: variant id, address JSON).
+ * sends a few messages through a producer of the same endpoint (argv: variant id, then the
+ * address as JSON, host:port or a socket path).
  */
 
 import { childNarrator, type IpcError, preview } from "@ipc-atlas/core";
-import { type GrpcAddressBase, type GrpcVariant, variants } from "../src/index.ts";
+import { parseCommandLine } from "./address.ts";
 
-const [variantId, addressJson] = process.argv.slice(2);
-const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase>;
-const address = JSON.parse(addressJson!) as GrpcAddressBase;
+const { variant, address } = parseCommandLine(process.argv.slice(2));
 const narrator = childNarrator("client");
 
 // Started by the demo: wait until the parent says the server listens (run by hand: go at once).

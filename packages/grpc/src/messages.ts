@@ -421,7 +421,6 @@ export class GrpcProducer implements Producer {
   #stream: ClientWritableStream<WireMessage> | undefined;
   #streamDone: Promise<StreamSummary> | undefined;
   #streamFailure: Error | undefined;
-  #flushing: Promise<void> | undefined;
 
   private constructor(client: Client, target: string, options: ProducerOptions) {
     this.#client = client;
@@ -460,7 +459,7 @@ export class GrpcProducer implements Producer {
       this.#stream = method({ deadline: Date.now() + this.#streamDeadlineMs }, (error, summary) => {
         if (!error) return resolve(summary!);
         this.#streamFailure = toGrpcError(error, "Stream", this.target);
-        this.#drainWaiter?.reject(this.#streamFailure);
+        this.#failDrain?.(this.#streamFailure);
         reject(this.#streamFailure);
       });
     });
@@ -489,22 +488,52 @@ export class GrpcProducer implements Producer {
     return sending;
   }
 
-  #drainWaiter: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  // Stream mode: the tail of operations waiting their turn (sends behind a full buffer, a flush
+  // switching calls). While it is set, new operations queue behind it, so call order holds.
+  #pending: Promise<void> | undefined;
+
+  #setPending(operation: Promise<unknown>): void {
+    const settled = operation.then(
+      () => {},
+      () => {},
+    );
+    this.#pending = settled;
+    void settled.then(() => {
+      if (this.#pending === settled) this.#pending = undefined;
+    });
+  }
+
+  #enqueue<T>(operation: () => Promise<T> | T): Promise<T> {
+    const run = (this.#pending ?? Promise.resolve()).then(operation);
+    this.#setPending(run);
+    return run;
+  }
+
+  /** Writes into the Stream call; returns a promise only when the buffer is full (wait for drain). */
+  #write(message: Uint8Array): Promise<void> | undefined {
+    if (this.#streamFailure) throw this.#streamFailure;
+    const stream = this.#stream!;
+    if (stream.write({ data: message })) return undefined;
+    // Operations run one at a time, so at most one waits for drain; a failed call rejects it.
+    return new Promise<void>((resolve, reject) => {
+      stream.once("drain", () => {
+        this.#failDrain = undefined;
+        resolve();
+      });
+      this.#failDrain = reject;
+    });
+  }
+
+  #failDrain: ((error: Error) => void) | undefined;
 
   #streamSend(message: Uint8Array): Promise<void> {
     if (this.#streamFailure) return Promise.reject(this.#streamFailure);
-    // A flush is switching streams: queue behind it so call order holds.
-    if (this.#flushing) return this.#flushing.then(() => this.#streamSend(message));
-    const stream = this.#stream!;
-    if (stream.write({ data: message })) return Promise.resolve();
-    // The call's buffer is full: wait until grpc-js drained it into HTTP/2 (or the call failed).
-    return new Promise<void>((resolve, reject) => {
-      this.#drainWaiter = { resolve, reject };
-      stream.once("drain", () => {
-        this.#drainWaiter = undefined;
-        resolve();
-      });
-    });
+    if (this.#pending) return this.#enqueue(() => this.#write(message));
+    // Fast path: nothing waits, write at once.
+    const full = this.#write(message);
+    if (!full) return Promise.resolve();
+    this.#setPending(full);
+    return full;
   }
 
   /**
@@ -513,28 +542,16 @@ export class GrpcProducer implements Producer {
    * reply (which comes once the consumer took its last message) and continues on a new call.
    * Resolves with how many messages the ended Stream call carried (0 in unary mode).
    */
-  async flush(): Promise<number> {
-    if (this.#closed) throw new ClosedError("gRPC producer");
-    if (this.mode === "unary") {
-      await this.#tail;
-      return 0;
-    }
-    await this.#flushing;
-    const stream = this.#stream!;
-    const done = this.#streamDone!;
-    let finish!: () => void;
-    this.#flushing = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    try {
-      stream.end();
+  flush(): Promise<number> {
+    if (this.#closed) return Promise.reject(new ClosedError("gRPC producer"));
+    if (this.mode === "unary") return this.#tail.then(() => 0);
+    return this.#enqueue(async () => {
+      const done = this.#streamDone!;
+      this.#stream!.end();
       const summary = await done;
       this.#openStream();
       return summary.taken;
-    } finally {
-      this.#flushing = undefined;
-      finish();
-    }
+    });
   }
 
   /**
@@ -546,7 +563,7 @@ export class GrpcProducer implements Producer {
     this.#closing ??= (async () => {
       try {
         await this.#tail;
-        await this.#flushing;
+        await this.#pending;
         if (this.#stream) {
           this.#stream.end();
           await this.#streamDone;

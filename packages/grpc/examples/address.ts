@@ -1,0 +1,45 @@
+/**
+ * Reads an endpoint address from the command line, so the examples also run by hand, on one
+ * machine or two: the JSON that `open()` returns, or in short `host:port` (grpc-network) or a
+ * socket path (grpc-os).
+ */
+
+import { dirname, resolve } from "node:path";
+import {
+  addressAt,
+  DEFAULT_DEADLINE_MS,
+  defaultMaxMessageSize,
+  type GrpcAddressBase,
+  type GrpcOsAddress,
+  type GrpcVariant,
+  variants,
+} from "../src/index.ts";
+
+export function parseCommandLine(argv: string[]): {
+  variant: GrpcVariant<GrpcAddressBase>;
+  address: GrpcAddressBase;
+} {
+  const [variantId, where] = argv;
+  const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase> | undefined;
+  if (!variant || !where) {
+    throw new Error(
+      "usage: <grpc-os|grpc-network> <address JSON | host:port | socket path>\n" +
+        "  e.g. grpc-network 0.0.0.0:50051 (server), grpc-network 192.168.1.20:50051 (client)",
+    );
+  }
+  if (where.startsWith("{")) return { variant, address: JSON.parse(where) as GrpcAddressBase };
+  if (variant.id === "grpc-network") {
+    const colon = where.lastIndexOf(":");
+    const host = where.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+    return { variant, address: addressAt(host, Number(where.slice(colon + 1))) };
+  }
+  const socketPath = resolve(where);
+  const address: GrpcOsAddress = {
+    target: `unix:${socketPath}`,
+    socketPath,
+    directory: dirname(socketPath),
+    maxMessageSize: defaultMaxMessageSize,
+    deadlineMs: DEFAULT_DEADLINE_MS,
+  };
+  return { variant, address };
+}
