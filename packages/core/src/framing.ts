@@ -51,7 +51,9 @@ export class FrameDecoder {
   /** Adds a chunk and returns every message it completes. Throws FrameError on a bad length. */
   push(chunk: Uint8Array): Buffer[] {
     if (this.#failure) throw this.#failure;
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const messages: Buffer[] = [];
     let offset = 0;
     while (offset < bytes.length) {

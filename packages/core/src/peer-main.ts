@@ -5,6 +5,7 @@
  */
 
 import { errorToJSON } from "./errors.ts";
+import { retainedBytes } from "./memory.ts";
 import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
 import type { AnyVariant, Consumer, Producer } from "./variant.ts";
 
@@ -40,7 +41,8 @@ async function run(command: PeerCommand): Promise<PeerReply> {
       return { id: command.id, ok: true, value: result.done ? null : result.value };
     }
     case "rss":
-      return { id: command.id, ok: true, value: process.memoryUsage().rss };
+    case "retained":
+      throw new Error("diagnostics are answered outside the command queue");
   }
 }
 
@@ -63,9 +65,10 @@ process.on("message", (message: { init?: PeerInit } | PeerCommand) => {
     return;
   }
   const command = message as PeerCommand;
-  if (command.op === "rss") {
+  if (command.op === "rss" || command.op === "retained") {
     // Diagnostics answer at once, even while a send waits on a full medium.
-    send({ id: command.id, ok: true, value: process.memoryUsage().rss } satisfies PeerReply);
+    const measure = command.op === "rss" ? Promise.resolve(process.memoryUsage().rss) : retainedBytes();
+    void measure.then((value) => send({ id: command.id, ok: true, value } satisfies PeerReply));
     return;
   }
   queue = queue.then(async () => {

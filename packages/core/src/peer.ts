@@ -27,7 +27,8 @@ export type PeerCommandBody =
   | { op: "send"; data: Uint8Array }
   | { op: "close" }
   | { op: "next" }
-  | { op: "rss" };
+  | { op: "rss" }
+  | { op: "retained" };
 export type PeerCommand = PeerCommandBody & { id: number };
 
 export type PeerReply =
@@ -77,11 +78,13 @@ class PeerConnection {
   }
 }
 
-/** A peer process's resident set size, for memory checks. */
+/** What a driving process can ask of, or do to, a peer process. */
 export interface PeerDiagnostics {
   readonly pid: number;
   /** Resident set size of the peer process, in bytes. */
   rss(): Promise<number>;
+  /** Bytes the peer process keeps reachable after a full garbage collection (see memory.ts). */
+  retainedBytes(): Promise<number>;
   /** Ends the peer process. */
   dispose(): Promise<void>;
   /** Kills the peer process abruptly (a crash), with SIGKILL by default. */
@@ -121,6 +124,7 @@ function diagnostics(connection: PeerConnection): PeerDiagnostics {
   return {
     pid: connection.child.pid,
     rss: () => connection.request<number>({ op: "rss" }),
+    retainedBytes: () => connection.request<number>({ op: "retained" }),
     dispose: () => connection.dispose(),
     kill: (signal = "SIGKILL") => connection.child.kill(signal),
   };

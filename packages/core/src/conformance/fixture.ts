@@ -5,6 +5,7 @@
  * suite calls in `finally`, so a failing case leaves no process, queue or socket behind.
  */
 
+import { retainedBytes } from "../memory.ts";
 import { spawnConsumer, spawnProducer } from "../peer.ts";
 import { isInterProcess } from "../taxonomy.ts";
 import type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer } from "../variant.ts";
@@ -13,8 +14,8 @@ export interface Pair {
   endpoint: Endpoint<unknown>;
   producer: Producer;
   consumer: Consumer;
-  /** Resident set size of the producer's process. */
-  producerRss(): Promise<number>;
+  /** Bytes the producer's process keeps reachable after a full garbage collection. */
+  producerRetained(): Promise<number>;
   /** Process ids of producer and consumer (equal to this process for in-process variants). */
   pids: { producer: number; consumer: number };
   dispose(): Promise<void>;
@@ -38,7 +39,7 @@ export async function openPair(variant: AnyVariant, options?: OpenOptions): Prom
         endpoint,
         producer,
         consumer,
-        producerRss: () => producer.rss(),
+        producerRetained: () => producer.retainedBytes(),
         pids: { producer: producer.pid, consumer: consumer.pid },
         dispose,
       };
@@ -50,7 +51,7 @@ export async function openPair(variant: AnyVariant, options?: OpenOptions): Prom
       endpoint,
       producer,
       consumer,
-      producerRss: async () => process.memoryUsage().rss,
+      producerRetained: () => retainedBytes(),
       pids: { producer: process.pid, consumer: process.pid },
       dispose,
     };
