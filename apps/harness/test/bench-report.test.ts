@@ -7,6 +7,7 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { socketFixture } from "../../../packages/core/test/fixtures/socket-variant.ts";
 import { type BenchReport, runBench } from "../src/bench/index.ts";
+import { medianTables } from "../src/bench/median.ts";
 import { benchQueue } from "./fixtures/bench-variants.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -77,6 +78,15 @@ describe("bench JSON", () => {
     expect(ipc.native).toMatchObject({ mechanism: "unix-socket", msgPerSec: expect.any(Number) });
     const large = report.results.find((r) => r.variant === "bench-queue" && r.size === 65536)!;
     expect(large).toMatchObject({ status: "not-applicable", msgPerSec: null, native: null });
+  });
+});
+
+describe("median tables", () => {
+  it("summarise several runs per size, not-applicable rows with their reason", () => {
+    const table = medianTables([report, report, report]);
+    expect(table).toContain("**64 B** (median of 3 runs)");
+    expect(table).toMatch(/\| socket-fixture \| [\d.]+k? \|/);
+    expect(table).toMatch(/\| bench-queue \| not-applicable: 65536-byte messages exceed/);
   });
 });
 
