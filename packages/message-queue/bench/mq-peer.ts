@@ -1,8 +1,8 @@
 /**
  * The Node side of bench/throughput.ts: the same roles as native-mq.c, through MessageQueue.
  *
- *   mq-peer.ts consumer <name> <count> <style>         prints "ready", then {"count":…,"ns":…}
- *   mq-peer.ts producer <name> <count> <size> <style>
+ *   mq-peer.ts consumer <name> <count> <style>         prints "ready", then {"count":…,"ns":…,"cpuNs":…}
+ *   mq-peer.ts producer <name> <count> <size> <style>  prints {"cpuNs":…}
  *
  * style "single": one awaited send() / receive() per message — the plain API, at-most-once.
  * style "batch":  sendMany() in chunks / receiveMany(10) — the opt-in batch paths.
@@ -20,28 +20,37 @@ if (role === "consumer") {
   let received = 0;
   let bytes = 0;
   let first = 0n;
+  let firstCpu = { user: 0, system: 0 };
   if (style === "batch") {
     while (received < count) {
       const messages = await queue.receiveMany(Math.min(10, count - received));
-      if (received === 0) first = process.hrtime.bigint();
+      if (received === 0) {
+        first = process.hrtime.bigint();
+        firstCpu = process.cpuUsage();
+      }
       for (const m of messages) bytes += m.data.byteLength;
       received += messages.length;
     }
   } else {
     while (received < count) {
       const m = await queue.receive();
-      if (received === 0) first = process.hrtime.bigint();
+      if (received === 0) {
+        first = process.hrtime.bigint();
+        firstCpu = process.cpuUsage();
+      }
       bytes += m.data.byteLength;
       received++;
     }
   }
   const ns = Number(process.hrtime.bigint() - first);
+  const cpu = process.cpuUsage(firstCpu);
   queue.close();
-  console.log(JSON.stringify({ count: received, ns, bytes }));
+  console.log(JSON.stringify({ count: received, ns, cpuNs: (cpu.user + cpu.system) * 1000, bytes }));
 } else if (role === "producer") {
   const size = Number(a);
   const style = b;
   const queue = await MessageQueue.open(name!, { access: "write" });
+  const startCpu = process.cpuUsage();
   if (style === "batch") {
     const chunk = 256;
     const batch = Array.from({ length: chunk }, () => Buffer.alloc(size));
@@ -52,5 +61,7 @@ if (role === "consumer") {
     const message = Buffer.alloc(size);
     for (let i = 0; i < count; i++) await queue.send(message);
   }
+  const cpu = process.cpuUsage(startCpu);
   queue.close();
+  console.log(JSON.stringify({ cpuNs: (cpu.user + cpu.system) * 1000 }));
 }

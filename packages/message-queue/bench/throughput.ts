@@ -59,8 +59,18 @@ function start(argv: string[]) {
   return { child, exited, output: () => out };
 }
 
-/** Messages per second for one pair, one size, one round. */
-async function runOnce(pair: Pair, size: number): Promise<number> {
+interface Run {
+  /** One-way messages per second, timed by the consumer from its first message to its last. */
+  rate: number;
+  /** CPU time per message (user + system) of the consumer and of the producer, in µs. */
+  consumerCpuUs: number;
+  producerCpuUs: number;
+}
+
+const lastJson = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, number>;
+
+/** One pair, one size, one round. */
+async function runOnce(pair: Pair, size: number): Promise<Run> {
   const name = uniqueQueueName("ipc-atlas-bench");
   const queue = MessageQueue.openSync(name, { exclusive: true, maxMessages: DEPTH, messageSize: size });
   queue.close();
@@ -73,16 +83,50 @@ async function runOnce(pair: Pair, size: number): Promise<number> {
     const producer = start(command(pair, "producer", name, size));
     const [pc, cc] = await Promise.all([producer.exited, consumer.exited]);
     if (pc !== 0 || cc !== 0) throw new Error(`${pair} exited with ${pc}/${cc}`);
-    const result = JSON.parse(consumer.output().trim().split("\n").at(-1)!) as { count: number; ns: number };
+    const result = lastJson(consumer.output());
     if (result.count !== N) throw new Error(`${pair}: ${result.count} of ${N} messages arrived`);
-    return ((result.count - 1) / result.ns) * 1e9;
+    return {
+      rate: ((result.count! - 1) / result.ns!) * 1e9,
+      consumerCpuUs: result.cpuNs! / N / 1000,
+      producerCpuUs: lastJson(producer.output()).cpuNs! / N / 1000,
+    };
   } finally {
     MessageQueue.unlinkSync(name);
   }
 }
 
+/**
+ * The cost of the calls alone, in one process and without any waiting: send then receive on a
+ * queue that never fills, C against MessageQueue.trySend/tryReceive, best of 5 rounds each.
+ * Scheduling noise of a shared machine barely touches this figure, unlike the two-process one.
+ */
+function callCost(size: number): { c: number; node: number } {
+  const name = uniqueQueueName("ipc-atlas-bench");
+  const queue = MessageQueue.openSync(name, { exclusive: true, maxMessages: DEPTH, messageSize: size });
+  try {
+    const count = 100_000;
+    const c = JSON.parse(
+      execFileSync(nativeBin, ["loop", name, String(count), String(size)], { encoding: "utf8" }),
+    ) as { ns: number };
+    const message = Buffer.alloc(size);
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 6; round++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < count; i++) {
+        if (!queue.trySend(message) || !queue.tryReceive())
+          throw new Error("the loop queue filled or emptied");
+      }
+      // Round 0 warms the JIT up and does not count.
+      if (round > 0) best = Math.min(best, Number(process.hrtime.bigint() - start) / count);
+    }
+    return { c: c.ns, node: best };
+  } finally {
+    queue.close();
+    MessageQueue.unlinkSync(name);
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (x: number) => `${Math.round(x).toLocaleString("en-US")} msg/s`;
 
 try {
   writeFileSync(join(work, "native-mq.c"), readFileSync(new URL("./native-mq.c", import.meta.url)));
@@ -93,7 +137,7 @@ try {
     `${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Linux ${release()}, Node ${process.version}; ` +
       `depth ${DEPTH}, ${N.toLocaleString("en-US")} messages, median of ${ROUNDS} rounds`,
   );
-  const results: Record<string, Record<Pair, number[]>> = {};
+  const results: Record<string, Record<Pair, Run[]>> = {};
   for (const size of SIZES) {
     results[size] = { c: [], "node-single": [], "node-batch": [] };
     for (let round = 0; round < ROUNDS; round++) {
@@ -102,41 +146,52 @@ try {
   }
   // Ratios are taken within a round (C and Node ran back to back), then the median is reported:
   // on a shared machine, load moves both alike within a round more than across rounds.
-  const summary: Array<{
-    size: number;
-    c: number;
-    nodeSingle: number;
-    nodeBatch: number;
-    ratioSingle: number;
-    ratioBatch: number;
-  }> = [];
+  const summary: Array<Record<string, number>> = [];
   console.log("");
-  console.log(
-    "size    C mq_send/mq_receive   Node send/receive      ratio   Node sendMany/receiveMany   ratio",
-  );
+  console.log("size    pair                        msg/s     Node/C   CPU µs/msg consumer  producer");
   for (const size of SIZES) {
     const r = results[size]!;
-    const ratios = (pair: Pair) => r[pair].map((x, i) => x / r.c[i]!);
-    const row = {
-      size,
-      c: median(r.c),
-      nodeSingle: median(r["node-single"]),
-      nodeBatch: median(r["node-batch"]),
-      ratioSingle: median(ratios("node-single")),
-      ratioBatch: median(ratios("node-batch")),
-    };
+    const row: Record<string, number> = { size };
+    for (const pair of PAIRS) {
+      const runs = r[pair];
+      const rate = median(runs.map((x) => x.rate));
+      // Ratios within a round (C and Node back to back), then the median.
+      const ratio = median(runs.map((x, i) => x.rate / r.c[i]!.rate));
+      const consumerCpu = median(runs.map((x) => x.consumerCpuUs));
+      const producerCpu = median(runs.map((x) => x.producerCpuUs));
+      Object.assign(row, {
+        [`${pair}Rate`]: rate,
+        [`${pair}Ratio`]: ratio,
+        [`${pair}ConsumerCpuUs`]: consumerCpu,
+        [`${pair}ProducerCpuUs`]: producerCpu,
+      });
+      const label = {
+        c: "C mq_send/mq_receive",
+        "node-single": "Node send/receive",
+        "node-batch": "Node sendMany/receiveMany",
+      }[pair];
+      console.log(
+        `${`${size} B`.padEnd(7)} ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} ${`${ratio.toFixed(2)}×`.padStart(8)}   ${consumerCpu.toFixed(2).padStart(8)}  ${producerCpu.toFixed(2).padStart(8)}`,
+      );
+    }
     summary.push(row);
+  }
+  console.log("");
+  console.log("size    one send + one receive, same process, no waiting (best of 5)");
+  for (const size of SIZES) {
+    const cost = callCost(size);
+    summary.find((row) => row.size === size)!.callCostC = cost.c;
+    summary.find((row) => row.size === size)!.callCostNode = cost.node;
     console.log(
-      `${`${size} B`.padEnd(7)} ${fmt(row.c).padEnd(22)} ${fmt(row.nodeSingle).padEnd(22)} ${row.ratioSingle.toFixed(2).padStart(5)}×  ${fmt(row.nodeBatch).padEnd(27)} ${row.ratioBatch.toFixed(2).padStart(5)}×`,
+      `${`${size} B`.padEnd(7)} C ${Math.round(cost.c)} ns   Node trySend+tryReceive ${Math.round(cost.node)} ns   (C/Node ${(cost.c / cost.node).toFixed(2)}×)`,
     );
   }
   const at64 = summary[0]!;
   console.log("");
   console.log(
-    `message-queues at 64 B: Node ${at64.ratioSingle.toFixed(2)}× native C with one send/receive per message, ` +
-      `${at64.ratioBatch.toFixed(2)}× with sendMany/receiveMany (target ≥ 0.80×)`,
+    `message-queues at 64 B: Node ${at64["node-singleRatio"]!.toFixed(2)}× native C with one send/receive per message, ` +
+      `${at64["node-batchRatio"]!.toFixed(2)}× with sendMany/receiveMany (target ≥ 0.80×)`,
   );
-  console.log(`per-round msg/s: ${JSON.stringify(results)}`);
   if (values.json)
     writeFileSync(values.json, JSON.stringify({ messages: N, depth: DEPTH, summary, results }, null, 2));
 } finally {

@@ -308,6 +308,30 @@ static napi_value mq_receive_many_js(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * receive(fd, slab: Uint8Array, offset, messageSize) -> -1 when the queue is empty, else
+ * priority * 2^25 + length: one message into slab[offset..], both results in one number (a
+ * length is at most 16 MiB, HARD_MSGSIZEMAX, and a priority below 2^15), so the hot path
+ * touches no second typed array.
+ */
+static napi_value mq_receive_js(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int32_t fd, offset, msgsize;
+  uint8_t* slab;
+  size_t slab_len;
+  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &slab, &slab_len) || !get_int(env, argv[2], &offset) ||
+      !get_int(env, argv[3], &msgsize) || offset < 0 || msgsize <= 0 || (size_t)offset + (size_t)msgsize > slab_len)
+    return throw_type(env, "receive(fd, Uint8Array, offset, messageSize) with room for messageSize bytes");
+  unsigned int priority;
+  ssize_t got;
+  do got = mq_receive((mqd_t)fd, (char*)slab + offset, (size_t)msgsize, &priority);
+  while (got < 0 && errno == EINTR);
+  if (got < 0 && errno != EAGAIN) return throw_errno(env, errno, "mq_receive");
+  napi_value result;
+  napi_create_double(env, got < 0 ? -1.0 : (double)priority * 33554432.0 + (double)got, &result);
+  return result;
+}
+
 /* ---- readiness: one uv_poll_t per queue descriptor -------------------------------------- */
 
 /*
@@ -491,6 +515,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unlink", NULL, mq_unlink_js, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, mq_send_js, NULL, NULL, NULL, napi_default, NULL},
       {"sendMany", NULL, mq_send_many_js, NULL, NULL, NULL, napi_default, NULL},
+      {"receive", NULL, mq_receive_js, NULL, NULL, NULL, napi_default, NULL},
       {"receiveMany", NULL, mq_receive_many_js, NULL, NULL, NULL, napi_default, NULL},
       {"pollCreate", NULL, poll_create_js, NULL, NULL, NULL, napi_default, NULL},
       {"pollStart", NULL, poll_start_js, NULL, NULL, NULL, napi_default, NULL},

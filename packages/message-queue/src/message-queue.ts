@@ -28,7 +28,7 @@ import {
   QueuePermissionError,
 } from "./errors.ts";
 import { MQ_PRIO_MAX, NAME_MAX, systemLimits } from "./limits.ts";
-import { type NativeBinding, native, READABLE, WRITABLE } from "./native.ts";
+import { type NativeBinding, native, PRIORITY_SHIFT, READABLE, WRITABLE } from "./native.ts";
 
 export type QueueAccess = "read" | "write" | "readwrite";
 
@@ -548,10 +548,20 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       this.#slabOffset = 0;
     }
     const offset = this.#slabOffset;
-    if (this.#receiveInto(offset, 1) === 0) return undefined;
-    const length = this.#meta[0]!;
+    let packed: number;
+    try {
+      packed = this.#native.receive(this.#fd, this.#slab, offset, size);
+    } catch (error) {
+      throw mapErrno(error, `receive from message queue ${this.name}`);
+    }
+    if (packed < 0) return undefined;
+    const length = packed % PRIORITY_SHIFT;
     this.#slabOffset = (offset + length + 7) & ~7;
-    return { data: this.#slab.subarray(offset, offset + length), priority: this.#meta[1]! };
+    // Buffer.from(arrayBuffer, offset, length) makes the view without subarray's species lookup.
+    return {
+      data: Buffer.from(this.#slab.buffer, this.#slab.byteOffset + offset, length),
+      priority: (packed - length) / PRIORITY_SHIFT,
+    };
   }
 
   /** Takes up to `max` waiting messages from the kernel; never more. */
@@ -578,7 +588,10 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       const n = this.#receiveInto(offset, want);
       for (let i = 0; i < n; i++) {
         const length = meta[2 * i]!;
-        out.push({ data: this.#slab.subarray(offset, offset + length), priority: meta[2 * i + 1]! });
+        out.push({
+          data: Buffer.from(this.#slab.buffer, this.#slab.byteOffset + offset, length),
+          priority: meta[2 * i + 1]!,
+        });
         offset = (offset + length + 7) & ~7;
       }
       this.#slabOffset = offset;

@@ -25,6 +25,8 @@ export interface NativeBinding {
   unlink(name: string): boolean;
   send(fd: number, data: Uint8Array, priority: number): boolean;
   sendMany(fd: number, messages: readonly Uint8Array[], start: number, priority: number): number;
+  /** -1 when empty, else priority * PRIORITY_SHIFT + length. */
+  receive(fd: number, slab: Uint8Array, offset: number, messageSize: number): number;
   receiveMany(
     fd: number,
     slab: Uint8Array,
@@ -37,6 +39,9 @@ export interface NativeBinding {
   pollStart(poller: object, events: number, keepAlive: boolean): void;
   pollClose(poller: object): void;
 }
+
+/** receive() packs priority * PRIORITY_SHIFT + length into one number. */
+export const PRIORITY_SHIFT = 2 ** 25;
 
 /** uv_poll_event bits (uv.h): UV_READABLE = 1, UV_WRITABLE = 2. */
 export const READABLE = 1;
