@@ -33,6 +33,21 @@ function sizes(value: string): number[] {
   return list;
 }
 
+interface DemoFlags {
+  all?: boolean;
+  role?: string;
+  host?: string;
+  port?: number;
+  connect?: string;
+}
+
+const demoEnvironment: ReadonlyArray<[keyof DemoFlags, string]> = [
+  ["role", "IPC_ATLAS_ROLE"],
+  ["host", "IPC_ATLAS_HOST"],
+  ["port", "IPC_ATLAS_PORT"],
+  ["connect", "IPC_ATLAS_CONNECT"],
+];
+
 const program = new Command()
   .name("ipc-atlas")
   .description("Learn, run and measure inter-process communication from TypeScript.")
@@ -60,7 +75,17 @@ program
   .description("run a variant's narrated demo (or all of them)")
   .argument("[ids...]", "variant ids")
   .option("--all", "run every available variant's demo")
-  .action(async (ids: string[], options: { all?: boolean }) => {
+  .option("--role <role>", "network demos across two machines: run only the consumer or the producer half")
+  .option("--host <host>", "network demos: the interface the consumer listens on (default 127.0.0.1)")
+  .option("--port <port>", "network demos: the port the consumer listens on", positiveInt)
+  .option("--connect <host:port>", "network demos: where the producer half connects")
+  .action(async (ids: string[], options: DemoFlags) => {
+    // Demos take no arguments; the two-machine options reach them as environment variables,
+    // which is also how a demo's child processes inherit them.
+    for (const [flag, variable] of demoEnvironment) {
+      const value = options[flag];
+      if (value !== undefined) process.env[variable] = String(value);
+    }
     if (!options.all && ids.length === 0) {
       throw new InvalidArgumentError("name one or more variant ids, or pass --all (see `ipc-atlas list`)");
     }
