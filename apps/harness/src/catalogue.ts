@@ -30,7 +30,10 @@ export const semanticsColumns: ReadonlyArray<[keyof Semantics, string]> = [
 
 export interface CatalogueEntry {
   semantics: Semantics;
-  /** Files (from the repository root) whose code the page shows, in reading order. */
+  /**
+   * The code the page shows, in reading order: a file from the repository root, or
+   * `file#name` for just the function `name` in it (with the comment above it).
+   */
   demoSources: string[];
 }
 
@@ -47,7 +50,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
     },
-    demoSources: [],
+    demoSources: ["packages/pipes/src/unnamed-pipe.ts#demo"],
   },
   "pipes-unnamed-io": {
     semantics: {
@@ -61,7 +64,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
     },
-    demoSources: [],
+    demoSources: ["packages/pipes/src/unnamed-pipe-io.ts#demo"],
   },
   "channels-buffered": {
     semantics: {
@@ -74,7 +77,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; no size limit",
     },
-    demoSources: [],
+    demoSources: ["packages/channels/src/channels-buffered.ts#demoBuffered"],
   },
   "channels-unbuffered": {
     semantics: {
@@ -87,7 +90,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; no size limit",
     },
-    demoSources: [],
+    demoSources: ["packages/channels/src/channels-unbuffered.ts#demoUnbuffered"],
   },
   "pipes-named": {
     semantics: {
@@ -102,7 +105,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on one host that can open the path",
       limits: "file permissions (0600); frames up to 16 MiB",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/pipes/src/named-pipe.ts#demo",
+      "packages/pipes/examples/01-named-pipe-writer.ts",
+      "packages/pipes/examples/02-named-pipe-reader.ts",
+    ],
   },
   "message-queues": {
     semantics: {
@@ -117,7 +124,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on one host",
       limits: "/proc/sys/fs/mqueue: msg_max 10, msgsize_max 8192, queues_max 256 (defaults)",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/message-queue/src/demo.ts",
+      "packages/message-queue/examples/01-producer.ts",
+      "packages/message-queue/examples/02-consumer.ts",
+    ],
   },
   "pub-sub-nats-os": {
     semantics: {
@@ -131,7 +142,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes reaching one nats-server",
       limits: "max_payload (1 MiB by default)",
     },
-    demoSources: [],
+    demoSources: ["packages/nats/src/demo-os.ts", "packages/nats/examples/subscriber.ts"],
   },
   tcp: {
     semantics: {
@@ -144,7 +155,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on one host, over loopback",
       limits: "frames up to 16 MiB; a bad length drops the connection",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/tcp/src/demo.ts",
+      "packages/tcp/examples/01-consumer.ts",
+      "packages/tcp/examples/02-producer.ts",
+    ],
   },
   "grpc-os": {
     semantics: {
@@ -158,7 +173,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on one host, over a Unix domain socket",
       limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/grpc/src/grpc-variant.ts#runGrpcDemo",
+      "packages/grpc/examples/01-server.ts",
+      "packages/grpc/examples/02-client.ts",
+    ],
   },
   "pub-sub-nats-network": {
     semantics: {
@@ -171,7 +190,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on any hosts that reach the cluster",
       limits: "max_payload (1 MiB by default)",
     },
-    demoSources: [],
+    demoSources: ["packages/nats/src/demo-network.ts", "packages/nats/examples/subscriber.ts"],
   },
   "tcp-ip": {
     semantics: {
@@ -184,7 +203,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on any hosts, addressed by host and port",
       limits: "frames up to 16 MiB; a bad length drops the connection",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/tcp/src/tcp-ip.ts#demoTcpIp",
+      "packages/tcp/examples/01-consumer.ts",
+      "packages/tcp/examples/02-producer.ts",
+    ],
   },
   "grpc-network": {
     semantics: {
@@ -198,7 +221,11 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on any hosts, addressed by host and port",
       limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/grpc/src/grpc-variant.ts#runGrpcDemo",
+      "packages/grpc/examples/01-server.ts",
+      "packages/grpc/examples/02-client.ts",
+    ],
   },
   rest: {
     semantics: {
@@ -212,6 +239,10 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "processes on any hosts, addressed by URL",
       limits: "a body limit (413 above it), header and request timeouts",
     },
-    demoSources: [],
+    demoSources: [
+      "packages/rest/src/rest.ts#demo",
+      "packages/rest/examples/01-consumer.ts",
+      "packages/rest/examples/02-producer.ts",
+    ],
   },
 };

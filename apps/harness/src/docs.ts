@@ -110,12 +110,25 @@ function semantics(id: (typeof variantIds)[number]): string {
   return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key]} |`)].join("\n")}\n`;
 }
 
+/** The function `name` in `source`, with the comment block right above it. */
+export function extractFunction(source: string, name: string): string {
+  const lines = source.split("\n");
+  const start = lines.findIndex((line) => new RegExp(`^(export )?(async )?function ${name}\\b`).test(line));
+  if (start === -1) throw new Error(`no top-level function ${name}`);
+  const end = lines.findIndex((line, i) => i > start && line === "}");
+  let first = start;
+  while (first > 0 && /^(\/\*\*|\s\*|\/\/)/.test(lines[first - 1]!)) first--;
+  return lines.slice(first, end + 1).join("\n");
+}
+
 function code(id: (typeof variantIds)[number]): string {
-  const sources = catalogue[id].demoSources;
-  return sources
-    .map((path) => {
+  return catalogue[id].demoSources
+    .map((source) => {
+      const [path, name] = source.split("#") as [string, string | undefined];
       const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
-      return `\`${path}\`\n\n\`\`\`ts\n${text}\n\`\`\`\n`;
+      const shown = name ? extractFunction(text, name) : text;
+      const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
+      return `${title}\n\n\`\`\`ts\n${shown}\n\`\`\`\n`;
     })
     .join("\n");
 }
