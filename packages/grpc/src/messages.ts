@@ -37,7 +37,7 @@ import {
   MessageTooLargeError,
   type Producer,
 } from "@ipc-atlas/core";
-import { GrpcError, toGrpcError } from "./errors.ts";
+import { toGrpcError } from "./errors.ts";
 import {
   DEFAULT_GRPC_MESSAGE_LIMIT,
   encodedMessageSize,
@@ -56,10 +56,12 @@ export const DEFAULT_STREAM_DEADLINE_MS = 10 * 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 // While the inbox holds this much from streams, the server stops reading them (backpressure).
-const STREAM_HIGH_WATER_MESSAGES = 256;
+const STREAM_HIGH_WATER_MESSAGES = 4096;
 const STREAM_HIGH_WATER_BYTES = 1024 * 1024;
 // How long close() lets answers already given reach their callers before cutting connections.
 const SHUTDOWN_GRACE_MS = 1_000;
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A service the consumer's server hosts beside Messages (the demo's Greeter). */
 export interface ServiceRegistration {
@@ -91,10 +93,22 @@ export interface ProducerOptions {
 
 export const defaultMaxMessageSize: number = largestPayload(DEFAULT_GRPC_MESSAGE_LIMIT);
 
+/** One Stream call being read: what arrived from it, and what the consumer took. */
+interface StreamState {
+  received: number;
+  taken: number;
+  ended: boolean;
+  answered: boolean;
+  /** Answers the call once it ended and the consumer took its last message. */
+  finishIfDone(): void;
+}
+
 interface InboxEntry {
   data: Uint8Array;
-  /** Called when the consumer pulls it (answers a Send, or accounts for a stream message). */
+  /** A Send's answer, called when the consumer pulls the message. */
   onTaken: (() => void) | undefined;
+  /** A stream message: the call it came from (no closure per message on the hot path). */
+  stream: StreamState | undefined;
   /** Set when a Send's caller gave up first: the entry is skipped. */
   withdrawn: boolean;
 }
@@ -175,6 +189,7 @@ export class GrpcConsumer implements Consumer {
             this.#unanswered.delete(refuse);
             callback(null, {});
           },
+          stream: undefined,
           withdrawn: false,
         };
         this.#unanswered.add(refuse);
@@ -195,38 +210,29 @@ export class GrpcConsumer implements Consumer {
       ) => {
         const refusal = this.#refusal();
         if (refusal) return callback(refusal);
-        let received = 0;
-        let taken = 0;
-        let ended = false;
-        let answered = false;
         const refuse = (error: Partial<ServiceError>) => {
-          answered = true;
+          state.answered = true;
           this.#pausedStreams.delete(call);
           callback(error);
         };
-        this.#unanswered.add(refuse);
-        const finishIfDone = () => {
-          if (answered || !ended || taken !== received) return;
-          answered = true;
-          this.#unanswered.delete(refuse);
-          callback(null, { taken });
+        const state: StreamState = {
+          received: 0,
+          taken: 0,
+          ended: false,
+          answered: false,
+          finishIfDone: () => {
+            if (state.answered || !state.ended || state.taken !== state.received) return;
+            state.answered = true;
+            this.#unanswered.delete(refuse);
+            callback(null, { taken: state.taken });
+          },
         };
+        this.#unanswered.add(refuse);
         call.on("data", (message: WireMessage) => {
-          received++;
-          const size = message.data.byteLength;
-          this.#streamBytes += size;
+          state.received++;
+          this.#streamBytes += message.data.byteLength;
           this.#streamMessages++;
-          this.#push({
-            data: message.data,
-            withdrawn: false,
-            onTaken: () => {
-              taken++;
-              this.#streamBytes -= size;
-              this.#streamMessages--;
-              this.#resumeStreams();
-              finishIfDone();
-            },
-          });
+          this.#push({ data: message.data, onTaken: undefined, stream: state, withdrawn: false });
           if (
             this.#streamMessages >= STREAM_HIGH_WATER_MESSAGES ||
             this.#streamBytes >= STREAM_HIGH_WATER_BYTES
@@ -237,12 +243,12 @@ export class GrpcConsumer implements Consumer {
           }
         });
         call.on("end", () => {
-          ended = true;
-          finishIfDone();
+          state.ended = true;
+          state.finishIfDone();
         });
         // The producer went away or its deadline passed: what arrived stays in the inbox.
         call.once("cancelled", () => {
-          answered = true;
+          state.answered = true;
           this.#unanswered.delete(refuse);
           this.#pausedStreams.delete(call);
         });
@@ -274,6 +280,7 @@ export class GrpcConsumer implements Consumer {
   }
 
   #wake(): void {
+    if (this.#wakers.length === 0) return;
     const wakers = this.#wakers;
     this.#wakers = [];
     for (const wake of wakers) wake();
@@ -306,10 +313,19 @@ export class GrpcConsumer implements Consumer {
       if (this.#closed) return { done: true, value: undefined };
       for (let entry = this.#shift(); entry; entry = this.#shift()) {
         if (entry.withdrawn) continue;
-        const onTaken = entry.onTaken;
-        entry.onTaken = undefined;
         this.taken++;
-        onTaken?.();
+        const stream = entry.stream;
+        if (stream) {
+          stream.taken++;
+          this.#streamBytes -= entry.data.byteLength;
+          this.#streamMessages--;
+          this.#resumeStreams();
+          stream.finishIfDone();
+        } else {
+          const onTaken = entry.onTaken;
+          entry.onTaken = undefined;
+          onTaken?.();
+        }
         return { done: false, value: entry.data };
       }
       if (this.#ended) {
@@ -422,8 +438,14 @@ export class GrpcProducer implements Producer {
   #streamDone: Promise<StreamSummary> | undefined;
   #streamFailure: Error | undefined;
 
+  readonly #sendMethod: UnaryMethod;
+  readonly #endMethod: UnaryMethod;
+
   private constructor(client: Client, target: string, options: ProducerOptions) {
     this.#client = client;
+    const methods = client as unknown as Record<"Send" | "End", UnaryMethod>;
+    this.#sendMethod = methods.Send.bind(client);
+    this.#endMethod = methods.End.bind(client);
     this.target = target;
     this.mode = options.mode ?? "unary";
     this.maxMessageSize = options.maxMessageSize ?? defaultMaxMessageSize;
@@ -440,7 +462,7 @@ export class GrpcProducer implements Producer {
   }
 
   #unary(method: "Send" | "End", request: unknown): Promise<void> {
-    const call = (this.#client as unknown as Record<string, UnaryMethod>)[method]!.bind(this.#client);
+    const call = method === "Send" ? this.#sendMethod : this.#endMethod;
     return new Promise<void>((resolve, reject) => {
       call(request, { deadline: Date.now() + this.#deadlineMs }, (error) => {
         if (error) reject(toGrpcError(error, method, this.target));
@@ -531,7 +553,7 @@ export class GrpcProducer implements Producer {
     if (this.#pending) return this.#enqueue(() => this.#write(message));
     // Fast path: nothing waits, write at once.
     const full = this.#write(message);
-    if (!full) return Promise.resolve();
+    if (!full) return RESOLVED;
     this.#setPending(full);
     return full;
   }
@@ -576,5 +598,3 @@ export class GrpcProducer implements Producer {
     return this.#closing;
   }
 }
-
-export { GrpcError };
