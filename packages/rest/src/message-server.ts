@@ -64,7 +64,6 @@ type Offer = {
   refuse(problem: HttpProblem): void;
 };
 
-const ACCEPTED_TYPES = ["application/octet-stream", "application/json"];
 const TYPE_HINT =
   'send the bytes as Content-Type: application/octet-stream, or JSON as Content-Type: application/json: {"text": "..."} or {"base64": "..."}';
 
@@ -170,16 +169,18 @@ export class MessageServer implements Consumer {
     const app = this.app;
     app.disable("x-powered-by");
     configure?.(app);
-    // Body parsers act only on their own content type; every other request keeps an undefined body.
-    app.use(express.raw({ type: "application/octet-stream", limit: this.maxMessageSize }));
+    // Each parser acts only on its own content type and leaves every other body undefined, so
+    // what req.body is afterwards says which form a message came in (see #messageOf).
+    const raw = express.raw({ type: "application/octet-stream", limit: this.maxMessageSize });
     // Base64 makes 3 bytes into 4; the slack covers the JSON around it.
-    app.use(express.json({ limit: Math.ceil((this.maxMessageSize * 4) / 3) + 1024, strict: true }));
+    const json = express.json({ limit: Math.ceil((this.maxMessageSize * 4) / 3) + 1024, strict: true });
 
-    app.post("/messages", async (req, res) => {
+    app.post("/messages", raw, json, async (req, res) => {
       const taken = await this.#deliver("data", this.#messageOf(req), res);
       if (taken) res.status(204).end();
     });
-    app.post("/close", async (_req, res) => {
+    // JSON is parsed here too (and refused with 400 when malformed), though /close needs no body.
+    app.post("/close", json, async (_req, res) => {
       const taken = await this.#deliver("end", new Uint8Array(0), res);
       if (taken) res.status(204).end();
     });
@@ -201,12 +202,10 @@ export class MessageServer implements Consumer {
 
   /** The message in a POST /messages body, whichever of the two accepted forms it came in. */
   #messageOf(req: Request): Uint8Array {
-    const type = req.is(ACCEPTED_TYPES);
-    if (type === "application/octet-stream") {
-      return Buffer.isBuffer(req.body) ? req.body : new Uint8Array(0);
-    }
-    if (type === "application/json") {
-      const body = req.body as { text?: unknown; base64?: unknown } | undefined;
+    // The raw parser made a Buffer (octet-stream), the JSON parser an object or array (strict).
+    if (Buffer.isBuffer(req.body)) return req.body;
+    if (typeof req.body === "object" && req.body !== null) {
+      const body = req.body as { text?: unknown; base64?: unknown };
       let data: Buffer;
       if (typeof body?.text === "string") data = Buffer.from(body.text, "utf8");
       else if (typeof body?.base64 === "string") data = Buffer.from(body.base64, "base64");
@@ -290,15 +289,15 @@ export class MessageServer implements Consumer {
       const offer = this.#offers.shift();
       if (offer?.kind === "end") {
         this.#ended = true;
-        setImmediate(offer.accept);
+        process.nextTick(offer.accept);
         // Messages from other producers that queued behind the end will never be taken.
         this.#refuseWaiting(streamClosed);
         return { done: true, value: undefined };
       }
       if (offer) {
-        // Answer on the next turn of the event loop: the consumer's code sees the message
+        // Answer after the current microtasks: the consumer's code sees the message
         // before the producer hears it was taken, so what each side reports stays in order.
-        setImmediate(offer.accept);
+        process.nextTick(offer.accept);
         return { done: false, value: offer.data };
       }
       await new Promise<void>((resolve) => this.#wakers.push(resolve));
