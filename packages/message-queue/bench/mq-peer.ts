@@ -1,7 +1,8 @@
 /**
  * The Node side of bench/throughput.ts: the same roles as native-mq.c, through MessageQueue.
  *
- *   mq-peer.ts consumer <name> <count> <style>         prints "ready", then {"count":…,"ns":…,"cpuNs":…}
+ *   mq-peer.ts consumer <name> <count> <style> [warmup]  prints "ready", then {"count":…,"ns":…,"cpuNs":…}
+ *     (times only the messages after the first `warmup`, like native-mq.c)
  *   mq-peer.ts producer <name> <count> <size> <style>  prints {"cpuNs":…}
  *
  * style "single": one awaited send() / receive() per message — the plain API, at-most-once.
@@ -15,8 +16,17 @@ const count = Number(countText);
 
 if (role === "consumer") {
   const style = a;
+  const warmup = Number(b ?? 0);
   const queue = await MessageQueue.open(name!, { access: "read" });
   console.log("ready");
+  // Warm-up: the same code path, untimed, so the JIT has compiled it before the clock starts.
+  for (let left = warmup; left > 0; ) {
+    if (style === "batch") left -= (await queue.receiveMany(Math.min(10, left))).length;
+    else {
+      await queue.receive();
+      left--;
+    }
+  }
   let received = 0;
   let bytes = 0;
   let first = 0n;

@@ -3,8 +3,11 @@
  * bytes into a POSIX queue with blocking mq_send; another receives them with blocking
  * mq_receive. The consumer times from its first message to its last and prints JSON.
  *
- *   native-mq consumer <name> <count>          prints "ready", then {"count":…,"ns":…,"cpuNs":…}
+ *   native-mq consumer <name> <count> [warmup] prints "ready", then {"count":…,"ns":…,"cpuNs":…}
  *   native-mq producer <name> <count> <size>   prints {"cpuNs":…} (CPU time of the sending loop)
+ *
+ * With a warm-up W, the producer is given count + W and the consumer times only the messages
+ * after the first W (the same method as the Node side, where the JIT needs it).
  *   native-mq loop <name> <count> <size>       one process, non-blocking send then receive, count
  *                                              times: the cost of the calls without any waiting;
  *                                              prints {"ns":…} per send+receive, best of 5
@@ -43,12 +46,14 @@ int main(int argc, char **argv) {
     char *buf = malloc((size_t)attr.mq_msgsize);
     printf("ready\n");
     fflush(stdout);
+    long warmup = argc > 4 ? atol(argv[4]) : 0;
     long long first = 0, first_cpu = 0;
     unsigned long long bytes = 0;
-    for (long i = 0; i < count; i++) {
+    for (long i = 0; i < warmup + count; i++) {
       ssize_t got = mq_receive(q, buf, (size_t)attr.mq_msgsize, NULL);
       if (got < 0) { perror("mq_receive"); return 1; }
-      if (i == 0) {
+      if (i < warmup) continue;
+      if (i == warmup) {
         first = now_ns();
         first_cpu = cpu_ns();
       }

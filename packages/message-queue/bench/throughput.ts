@@ -2,12 +2,14 @@
  * One-way throughput of a POSIX message queue between two processes, Node (this package)
  * against a native C pair doing the same with blocking mq_send/mq_receive, in the same run.
  *
- *   node --import tsx bench/throughput.ts [--messages 200000] [--rounds 5] [--json out.json]
+ *   node --import tsx bench/throughput.ts [--messages 200000] [--rounds 5] [--warmup 20000] [--json out.json]
  *
  * For each message size (64 B, 1 KiB) and each pair (C; Node with one awaited send/receive per
  * message; Node with the batch paths sendMany/receiveMany), a fresh queue of depth 10 is made,
- * the consumer process starts and opens it, then the producer process sends N messages. The
- * consumer times from its first message to its last. Pairs alternate within each round so
+ * the consumer process starts and opens it, then the producer process sends a warm-up (20,000
+ * by default, untimed) and N messages. The consumer times from its first timed message to its
+ * last; CPU per message is over the same window for the consumer and the whole run for the
+ * producer. Pairs alternate within each round so
  * that drift of this shared machine hits them alike; the median round is reported.
  */
 
@@ -23,11 +25,13 @@ const { values } = parseArgs({
   options: {
     messages: { type: "string", default: "200000" },
     rounds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "20000" },
     json: { type: "string" },
   },
 });
 const N = Number(values.messages);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 const DEPTH = 10;
 const SIZES = [64, 1024];
 
@@ -88,7 +92,7 @@ async function runOnce(pair: Pair, size: number): Promise<Run> {
     return {
       rate: ((result.count! - 1) / result.ns!) * 1e9,
       consumerCpuUs: result.cpuNs! / N / 1000,
-      producerCpuUs: lastJson(producer.output()).cpuNs! / N / 1000,
+      producerCpuUs: lastJson(producer.output()).cpuNs! / (N + WARMUP) / 1000,
     };
   } finally {
     MessageQueue.unlinkSync(name);
@@ -135,7 +139,7 @@ try {
   console.log(`POSIX message queue one-way throughput, producer and consumer in separate processes`);
   console.log(
     `${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Linux ${release()}, Node ${process.version}; ` +
-      `depth ${DEPTH}, ${N.toLocaleString("en-US")} messages, median of ${ROUNDS} rounds`,
+      `depth ${DEPTH}, ${WARMUP.toLocaleString("en-US")} warm-up + ${N.toLocaleString("en-US")} timed messages, median of ${ROUNDS} rounds`,
   );
   const results: Record<string, Record<Pair, Run[]>> = {};
   for (const size of SIZES) {
