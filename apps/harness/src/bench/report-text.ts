@@ -93,7 +93,9 @@ export function renderText(report: BenchReport): string {
   const sizes = [...new Set(report.results.map((r) => r.size))];
   for (const size of sizes) {
     const rows = report.results.filter((r) => r.size === size);
-    const plan = rows.find((r) => r.status === "ok");
+    const ok = rows.filter((r) => r.status === "ok");
+    const plan =
+      ok.length > 0 ? { warmup: ok[0]!.warmup, messages: Math.max(...ok.map((r) => r.messages)) } : undefined;
     out.push(
       `── ${formatSize(size)} messages, ${env.mode}${plan ? ` (${plan.warmup} warm-up, then up to ${plan.messages} measured)` : ""} · latency = ${latency} in µs`,
     );

@@ -361,7 +361,9 @@ export async function ping(
   await producer.close();
   const endNs = clock.now();
   const cpu = cpuSince(cpuStart);
-  await echoes.return?.();
+  // The ponger ends its own stream in turn; read up to that end so its close is taken (a
+  // synchronous variant's close waits for this side), then release the consumer.
+  if (open) while (!(await echoes.next()).done) {}
   await consumer.close();
   return {
     sender: { sent, measuredSent, startNs, endNs, cpu },
