@@ -282,7 +282,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       throw new InvalidOptionError("mode", mode, "a mode is permission bits from 0 to 0o777, like 0o600");
     }
     const access = options.access ?? "readwrite";
-    if (!(access in ACCESS_CODES)) {
+    if (!Object.hasOwn(ACCESS_CODES, access)) {
       throw new InvalidOptionError("access", access, 'access is "read", "write" or "readwrite"');
     }
     validateCount("maxMessages", options.maxMessages);
