@@ -24,7 +24,7 @@ if (layer === "variant") {
   send({ listening: true });
   let received = 0;
   for await (const _ of consumer) received++;
-  send({ received, cpuMicros: cpuMicros() });
+  send({ received, cpuMicros: cpuMicros(), streamPauses: consumer.streamPauses });
   await consumer.close();
   process.disconnect?.();
 } else {

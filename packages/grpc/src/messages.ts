@@ -121,6 +121,8 @@ export class GrpcConsumer implements Consumer {
   cancelledSends = 0;
   /** Messages the iteration has taken. */
   taken = 0;
+  /** How often the server stopped reading a Stream call because the inbox was full. */
+  streamPauses = 0;
 
   readonly #server: Server;
   readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
@@ -240,6 +242,7 @@ export class GrpcConsumer implements Consumer {
             // Stop reading: grpc-js stops reading the HTTP/2 stream, flow control stops the producer.
             call.pause();
             this.#pausedStreams.add(call);
+            this.streamPauses++;
           }
         });
         call.on("end", () => {
