@@ -15,7 +15,8 @@
  * Both main sides run at once, each with its own server process, and take turns in batches of
  * `--batch` messages (order alternating), so that the load of a shared machine falls on both
  * alike. Wall time and CPU time (this process during the side's batches + the side's server
- * process) are summed per side.
+ * process) are summed per side. The ratio of each variant batch to the raw batch beside it is
+ * reported too: its median is the figure least moved by the machine's other work.
  */
 
 import { cpus } from "node:os";
@@ -193,11 +194,15 @@ try {
   );
   const [raw, variant, viaFetch] = sides as [Side, Side, Side];
   const ratio = rate(variant) / rate(raw);
+  // Each turn ran a variant batch right next to a raw batch: their ratio sees the same load.
+  const paired = variant.batchRates.map((r, i) => r / raw.batchRates[i]!);
   const cpuRatio = cpuPerMessage(variant) / cpuPerMessage(raw);
   console.log(
     `adapter cost: variant ${rate(variant).toFixed(0)} msg/s vs raw express+undici ${rate(raw).toFixed(0)} msg/s = ` +
       `${ratio.toFixed(3)}× throughput (${((1 - ratio) * 100).toFixed(1)} % cost; target < 10 %), ` +
-      `${cpuRatio.toFixed(3)}× CPU per message; raw express+fetch ${rate(viaFetch).toFixed(0)} msg/s = ` +
+      `${cpuRatio.toFixed(3)}× CPU per message; median of ${paired.length} paired batches ` +
+      `${percentile(paired, 0.5).toFixed(3)}× (p25..p75 ${percentile(paired, 0.25).toFixed(3)}..${percentile(paired, 0.75).toFixed(3)}); ` +
+      `raw express+fetch ${rate(viaFetch).toFixed(0)} msg/s = ` +
       `${(rate(viaFetch) / rate(raw)).toFixed(2)}× raw express+undici`,
   );
   console.log(
@@ -211,6 +216,7 @@ try {
         cpuUsPerMsg: cpuPerMessage(s),
       })),
       throughputRatio: ratio,
+      pairedBatchRatioMedian: percentile(paired, 0.5),
       cpuRatio,
     }),
   );

@@ -5,9 +5,10 @@
  */
 
 import { childNarrator, preview } from "@ipc-atlas/core";
-import { type RestAddress, restConsumer } from "../src/index.ts";
+import { parseRestAddress, restConsumer } from "../src/index.ts";
 
-const address = JSON.parse(process.argv[2] ?? "{}") as RestAddress;
+// The demo passes open()'s JSON; by hand, give host:port (consumer) or http://host:port (producer).
+const address = parseRestAddress(process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("consumer (server)");
 
 // 1. Start the server, narrating every request as it arrives and every reply as it leaves.

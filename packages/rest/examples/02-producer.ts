@@ -6,9 +6,10 @@
 
 import { childNarrator, MessageTooLargeError, preview } from "@ipc-atlas/core";
 import { request } from "undici";
-import { type RestAddress, restProducer } from "../src/index.ts";
+import { parseRestAddress, restProducer } from "../src/index.ts";
 
-const address = JSON.parse(process.argv[2] ?? "{}") as RestAddress;
+// The demo passes open()'s JSON; by hand, give host:port (consumer) or http://host:port (producer).
+const address = parseRestAddress(process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("producer (client)");
 const ms = (since: bigint) => `${(Number(process.hrtime.bigint() - since) / 1e6).toFixed(0)} ms`;
 
@@ -23,6 +24,9 @@ for (const [i, text] of ["hello", "over", "HTTP"].entries()) {
   const started = process.hrtime.bigint();
   await producer.send(message);
   narrator.sayAs("SENT", `#${i + 1} 204 after ${ms(started)}: the consumer has taken it`);
+  // A short pause so that this line reaches the demo's transcript before the server's line
+  // about the next request (the two processes narrate over separate channels).
+  await new Promise((resolve) => setTimeout(resolve, 30));
 }
 
 // 3. Too large: refused here, before any request is made.

@@ -17,6 +17,13 @@ export {
   MessageServer,
   type MessageServerOptions,
 } from "./message-server.ts";
-export { type RestAddress, type RestOpenOptions, rest, restConsumer, restProducer } from "./rest.ts";
+export {
+  parseRestAddress,
+  type RestAddress,
+  type RestOpenOptions,
+  rest,
+  restConsumer,
+  restProducer,
+} from "./rest.ts";
 
 export const variants: AnyVariant[] = [rest];

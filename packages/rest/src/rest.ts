@@ -82,6 +82,34 @@ function urlFor(host: string, port: number): string {
   return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
+/**
+ * An address from the command line: the JSON that `open()` returns, a URL (`http://host:port`,
+ * what a producer on another machine is given) or `host:port` (where a consumer listens).
+ * Limits and timeouts not given take their defaults.
+ */
+export function parseRestAddress(text: string): RestAddress {
+  const defaults = {
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  };
+  if (text.trim().startsWith("{")) return { ...defaults, ...(JSON.parse(text) as RestAddress) };
+  const url = new URL(/^https?:\/\//.test(text) ? text : `http://${text}`);
+  const port = Number(url.port);
+  if (url.protocol !== "http:" || !Number.isInteger(port) || port <= 0) {
+    throw new AddressError(
+      "EINVAL",
+      `"${text}" is not a rest address`,
+      "give http://host:port, host:port, or the JSON from open()",
+      {
+        text,
+      },
+    );
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return { ...defaults, url: urlFor(host, port), listen: { host, port } };
+}
+
 async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress>> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await reservePort(host));
@@ -142,6 +170,9 @@ async function demo(narrator: Narrator): Promise<void> {
         reject(new PeerGoneError(`the consumer exited with code ${code} before it listened`)),
       );
     });
+    narrator.note(
+      "the consumer takes one message every 400 ms; the server answers each POST only once it is taken",
+    );
     producer = spawnScript(new URL("../examples/02-producer.ts", import.meta.url), { narrator, args });
     const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
     if (producerCode !== 0 || consumerCode !== 0) {
