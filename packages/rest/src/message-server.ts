@@ -100,7 +100,7 @@ export class MessageServer implements Consumer {
     if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
       throw new IpcError(
         "EINVAL",
-        `headersTimeoutMs ${headersTimeout} and requestTimeoutMs ${requestTimeout}`,
+        `invalid server timeouts: headersTimeoutMs ${headersTimeout}, requestTimeoutMs ${requestTimeout}`,
         {
           hint: "both must be positive and requestTimeoutMs at least headersTimeoutMs (the request includes its headers)",
         },
@@ -374,7 +374,7 @@ function streamClosed(): HttpProblem {
   return new HttpProblem(
     409,
     "ECLOSED",
-    "the stream is closed: a producer called close()",
+    "the stream has ended: a producer called close(), or the consumer stopped iterating",
     "open a new endpoint to send more",
   );
 }
