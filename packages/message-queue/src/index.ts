@@ -5,6 +5,7 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
+import { messageQueuesJetStream } from "./jetstream.ts";
 import { messageQueues } from "./message-queues.ts";
 
 export {
@@ -19,6 +20,21 @@ export {
   QueuePermissionError,
   UnsupportedPlatformError,
 } from "./errors.ts";
+// The JetStream backend: the same Producer/Consumer past one host, at-least-once and durable.
+export {
+  type JetStreamAddress,
+  JetStreamConsumer,
+  type JetStreamConsumerOptions,
+  type JetStreamDelivery,
+  JetStreamProducer,
+  type JetStreamProducerOptions,
+  JetStreamQueue,
+  JetStreamQueueError,
+  type JetStreamQueueInfo,
+  type JetStreamQueueOptions,
+  messageQueuesJetStream,
+  type SendReceipt,
+} from "./jetstream.ts";
 export { MQ_PRIO_MAX, NAME_MAX, type SystemLimits, systemLimits } from "./limits.ts";
 export {
   MessageQueue,
@@ -37,6 +53,5 @@ export {
   messageQueues,
   uniqueQueueName,
 } from "./message-queues.ts";
-// JetStream backend: see jetstream.ts
 
-export const variants: AnyVariant[] = [messageQueues];
+export const variants: AnyVariant[] = [messageQueues, messageQueuesJetStream];
