@@ -21,11 +21,17 @@ import { reservePort } from "../src/index.ts";
 import type { Kind, Trial, TrialResult } from "./bench-peer.ts";
 
 const { values } = parseArgs({
-  options: { messages: { type: "string", default: "1000000" }, rounds: { type: "string", default: "5" } },
+  options: {
+    messages: { type: "string", default: "1000000" },
+    rounds: { type: "string", default: "5" },
+    kinds: { type: "string" },
+    "cpu-prof": { type: "string" },
+  },
 });
 const total = Number(values.messages);
 const rounds = Number(values.rounds);
-const kinds: Kind[] = ["raw-write-nagle", "raw-write-nodelay", "raw-cork", "raw-batch", "adapter"];
+const allKinds: Kind[] = ["raw-write-nagle", "raw-write-nodelay", "raw-cork", "raw-batch", "adapter"];
+const kinds = values.kinds ? (values.kinds.split(",") as Kind[]) : allKinds;
 const labels: Record<Kind, string> = {
   "raw-write-nagle": "raw net, write() per message, Nagle on",
   "raw-write-nodelay": "raw net, write() per message, setNoDelay",
@@ -37,7 +43,9 @@ const labels: Record<Kind, string> = {
 const peer = new URL("./bench-peer.ts", import.meta.url);
 
 function start(role: string): Promise<ChildHandle> {
-  const child = spawnScript(peer, { args: [role] });
+  const cpuProf = values["cpu-prof"];
+  const env = cpuProf ? { ...process.env, BENCH_CPU_PROF: cpuProf } : process.env;
+  const child = spawnScript(peer, { args: [role], env });
   return new Promise((resolve, reject) => {
     child.process.once("message", () => resolve(child));
     void child.exited.then((code) => reject(new Error(`${role} exited with ${code}`)));
@@ -129,6 +137,8 @@ try {
     );
   }
 } finally {
-  consumer.kill("SIGKILL");
-  producer.kill("SIGKILL");
+  // Disconnecting lets the children exit on their own (and write a --cpu-prof profile if asked).
+  consumer.process.disconnect();
+  producer.process.disconnect();
+  await Promise.all([consumer.exited, producer.exited]);
 }

@@ -1,11 +1,20 @@
 // A child process of bench/adapter-cost.ts: the consumer or the producer side of every trial,
-// driven by the parent over the IPC channel. Raw trials use node:net with core's framing
-// (encodeFrame / FrameDecoder) and no Producer/Consumer layer; "adapter" trials use the tcp
-// variant. Every message is 64 bytes with its sequence number (and, for latency, a send
-// timestamp from the host's monotonic clock, which is shared by all processes).
+// driven by the parent over the IPC channel. Every message is 64 bytes with its sequence number
+// (and, for latency, a send timestamp from the host's monotonic clock, shared by all processes).
+//
+// "adapter" trials use the tcp variant's Producer and Consumer. Raw trials use node:net directly
+// and do what an application needs to get the same guarantees by hand: the same bytes on the
+// wire (core's length-prefixed frame around a one-byte DATA/END tag, so the reader can tell a
+// finished producer from a crashed one), core's FrameDecoder with the same size limit on the
+// consumer, a tag check per frame, and each message handed to the application's function as it
+// is decoded; the producer waits for 'drain' when write() returns false. Only the way bytes are
+// written differs between the raw kinds; raw-batch writes exactly as the variant does.
 import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { connect, createServer, type Socket } from "node:net";
-import { encodeFrame, FrameDecoder } from "@ipc-atlas/core";
+import { join } from "node:path";
+import { FrameDecoder } from "@ipc-atlas/core";
 import { type TcpAddress, tcp } from "../src/index.ts";
 
 export type Kind = "raw-write-nagle" | "raw-write-nodelay" | "raw-cork" | "raw-batch" | "adapter";
@@ -22,7 +31,20 @@ export type TrialResult = { rate: number; consumerCpu: number } | { latenciesNs:
 const SIZE = 64;
 const role = process.argv[2];
 const reply = (m: unknown) => process.send?.(m);
-const address = (port: number): TcpAddress => ({ host: "127.0.0.1", port, maxMessageSize: 1024 });
+const MAX_MESSAGE = 1024;
+const address = (port: number): TcpAddress => ({ host: "127.0.0.1", port, maxMessageSize: MAX_MESSAGE });
+// The wire format: [length: u32 BE][tag][message], tag DATA (length = 1 + message) or END (length 1).
+const DATA = 0;
+const END = 1;
+const FRAME_OVERHEAD = 5;
+const endFrame = Buffer.of(0, 0, 0, 1, END);
+
+/** Writes one DATA frame at `at` (header, tag, message): what the raw producers send. */
+function putFrame(target: Buffer, at: number, body: Uint8Array): void {
+  target.writeUInt32BE(1 + body.byteLength, at);
+  target[at + 4] = DATA;
+  target.set(body, at + FRAME_OVERHEAD);
+}
 
 function message(seq: number, stamp: boolean): Buffer {
   const m = Buffer.alloc(SIZE);
@@ -80,9 +102,28 @@ async function consume(trial: Trial): Promise<void> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
-    const decoder = new FrameDecoder(1024);
+    const decoder = new FrameDecoder(MAX_MESSAGE + 1);
+    let ended = false;
+    const fail = (why: string) => {
+      reply({ error: `raw consumer: ${why}` });
+      socket.destroy();
+    };
     socket.on("data", (chunk: Buffer) => {
-      for (const body of decoder.push(chunk)) counter.take(body);
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        return fail(String(error));
+      }
+      for (const frame of frames) {
+        if (ended) return fail("data after END");
+        if (frame.byteLength >= 1 && frame[0] === DATA) counter.take(frame.subarray(1));
+        else if (frame.byteLength === 1 && frame[0] === END) ended = true;
+        else return fail(`bad tag ${frame[0]}`);
+      }
+    });
+    socket.on("end", () => {
+      if (!ended) fail("the producer went away without END");
     });
   });
   server.listen({ host: "127.0.0.1", port: trial.port });
@@ -103,7 +144,7 @@ async function produce(trial: Trial): Promise<void> {
     const producer = await tcp.producer(address(trial.port));
     for (let i = 0; i < trial.total; i++) {
       await producer.send(message(i, stamp));
-      await pace(i);
+      if (stamp) await pace(i);
     }
     await producer.close();
     return;
@@ -116,6 +157,7 @@ async function produce(trial: Trial): Promise<void> {
   let batchStart = 0;
   let batchEnd = 0;
   let flushScheduled = false;
+  // Returns write()'s answer: false means wait for 'drain'.
   const flush = () => {
     flushScheduled = false;
     if (batchEnd === batchStart) return true;
@@ -134,29 +176,35 @@ async function produce(trial: Trial): Promise<void> {
       socket.cork();
       process.nextTick(uncork);
     }
+    const body = message(i, stamp);
     if (trial.kind === "raw-batch") {
-      const body = message(i, stamp);
-      if (batchEnd + 4 + SIZE > batch.byteLength) {
+      // Frames go straight into one buffer, written every 8 KiB and at the end of the turn.
+      if (batchEnd + FRAME_OVERHEAD + body.byteLength > batch.byteLength) {
         flush();
+        // The written part stays the socket's until the kernel has it: start a new buffer.
         batch = Buffer.allocUnsafe(64 * 1024);
         batchStart = batchEnd = 0;
       }
-      batch.writeUInt32BE(SIZE, batchEnd);
-      batch.set(body, batchEnd + 4);
-      batchEnd += 4 + SIZE;
+      putFrame(batch, batchEnd, body);
+      batchEnd += FRAME_OVERHEAD + body.byteLength;
       if (batchEnd - batchStart >= 8 * 1024) {
         if (!flush()) await once(socket, "drain");
       } else if (!flushScheduled) {
         flushScheduled = true;
         process.nextTick(flush);
       }
-    } else if (!socket.write(encodeFrame(message(i, stamp)))) {
-      if (corked) uncork();
-      await once(socket, "drain");
+    } else {
+      const frame = Buffer.allocUnsafe(FRAME_OVERHEAD + body.byteLength);
+      putFrame(frame, 0, body);
+      if (!socket.write(frame)) {
+        if (corked) uncork();
+        await once(socket, "drain");
+      }
     }
-    await pace(i);
+    if (stamp) await pace(i);
   }
   flush();
+  socket.write(endFrame);
   await new Promise<void>((resolve) => socket.end(resolve));
 }
 
@@ -173,5 +221,25 @@ process.on("message", (trial: Trial) => {
     reply({ error: String(error?.stack ?? error) });
   });
 });
-process.on("disconnect", () => process.exit(0));
+// BENCH_CPU_PROF=dir (adapter-cost.ts --cpu-prof dir): a V8 CPU profile of this process, written
+// when the parent disconnects (node's own --cpu-prof cannot be passed to a forked child here).
+const profileDir = process.env.BENCH_CPU_PROF;
+let profiler: Session | undefined;
+if (profileDir) {
+  profiler = new Session();
+  profiler.connect();
+  profiler.post("Profiler.enable");
+  profiler.post("Profiler.setSamplingInterval", { interval: 100 });
+  profiler.post("Profiler.start");
+}
+process.on("disconnect", () => {
+  if (!profiler || !profileDir) process.exit(0);
+  profiler.post("Profiler.stop", (error, result) => {
+    if (!error) {
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(join(profileDir, `${role}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    }
+    process.exit(0);
+  });
+});
 reply({ started: true });

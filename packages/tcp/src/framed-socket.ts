@@ -25,6 +25,7 @@ import {
   ENVELOPE_BYTES,
   encodeFrame,
   FRAME_HEADER_BYTES,
+  FrameDecoder,
   FrameError,
   type IpcError,
   MessageTooLargeError,
@@ -32,7 +33,7 @@ import {
   type Producer,
   unwrap,
 } from "@ipc-atlas/core";
-import { StreamDecoder } from "./stream-decoder.ts";
+import { Inbox } from "./inbox.ts";
 
 /** Where a TCP medium is: the consumer listens on host:port, producers connect there. JSON. */
 export interface TcpAddress {
@@ -229,10 +230,14 @@ export class TcpProducer implements Producer {
     this.#flushScheduled = false;
     this.#flush();
   };
+  /** The last write() returned false: the socket's buffer is full until 'drain'. Kept here
+   *  rather than read from `writableNeedDrain` (a getter chain) on every send. */
+  #full = false;
   /** Sends waiting for 'drain' (and any sent after them, to keep call order). */
   #waiting = 0;
   #tail: Promise<void> = RESOLVED;
   #drain: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
 
   private constructor(socket: Socket, address: TcpAddress) {
     this.#socket = socket;
@@ -248,6 +253,11 @@ export class TcpProducer implements Producer {
     });
     socket.on("close", () => {
       if (!this.#closed) this.#failure ??= new PeerGoneError(`the consumer at ${at} closed the connection`);
+      this.#wakeWriters();
+    });
+    socket.on("drain", () => {
+      this.#full = false;
+      this.#wakeWriters();
     });
     // The consumer never writes; reading lets its FIN (or a reset) be noticed at once.
     socket.resume();
@@ -277,7 +287,7 @@ export class TcpProducer implements Producer {
 
   /** True while sends wait for the socket to drain (the kernel's buffers are full). */
   get waitingForDrain(): boolean {
-    return this.#waiting > 0 || this.#socket.writableNeedDrain;
+    return this.#waiting > 0 || this.#full;
   }
 
   /** Bytes accepted by send() but still in Node's buffer, not yet handed to the kernel. */
@@ -290,13 +300,18 @@ export class TcpProducer implements Producer {
     return this.#socket.localPort;
   }
 
+  /**
+   * Not async on purpose: while the socket has room this encodes the message and returns one
+   * shared, already-resolved promise (no allocation per message); only a send that has to
+   * wait for 'drain' gets a promise of its own.
+   */
   send(message: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError("the tcp producer"));
     if (message.byteLength > this.#limit) {
       return Promise.reject(new MessageTooLargeError(message.byteLength, this.#limit, this.#medium));
     }
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#waiting === 0 && !this.#socket.writableNeedDrain) {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#waiting === 0 && !this.#full) {
       this.#append(message);
       return RESOLVED;
     }
@@ -308,7 +323,7 @@ export class TcpProducer implements Producer {
       try {
         await this.#writable();
         this.#flush();
-        this.#socket.write(frame);
+        this.#write(frame);
       } finally {
         this.#waiting--;
       }
@@ -326,7 +341,7 @@ export class TcpProducer implements Producer {
     const gone = () => this.#failure ?? new PeerGoneError(`${this.#medium} closed before the end was sent`);
     if (this.#socket.destroyed) throw gone();
     this.#flush();
-    this.#socket.write(END_FRAME);
+    this.#write(END_FRAME);
     // end() calls back once everything, END included, is handed to the kernel (or with an error).
     await new Promise<void>((resolve, reject) => {
       this.#socket.end((error?: Error | null) => (error ? reject(gone()) : resolve()));
@@ -344,7 +359,7 @@ export class TcpProducer implements Producer {
     const size = FRAME_HEADER_BYTES + ENVELOPE_BYTES + message.byteLength;
     if (size > FLUSH_BYTES) {
       this.#flush();
-      this.#socket.write(encodeMessage(message));
+      this.#write(encodeMessage(message));
       return;
     }
     if (this.#batchEnd + size > this.#batch.byteLength) {
@@ -353,10 +368,16 @@ export class TcpProducer implements Producer {
       this.#batch = Buffer.allocUnsafe(BATCH_BYTES);
       this.#batchStart = this.#batchEnd = 0;
     }
+    const batch = this.#batch;
     const at = this.#batchEnd;
-    this.#batch.writeUInt32BE(ENVELOPE_BYTES + message.byteLength, at);
-    this.#batch[at + FRAME_HEADER_BYTES] = DATA_TAG;
-    this.#batch.set(message, at + FRAME_HEADER_BYTES + ENVELOPE_BYTES);
+    const length = ENVELOPE_BYTES + message.byteLength;
+    // The header byte by byte: writeUInt32BE's argument checks cost more than the stores.
+    batch[at] = length >>> 24;
+    batch[at + 1] = length >>> 16;
+    batch[at + 2] = length >>> 8;
+    batch[at + 3] = length;
+    batch[at + FRAME_HEADER_BYTES] = DATA_TAG;
+    batch.set(message, at + FRAME_HEADER_BYTES + ENVELOPE_BYTES);
     this.#batchEnd = at + size;
     if (this.#batchEnd - this.#batchStart >= FLUSH_BYTES) this.#flush();
     else if (!this.#flushScheduled) {
@@ -369,24 +390,26 @@ export class TcpProducer implements Producer {
    *  only awaited when the kernel really is full. */
   #flush(): void {
     if (this.#batchEnd === this.#batchStart) return;
-    this.#socket.write(this.#batch.subarray(this.#batchStart, this.#batchEnd));
+    this.#write(this.#batch.subarray(this.#batchStart, this.#batchEnd));
     this.#batchStart = this.#batchEnd;
+  }
+
+  #write(bytes: Uint8Array): void {
+    if (!this.#socket.write(bytes)) this.#full = true;
+  }
+
+  #wakeWriters(): void {
+    const drained = this.#drained;
+    this.#drain = this.#drained = undefined;
+    drained?.();
   }
 
   /** Resolves once the socket takes more data; rejects if the connection is gone. */
   async #writable(): Promise<void> {
-    while (this.#socket.writableNeedDrain) {
+    while (this.#full && !this.#socket.destroyed) {
       if (this.#failure) throw this.#failure;
-      this.#drain ??= new Promise<void>((resolve, reject) => {
-        const done = () => {
-          this.#socket.off("drain", done);
-          this.#socket.off("close", done);
-          this.#drain = undefined;
-          if (this.#failure && this.#socket.destroyed) reject(this.#failure);
-          else resolve();
-        };
-        this.#socket.on("drain", done);
-        this.#socket.on("close", done);
+      this.#drain ??= new Promise<void>((resolve) => {
+        this.#drained = resolve;
       });
       await this.#drain;
     }
@@ -404,7 +427,7 @@ export interface PeerErrorEvent {
 interface Connection {
   readonly socket: Socket;
   readonly peer: string;
-  readonly decoder: StreamDecoder;
+  readonly decoder: FrameDecoder;
   /** The producer sent END (closed cleanly), or the connection failed: it no longer counts. */
   finished: boolean;
 }
@@ -426,15 +449,11 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
   readonly peerErrors: PeerErrorEvent[] = [];
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
-  // The queue is an array with a moving head: O(1) amortised, compacted as it empties.
-  #queue: Buffer[] = [];
-  #queueHead = 0;
-  #queuedBytes = 0;
+  readonly #inbox = new Inbox(QUEUE_HIGH_BYTES, QUEUE_HIGH_COUNT, () => this.#resumeReading());
   #paused = false;
   #cleanEnds = 0;
   #ending = false;
   #closed = false;
-  #waiter: ((result: IteratorResult<Uint8Array>) => void) | undefined;
 
   private constructor(server: Server, address: TcpAddress) {
     super();
@@ -466,14 +485,12 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
 
   /** Messages received and not yet taken by the iteration. */
   get queued(): number {
-    return this.#queue.length - this.#queueHead;
+    return this.#inbox.count;
   }
 
+  /** Every iteration takes from the same queue (see src/inbox.ts). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: () => this.#next(),
-      return: async () => ({ done: true, value: undefined }),
-    };
+    return this.#inbox;
   }
 
   /** Stops listening and drops every connection; a pending iteration ends. Idempotent. */
@@ -481,40 +498,13 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     if (this.#closed) return;
     this.#closed = true;
     for (const connection of this.#connections) connection.socket.destroy();
-    this.#wake({ done: true, value: undefined });
+    this.#inbox.end();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  #next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#queueHead < this.#queue.length) return Promise.resolve({ done: false, value: this.#shift() });
-    if (this.#ending || this.#closed) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve) => {
-      this.#waiter = resolve;
-    });
-  }
-
-  #shift(): Buffer {
-    const message = this.#queue[this.#queueHead]!;
-    this.#queue[this.#queueHead++] = undefined as unknown as Buffer;
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
-    this.#queuedBytes -= message.byteLength;
-    if (this.#paused && this.#queuedBytes <= QUEUE_HIGH_BYTES / 2 && this.queued <= QUEUE_HIGH_COUNT / 2) {
-      this.#paused = false;
-      for (const connection of this.#connections) connection.socket.resume();
-    }
-    return message;
-  }
-
-  #wake(result: IteratorResult<Uint8Array>): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.(result);
+  #resumeReading(): void {
+    this.#paused = false;
+    for (const connection of this.#connections) connection.socket.resume();
   }
 
   #accept(socket: Socket): void {
@@ -532,7 +522,7 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     const connection: Connection = {
       socket,
       peer,
-      decoder: new StreamDecoder(this.address.maxMessageSize + ENVELOPE_BYTES),
+      decoder: new FrameDecoder(this.address.maxMessageSize + ENVELOPE_BYTES),
       finished: false,
     };
     this.#connections.add(connection);
@@ -584,39 +574,50 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
       this.#fail(connection, error as FrameError);
       return;
     }
+    // The hot path: check that every frame is a DATA envelope (what core's unwrap() accepts as
+    // data) and queue the decoder's array as it is; the inbox cuts the messages out later.
+    let bytes = 0;
     for (let i = 0; i < frames.length; i++) {
-      let envelope: ReturnType<typeof unwrap>;
-      try {
-        envelope = unwrap(frames[i]!);
-      } catch (error) {
-        this.#fail(connection, error as FrameError);
+      const frame = frames[i]!;
+      if (frame.byteLength >= ENVELOPE_BYTES && frame[0] === DATA_TAG) bytes += frame.byteLength;
+      else {
+        // END, or not an envelope: queue the data before it, then deal with this frame.
+        const rest = frames.splice(i);
+        this.#inbox.pushFrames(frames, bytes);
+        this.#receiveOther(connection, rest);
         return;
-      }
-      if (envelope.kind === "end") {
-        connection.finished = true;
-        this.#cleanEnds++;
-        if (i < frames.length - 1 || connection.decoder.bufferedBytes > 0) {
-          this.#fail(
-            connection,
-            new FrameError(`producer ${connection.peer} sent data after its END frame`),
-            true,
-          );
-        }
-        this.#checkEnd();
-        return;
-      }
-      const message = envelope.data as Buffer;
-      if (this.#waiter) {
-        this.#wake({ done: false, value: message });
-      } else {
-        this.#queue.push(message);
-        this.#queuedBytes += message.byteLength;
       }
     }
-    if (!this.#paused && (this.#queuedBytes >= QUEUE_HIGH_BYTES || this.queued >= QUEUE_HIGH_COUNT)) {
+    const inbox = this.#inbox;
+    inbox.pushFrames(frames, bytes);
+    if (!this.#paused && inbox.full) {
       // Stop reading: the kernel's buffers fill, TCP's window closes and the producers wait.
       this.#paused = true;
+      inbox.wantResume();
       for (const c of this.#connections) c.socket.pause();
+    }
+  }
+
+  /** A frame that is not DATA (`rest[0]`) and what followed it in the same chunk. */
+  #receiveOther(connection: Connection, rest: Buffer[]): void {
+    let envelope: ReturnType<typeof unwrap>;
+    try {
+      envelope = unwrap(rest[0]!);
+    } catch (error) {
+      this.#fail(connection, error as FrameError);
+      return;
+    }
+    if (envelope.kind === "end") {
+      connection.finished = true;
+      this.#cleanEnds++;
+      if (rest.length > 1 || connection.decoder.bufferedBytes > 0) {
+        this.#fail(
+          connection,
+          new FrameError(`producer ${connection.peer} sent data after its END frame`),
+          true,
+        );
+      }
+      this.#checkEnd();
     }
   }
 
@@ -641,6 +642,6 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     for (const connection of this.#connections) if (!connection.finished) return;
     this.#ending = true;
     this.#server.close();
-    if (this.#queueHead === this.#queue.length) this.#wake({ done: true, value: undefined });
+    this.#inbox.end();
   }
 }
