@@ -26,11 +26,21 @@ function has(program) {
   return spawnSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" }).status === 0;
 }
 
-function pnpmCommand() {
+function pnpmVersionOnPath() {
   try {
-    if (execFileSync("pnpm", ["--version"], { encoding: "utf8" }).trim() === pnpmVersion) return ["pnpm", []];
-  } catch {}
-  return ["npx", ["-y", `pnpm@${pnpmVersion}`]];
+    return execFileSync("pnpm", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pinned pnpm: on the PATH if it is there (turbo looks for it there), else through npx. */
+function pnpmCommand() {
+  if (pnpmVersionOnPath() !== pnpmVersion) {
+    // A global install puts it on the PATH for turbo and for the user; without the rights, npx will do.
+    spawnSync("npm", ["install", "-g", "--silent", `pnpm@${pnpmVersion}`], { stdio: "ignore" });
+  }
+  return pnpmVersionOnPath() === pnpmVersion ? ["pnpm", []] : ["npx", ["-y", `pnpm@${pnpmVersion}`]];
 }
 
 // System packages from Debian, installed when missing and we may (root with apt-get).
