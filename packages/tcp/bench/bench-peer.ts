@@ -99,9 +99,9 @@ async function consume(trial: Trial): Promise<void> {
     await consumer.close();
     return;
   }
-  const sockets = new Set<Socket>();
+  const closed: Promise<unknown>[] = [];
   const server = createServer((socket) => {
-    sockets.add(socket);
+    closed.push(once(socket, "close"));
     const decoder = new FrameDecoder(MAX_MESSAGE + 1);
     let ended = false;
     const fail = (why: string) => {
@@ -130,9 +130,18 @@ async function consume(trial: Trial): Promise<void> {
   await once(server, "listening");
   reply({ ready: true });
   reply({ result: await counter.done });
+  // Let the producer finish (END, then FIN): destroying a socket with unread bytes resets it.
   server.close();
-  for (const socket of sockets) socket.destroy();
+  await Promise.all(closed);
 }
+
+/** The producer's CPU time from the first timed message (after the warm-up) to the end. */
+const timed = {
+  since: process.cpuUsage(),
+  start() {
+    this.since = process.cpuUsage();
+  },
+};
 
 async function produce(trial: Trial): Promise<void> {
   const stamp = trial.mode === "latency";
@@ -143,6 +152,7 @@ async function produce(trial: Trial): Promise<void> {
   if (trial.kind === "adapter") {
     const producer = await tcp.producer(address(trial.port));
     for (let i = 0; i < trial.total; i++) {
+      if (i === trial.warm) timed.start();
       await producer.send(message(i, stamp));
       if (stamp) await pace(i);
     }
@@ -150,7 +160,11 @@ async function produce(trial: Trial): Promise<void> {
     return;
   }
   const socket: Socket = connect({ host: "127.0.0.1", port: trial.port });
-  await once(socket, "connect");
+  await once(socket, "connect"); // (rejects on a connection error)
+  let broken: Error | undefined;
+  socket.on("error", (error) => {
+    broken = error;
+  });
   socket.setNoDelay(trial.kind !== "raw-write-nagle");
   // raw-batch: frames encoded into one buffer, written every 8 KiB and at the end of the turn.
   let batch = Buffer.allocUnsafe(64 * 1024);
@@ -171,6 +185,7 @@ async function produce(trial: Trial): Promise<void> {
     socket.uncork();
   };
   for (let i = 0; i < trial.total; i++) {
+    if (i === trial.warm) timed.start();
     if (trial.kind === "raw-cork" && !corked) {
       corked = true;
       socket.cork();
@@ -206,14 +221,15 @@ async function produce(trial: Trial): Promise<void> {
   flush();
   socket.write(endFrame);
   await new Promise<void>((resolve) => socket.end(resolve));
+  if (broken) throw broken;
 }
 
 async function produceAndReport(trial: Trial): Promise<void> {
-  const cpu = process.cpuUsage();
+  timed.start();
   await produce(trial);
-  const used = process.cpuUsage(cpu);
-  // CPU microseconds per message, the whole trial.
-  reply({ producerCpu: (used.user + used.system) / trial.total });
+  const used = process.cpuUsage(timed.since);
+  // CPU microseconds per message, over the timed part (as on the consumer).
+  reply({ producerCpu: (used.user + used.system) / (trial.total - trial.warm) });
 }
 
 process.on("message", (trial: Trial) => {
