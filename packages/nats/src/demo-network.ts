@@ -54,6 +54,7 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
     if (cluster && before) {
       const after = await routedOut(cluster.servers[0]!.monitorUrl, cluster);
       const moved = Object.keys(after)
+        .sort()
         .map((node) => `to ${node}: ${after[node]! - (before[node] ?? 0)}`)
         .join(", ");
       narrator.say(
