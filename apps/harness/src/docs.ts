@@ -16,7 +16,14 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type AnyVariant, taxonomy, taxonomyPath, type VariantRegistry, variantIds } from "@ipc-atlas/core";
+import {
+  type AnyVariant,
+  isVariantId,
+  taxonomy,
+  taxonomyPath,
+  type VariantRegistry,
+  variantIds,
+} from "@ipc-atlas/core";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
 import { loadRegistry } from "./registry.ts";
@@ -68,6 +75,16 @@ export function byActor(transcript: string): Map<string, string[]> {
   }
   for (const lines of groups.values()) lines.sort();
   return groups;
+}
+
+/** Normalised lines found in only one of two transcripts, for the check's message. */
+export function transcriptDiff(committed: string, fresh: string): string[] {
+  const a = [...byActor(committed).values()].flat();
+  const b = [...byActor(fresh).values()].flat();
+  return [
+    ...a.filter((line) => !b.includes(line)).map((line) => `- ${line}`),
+    ...b.filter((line) => !a.includes(line)).map((line) => `+ ${line}`),
+  ];
 }
 
 export function sameTranscript(a: string, b: string): boolean {
@@ -241,14 +258,21 @@ export interface DocFile {
 export function docFiles(): DocFile[] {
   const pages: DocFile[] = variantIds.map((id) => ({
     path: `${docs}${id}.md`,
-    blocks: async (registry) => ({
-      nav: nav(id),
-      where: where(id),
-      semantics: semantics(id),
-      code: code(id),
-      transcript: await transcript(registry.has(id) ? registry.get(id) : undefined),
-      numbers: numbers(id),
-    }),
+    blocks: async (registry) => {
+      const blocks: Blocks = {
+        nav: nav(id),
+        where: where(id),
+        semantics: semantics(id),
+        code: code(id),
+        transcript: await transcript(registry.has(id) ? registry.get(id) : undefined),
+        numbers: numbers(id),
+      };
+      // Extra implementations of the same idea (message-queues-jetstream) get their own transcript.
+      for (const extra of registry.list().filter((v) => v.id.startsWith(`${id}-`) && !isVariantId(v.id))) {
+        blocks[`transcript-${extra.id}`] = await transcript(extra);
+      }
+      return blocks;
+    },
   }));
   return [
     ...pages,
