@@ -24,6 +24,8 @@ import {
   type VariantRegistry,
   variantIds,
 } from "@ipc-atlas/core";
+import type { BenchReport, BenchResult } from "./bench/index.ts";
+import { summaryLine } from "./bench/report-text.ts";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
 import { loadRegistry } from "./registry.ts";
@@ -154,24 +156,13 @@ function code(id: (typeof variantIds)[number]): string {
     .join("\n");
 }
 
-interface BenchResult {
-  variant: string;
-  size: number;
-  messages?: number;
-  msgPerSec?: number;
-  mbPerSec?: number;
-  latencyUs?: { p50: number; p99: number; p999: number };
-  native?: { msgPerSec: number } | null;
-  notApplicable?: string;
-}
-
-function loadResults(): { environment?: Record<string, unknown>; results: BenchResult[] } | undefined {
+function loadResults(): BenchReport | undefined {
   const path = `${docs}results.json`;
-  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BenchReport) : undefined;
 }
 
-const fmt = (n: number | undefined, digits = 0) =>
-  n === undefined
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined
     ? "–"
     : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -182,11 +173,11 @@ export function numbersTable(rows: BenchResult[]): string {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
-    if (r.notApplicable) {
-      lines.push(`| ${r.variant} | ${r.size} | n/a: ${r.notApplicable} | | | | | | |`);
+    if (r.status !== "ok") {
+      lines.push(`| ${r.variant} | ${r.size} | ${r.status}: ${r.reason ?? ""} | | | | | | |`);
       continue;
     }
-    const ratio = r.native && r.msgPerSec ? `${(r.msgPerSec / r.native.msgPerSec).toFixed(2)}×` : "–";
+    const ratio = r.native?.ratio ? `${r.native.ratio.toFixed(2)}×` : "–";
     lines.push(
       `| ${r.variant} | ${r.size} | ${fmt(r.msgPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.latencyUs?.p50, 1)} | ${fmt(r.latencyUs?.p99, 1)} | ${fmt(r.latencyUs?.p999, 1)} | ${fmt(r.native?.msgPerSec)} | ${ratio} |`,
     );
@@ -194,11 +185,16 @@ export function numbersTable(rows: BenchResult[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+function machine(report: BenchReport): string {
+  const e = report.environment;
+  return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start${e.quick ? ", `--quick`" : ""}`;
+}
+
 function numbers(id: string): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const rows = results.results.filter((r) => r.variant === id || r.variant.startsWith(`${id}-jetstream`));
-  return `${numbersTable(rows)}\nFrom \`docs/results.json\` (see [benchmarks](benchmarks.md) for the method and the machine).\n`;
+  const rows = results.results.filter((r) => r.variant === id || r.variant.startsWith(`${id}-`));
+  return `${numbersTable(rows)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
 }
 
 async function transcript(variant: AnyVariant | undefined): Promise<string> {
@@ -245,7 +241,29 @@ function comparison(): string {
 function benchSummary(size: number): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet.\n";
-  return numbersTable(results.results.filter((r) => r.size === size));
+  const rows = results.results.filter((r) => r.size === size);
+  return `${summaryLine(rows) ?? ""}\n\n${numbersTable(rows)}\n${machine(results)}.\n`;
+}
+
+/** The README's headline: one line per size, and the flagship against its C ceiling. */
+function headline(): string {
+  const results = loadResults();
+  if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
+  const lines = [64, 1024].map((size) => {
+    const rows = results.results.filter((r) => r.size === size);
+    return `- ${size} B — ${summaryLine(rows) ?? "no figures"}`;
+  });
+  for (const size of [64, 1024]) {
+    const mq = results.results.find(
+      (r) => r.variant === "message-queues" && r.size === size && r.status === "ok",
+    );
+    if (mq?.native?.ratio) {
+      lines.push(
+        `- message-queues at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${mq.native.ratio.toFixed(2)}× the same workload in C (${fmt(mq.native.msgPerSec)} msg/s)`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n\nMeasured on ${machine(results)}; every table in [comparison](docs/comparison.md) and [benchmarks](docs/benchmarks.md).\n`;
 }
 
 // ── the pages ────────────────────────────────────────────────────────────────────────────
@@ -285,7 +303,7 @@ export function docFiles(): DocFile[] {
         "bench-1024": benchSummary(1024),
       }),
     },
-    { path: `${repoRoot}README.md`, blocks: async () => ({ tree: tree("docs/") }) },
+    { path: `${repoRoot}README.md`, blocks: async () => ({ tree: tree("docs/"), headline: headline() }) },
   ];
 }
 
