@@ -7,9 +7,13 @@ import { describe, expect, it } from "vitest";
 const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const run = async (...args: string[]) => {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", tsxLoader, cli, ...args], {
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", tsxLoader, cli, ...args],
+      {
+        timeout: 60_000,
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -35,7 +39,10 @@ describe("the ipc-atlas command", () => {
   });
 
   it("rejects an unknown id with the list of valid ids", async () => {
-    for (const command of [["explain", "carrier-pigeon"], ["demo", "carrier-pigeon"]]) {
+    for (const command of [
+      ["explain", "carrier-pigeon"],
+      ["demo", "carrier-pigeon"],
+    ]) {
       const { code, stderr } = await run(...command);
       expect(code).toBe(2);
       expect(stderr).toContain('unknown variant "carrier-pigeon"');
