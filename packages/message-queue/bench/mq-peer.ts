@@ -1,77 +1,113 @@
 /**
- * The Node side of bench/throughput.ts: the same roles as native-mq.c, through MessageQueue.
+ * The Node side of bench/throughput.ts: the same roles and the same work as native-mq.c,
+ * through MessageQueue. The producer writes each message's sequence number into its first 8
+ * bytes; the consumer checks every one.
  *
- *   mq-peer.ts consumer <name> <count> <style> [warmup]  prints "ready", then {"count":…,"ns":…,"cpuNs":…}
- *     (times only the messages after the first `warmup`, like native-mq.c)
- *   mq-peer.ts producer <name> <count> <size> <style>  prints {"cpuNs":…}
+ *   mq-peer.ts consumer <name> <count> <warmup> <style>  prints "ready", then one JSON line
+ *       {"count":…,"ns":…,"cpuNs":…,"csw":…,"bytes":…} over the <count> messages after the
+ *       first <warmup> (untimed, so the JIT has compiled the loop before the clock starts)
+ *   mq-peer.ts producer <name> <count> <size> <style>    sends <count> messages (warm-up
+ *       included), prints {"cpuNs":…,"csw":…}
  *
- * style "single": one awaited send() / receive() per message — the plain API, at-most-once.
- * style "batch":  sendMany() in chunks / receiveMany(10) — the opt-in batch paths.
+ * Consumer styles: "iterate" — `for await (const m of queue)`, one message per step, the plain
+ * at-most-once API; "receive" — `await queue.receive()` in a loop; "batch" — receiveMany(10),
+ * the opt-in read-ahead.
+ * Producer styles: "await" — `await queue.send(m)` for every message; "window" — up to 16
+ * sends in flight (each awaited before its buffer is reused: a send that has to wait holds
+ * on to its bytes until the queue takes them); "batch" — sendMany() in chunks of 256.
  */
 
 import { MessageQueue } from "../src/index.ts";
 
-const [role, name, countText, a, b] = process.argv.slice(2);
+const [role, name, countText, a, style] = process.argv.slice(2);
 const count = Number(countText);
 
+function usage(): { cpuNs: number; csw: number } {
+  const r = process.resourceUsage();
+  return {
+    cpuNs: (r.userCPUTime + r.systemCPUTime) * 1000,
+    csw: r.voluntaryContextSwitches + r.involuntaryContextSwitches,
+  };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
 if (role === "consumer") {
-  const style = a;
-  const warmup = Number(b ?? 0);
+  const warmup = Number(a);
+  const total = warmup + count;
   const queue = await MessageQueue.open(name!, { access: "read" });
   console.log("ready");
-  // Warm-up: the same code path, untimed, so the JIT has compiled it before the clock starts.
-  for (let left = warmup; left > 0; ) {
-    if (style === "batch") left -= (await queue.receiveMany(Math.min(10, left))).length;
-    else {
-      await queue.receive();
-      left--;
-    }
-  }
-  let received = 0;
+  let i = 0;
   let bytes = 0;
   let first = 0n;
-  let firstCpu = { user: 0, system: 0 };
-  if (style === "batch") {
-    while (received < count) {
-      const messages = await queue.receiveMany(Math.min(10, count - received));
-      if (received === 0) {
-        first = process.hrtime.bigint();
-        firstCpu = process.cpuUsage();
-      }
-      for (const m of messages) bytes += m.data.byteLength;
-      received += messages.length;
+  let start = { cpuNs: 0, csw: 0 };
+  // One check per message, the same as native-mq.c: its sequence number, then the clock.
+  const check = (data: Buffer): void => {
+    if (data.length >= 8 && data.readUInt32LE(0) !== i) fail(`message ${i} carries ${data.readUInt32LE(0)}`);
+    if (i === warmup) {
+      first = process.hrtime.bigint();
+      start = usage();
     }
-  } else {
-    while (received < count) {
-      const m = await queue.receive();
-      if (received === 0) {
-        first = process.hrtime.bigint();
-        firstCpu = process.cpuUsage();
-      }
-      bytes += m.data.byteLength;
-      received++;
+    if (i >= warmup) bytes += data.length;
+    i++;
+  };
+  if (style === "iterate") {
+    for await (const message of queue) {
+      check(message.data);
+      if (i === total) break;
     }
-  }
+  } else if (style === "receive") {
+    while (i < total) check((await queue.receive()).data);
+  } else if (style === "batch") {
+    while (i < total)
+      for (const message of await queue.receiveMany(Math.min(10, total - i))) check(message.data);
+  } else fail(`unknown consumer style ${style}`);
   const ns = Number(process.hrtime.bigint() - first);
-  const cpu = process.cpuUsage(firstCpu);
+  const end = usage();
   queue.close();
-  console.log(JSON.stringify({ count: received, ns, cpuNs: (cpu.user + cpu.system) * 1000, bytes }));
+  console.log(
+    JSON.stringify({
+      count: i - warmup,
+      ns,
+      cpuNs: end.cpuNs - start.cpuNs,
+      csw: end.csw - start.csw,
+      bytes,
+    }),
+  );
 } else if (role === "producer") {
   const size = Number(a);
-  const style = b;
   const queue = await MessageQueue.open(name!, { access: "write" });
-  const startCpu = process.cpuUsage();
-  if (style === "batch") {
-    const chunk = 256;
-    const batch = Array.from({ length: chunk }, () => Buffer.alloc(size));
-    for (let sent = 0; sent < count; sent += chunk) {
-      await queue.sendMany(sent + chunk <= count ? batch : batch.slice(0, count - sent));
-    }
-  } else {
+  const start = usage();
+  if (style === "await") {
     const message = Buffer.alloc(size);
-    for (let i = 0; i < count; i++) await queue.send(message);
-  }
-  const cpu = process.cpuUsage(startCpu);
+    for (let i = 0; i < count; i++) {
+      message.writeUInt32LE(i, 0);
+      await queue.send(message);
+    }
+  } else if (style === "window") {
+    const WINDOW = 16;
+    const messages = Array.from({ length: WINDOW }, () => Buffer.alloc(size));
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const slot = i % WINDOW;
+      if (i >= WINDOW) await inFlight[slot];
+      messages[slot]!.writeUInt32LE(i, 0);
+      inFlight[slot] = queue.send(messages[slot]!);
+    }
+    await Promise.all(inFlight);
+  } else if (style === "batch") {
+    const CHUNK = 256;
+    const chunk = Array.from({ length: CHUNK }, () => Buffer.alloc(size));
+    for (let sent = 0; sent < count; sent += CHUNK) {
+      const n = Math.min(CHUNK, count - sent);
+      for (let k = 0; k < n; k++) chunk[k]!.writeUInt32LE(sent + k, 0);
+      await queue.sendMany(n === CHUNK ? chunk : chunk.slice(0, n));
+    }
+  } else fail(`unknown producer style ${style}`);
+  const end = usage();
   queue.close();
-  console.log(JSON.stringify({ cpuNs: (cpu.user + cpu.system) * 1000 }));
+  console.log(JSON.stringify({ cpuNs: end.cpuNs - start.cpuNs, csw: end.csw - start.csw }));
 }

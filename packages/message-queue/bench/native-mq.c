@@ -1,19 +1,23 @@
 /*
- * native-mq: the native ceiling for bench/throughput.ts. One process sends N messages of SIZE
+ * native-mq: the native ceiling for bench/throughput.ts. One process sends messages of SIZE
  * bytes into a POSIX queue with blocking mq_send; another receives them with blocking
- * mq_receive. The consumer times from its first message to its last and prints JSON.
+ * mq_receive. Exactly the work of the Node pair (bench/mq-peer.ts): the producer writes the
+ * message's sequence number into its first 8 bytes, the consumer checks every one.
  *
- *   native-mq consumer <name> <count> [warmup] prints "ready", then {"count":…,"ns":…,"cpuNs":…}
- *   native-mq producer <name> <count> <size>   prints {"cpuNs":…} (CPU time of the sending loop)
+ *   native-mq consumer <name> <count> <warmup>     prints "ready", then one JSON line:
+ *       {"count":…,"ns":…,"cpuNs":…,"csw":…,"bytes":…} over the <count> messages after the
+ *       first <warmup> (the same method as the Node side, where the JIT needs it)
+ *   native-mq producer <name> <count> <size>       sends <count> messages (warm-up included),
+ *       prints {"cpuNs":…,"csw":…} for the sending loop
+ *   native-mq loop <name> <count> <size>           one process, non-blocking send then receive,
+ *       count times: the cost of the calls without any waiting; prints {"ns":…} per
+ *       send+receive, best of 5
  *
- * With a warm-up W, the producer is given count + W and the consumer times only the messages
- * after the first W (the same method as the Node side, where the JIT needs it).
- *   native-mq loop <name> <count> <size>       one process, non-blocking send then receive, count
- *                                              times: the cost of the calls without any waiting;
- *                                              prints {"ns":…} per send+receive, best of 5
+ * csw is the number of context switches (voluntary + involuntary, getrusage) in the window.
  */
 #include <fcntl.h>
 #include <mqueue.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,45 +30,52 @@ static long long now_ns(void) {
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* CPU time of this process (user + system), in ns. */
-static long long cpu_ns(void) {
+/* CPU time of this process (user + system) in ns, and its context switches so far. */
+static long long cpu_ns(long long* csw) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
+  *csw = u.ru_nvcsw + u.ru_nivcsw;
   return ((long long)u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000000LL +
          ((long long)u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000LL;
 }
 
-int main(int argc, char **argv) {
-  if (argc < 4) return 2;
+int main(int argc, char** argv) {
+  if (argc < 5) return 2;
   const char *role = argv[1], *name = argv[2];
   long count = atol(argv[3]);
   if (strcmp(role, "consumer") == 0) {
+    long warmup = atol(argv[4]);
     mqd_t q = mq_open(name, O_RDONLY);
     if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
     struct mq_attr attr;
     mq_getattr(q, &attr);
-    char *buf = malloc((size_t)attr.mq_msgsize);
+    char* buf = malloc((size_t)attr.mq_msgsize);
     printf("ready\n");
     fflush(stdout);
-    long warmup = argc > 4 ? atol(argv[4]) : 0;
-    long long first = 0, first_cpu = 0;
+    long long first = 0, first_cpu = 0, first_csw = 0;
     unsigned long long bytes = 0;
     for (long i = 0; i < warmup + count; i++) {
       ssize_t got = mq_receive(q, buf, (size_t)attr.mq_msgsize, NULL);
       if (got < 0) { perror("mq_receive"); return 1; }
-      if (i < warmup) continue;
+      uint64_t seq = 0;
+      memcpy(&seq, buf, got < 8 ? (size_t)got : 8);
+      if (got >= 8 && seq != (uint64_t)i) {
+        fprintf(stderr, "message %ld carries sequence number %llu\n", i, (unsigned long long)seq);
+        return 1;
+      }
       if (i == warmup) {
         first = now_ns();
-        first_cpu = cpu_ns();
+        first_cpu = cpu_ns(&first_csw);
       }
-      bytes += (unsigned long long)got;
+      if (i >= warmup) bytes += (unsigned long long)got;
     }
-    long long ns = now_ns() - first, cpu = cpu_ns() - first_cpu;
-    printf("{\"count\":%ld,\"ns\":%lld,\"cpuNs\":%lld,\"bytes\":%llu}\n", count, ns, cpu, bytes);
+    long long csw, ns = now_ns() - first, cpu = cpu_ns(&csw) - first_cpu;
+    printf("{\"count\":%ld,\"ns\":%lld,\"cpuNs\":%lld,\"csw\":%lld,\"bytes\":%llu}\n", count, ns, cpu,
+           csw - first_csw, bytes);
     return 0;
   }
-  if (strcmp(role, "loop") == 0 && argc == 5) {
-    size_t size = (size_t)atol(argv[4]);
+  size_t size = (size_t)atol(argv[4]);
+  if (strcmp(role, "loop") == 0) {
     mqd_t q = mq_open(name, O_RDWR | O_NONBLOCK);
     if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
     struct mq_attr attr;
@@ -86,17 +97,18 @@ int main(int argc, char **argv) {
     printf("{\"ns\":%.1f}\n", best);
     return 0;
   }
-  if (strcmp(role, "producer") == 0 && argc == 5) {
-    size_t size = (size_t)atol(argv[4]);
+  if (strcmp(role, "producer") == 0) {
     mqd_t q = mq_open(name, O_WRONLY);
     if (q == (mqd_t)-1) { perror("mq_open"); return 1; }
-    char *buf = calloc(1, size ? size : 1);
-    long long start_cpu = cpu_ns();
+    char* buf = calloc(1, size > 8 ? size : 8);
+    long long start_csw, start_cpu = cpu_ns(&start_csw);
     for (long i = 0; i < count; i++) {
-      memcpy(buf, &i, size < sizeof i ? size : sizeof i);
+      uint64_t seq = (uint64_t)i;
+      memcpy(buf, &seq, size < 8 ? size : 8);
       if (mq_send(q, buf, size, 0) != 0) { perror("mq_send"); return 1; }
     }
-    printf("{\"cpuNs\":%lld}\n", cpu_ns() - start_cpu);
+    long long csw, cpu = cpu_ns(&csw) - start_cpu;
+    printf("{\"cpuNs\":%lld,\"csw\":%lld}\n", cpu, csw - start_csw);
     return 0;
   }
   return 2;

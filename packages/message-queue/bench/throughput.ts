@@ -1,16 +1,22 @@
 /**
  * One-way throughput of a POSIX message queue between two processes, Node (this package)
- * against a native C pair doing the same with blocking mq_send/mq_receive, in the same run.
+ * against a native C pair doing the same work with blocking mq_send/mq_receive, in the same run.
  *
- *   node --import tsx bench/throughput.ts [--messages 200000] [--rounds 5] [--warmup 20000] [--json out.json]
+ *   node --import tsx bench/throughput.ts [--messages 100000] [--rounds 5] [--warmup 20000]
+ *                                         [--pairs c,node,node-window,node-batch] [--json out.json]
  *
- * For each message size (64 B, 1 KiB) and each pair (C; Node with one awaited send/receive per
- * message; Node with the batch paths sendMany/receiveMany), a fresh queue of depth 10 is made,
- * the consumer process starts and opens it, then the producer process sends a warm-up (20,000
- * by default, untimed) and N messages. The consumer times from its first timed message to its
- * last; CPU per message is over the same window for the consumer and the whole run for the
- * producer. Pairs alternate within each round so
- * that drift of this shared machine hits them alike; the median round is reported.
+ * Pairs: "c" — bench/native-mq.c, blocking mq_send / mq_receive; "node" — `await queue.send(m)`
+ * per message against `for await (const m of queue)`, the plain at-most-once API; "node-window"
+ * — the same consumer, a producer with up to 16 sends in flight; "node-batch" — sendMany() /
+ * receiveMany(10), the opt-in batch paths. Every producer writes a sequence number into each
+ * message and every consumer checks it (bench/mq-peer.ts, bench/native-mq.c).
+ *
+ * For each message size (64 B, 1 KiB), round and pair, a fresh queue of depth 10 is made, the
+ * consumer process starts and opens it, then the producer process sends a warm-up (untimed)
+ * and N messages. The consumer times from its first timed message to its last; CPU time and
+ * context switches per message are over that window for the consumer and over the whole run
+ * for the producer. Pairs alternate within each round so that drift of this shared machine
+ * hits them alike; the Node/C ratio is taken within each round, and medians are reported.
  */
 
 import { execFileSync, spawn } from "node:child_process";
@@ -23,9 +29,11 @@ import { MessageQueue, uniqueQueueName } from "../src/index.ts";
 
 const { values } = parseArgs({
   options: {
-    messages: { type: "string", default: "200000" },
+    messages: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "20000" },
+    pairs: { type: "string", default: "c,node,node-window,node-batch" },
+    sizes: { type: "string", default: "64,1024" },
     json: { type: "string" },
   },
 });
@@ -33,24 +41,30 @@ const N = Number(values.messages);
 const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
 const DEPTH = 10;
-const SIZES = [64, 1024];
+const SIZES = values.sizes.split(",").map(Number);
 
-type Pair = "c" | "node-single" | "node-batch";
-const PAIRS: Pair[] = ["c", "node-single", "node-batch"];
+const STYLES = {
+  c: { consumer: "c", producer: "c", label: "C mq_send/mq_receive" },
+  node: { consumer: "iterate", producer: "await", label: "Node send/for await" },
+  "node-window": { consumer: "iterate", producer: "window", label: "Node 16 sends in flight" },
+  "node-batch": { consumer: "batch", producer: "batch", label: "Node sendMany/receiveMany" },
+} as const;
+type Pair = keyof typeof STYLES;
+const PAIRS = values.pairs.split(",") as Pair[];
+for (const pair of PAIRS) if (!(pair in STYLES)) throw new Error(`unknown pair ${pair}`);
+if (PAIRS[0] !== "c") throw new Error("the first pair must be c: ratios are to it");
 
 const work = mkdtempSync(join(tmpdir(), "ipc-atlas-mq-bench-"));
 const nativeBin = join(work, "native-mq");
 const peer = fileURLToPath(new URL("./mq-peer.ts", import.meta.url));
 
 function command(pair: Pair, role: "consumer" | "producer", name: string, size: number): string[] {
-  if (pair === "c")
-    return role === "consumer"
-      ? [nativeBin, role, name, String(N)]
-      : [nativeBin, role, name, String(N), String(size)];
-  const style = pair === "node-single" ? "single" : "batch";
+  const style = STYLES[pair][role];
+  // The producer sends the warm-up too; the consumer skips it before starting its clock.
   const args =
-    role === "consumer" ? [role, name, String(N), style] : [role, name, String(N), String(size), style];
-  return [process.execPath, "--import", "tsx", peer, ...args];
+    role === "consumer" ? [name, String(N), String(WARMUP)] : [name, String(N + WARMUP), String(size)];
+  if (style === "c") return [nativeBin, role, ...args];
+  return [process.execPath, "--import", "tsx", peer, role, ...args, style];
 }
 
 function start(argv: string[]) {
@@ -64,11 +78,14 @@ function start(argv: string[]) {
 }
 
 interface Run {
-  /** One-way messages per second, timed by the consumer from its first message to its last. */
+  /** One-way messages per second, timed by the consumer from its first timed message to its last. */
   rate: number;
   /** CPU time per message (user + system) of the consumer and of the producer, in µs. */
   consumerCpuUs: number;
   producerCpuUs: number;
+  /** Context switches per message (voluntary + involuntary) of the consumer and of the producer. */
+  consumerCsw: number;
+  producerCsw: number;
 }
 
 const lastJson = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, number>;
@@ -78,23 +95,41 @@ async function runOnce(pair: Pair, size: number): Promise<Run> {
   const name = uniqueQueueName("ipc-atlas-bench");
   const queue = MessageQueue.openSync(name, { exclusive: true, maxMessages: DEPTH, messageSize: size });
   queue.close();
+  const children: ReturnType<typeof start>[] = [];
   try {
     const consumer = start(command(pair, "consumer", name, size));
+    children.push(consumer);
     while (!consumer.output().includes("ready")) {
       if (consumer.child.exitCode !== null) throw new Error(`${pair} consumer failed`);
       await new Promise((r) => setTimeout(r, 5));
     }
     const producer = start(command(pair, "producer", name, size));
-    const [pc, cc] = await Promise.all([producer.exited, consumer.exited]);
+    children.push(producer);
+    // If either side fails, the other would wait forever: stop both.
+    const failed = Promise.race([producer.exited, consumer.exited]).then(async (code) => {
+      if (code !== 0) return code;
+      return new Promise<number>((resolve) => setTimeout(() => resolve(0), 60_000).unref());
+    });
+    const [pc, cc] = await Promise.race([
+      Promise.all([producer.exited, consumer.exited]),
+      failed.then((code) => {
+        if (code !== 0) throw new Error(`${pair}: a process exited with ${code}`);
+        throw new Error(`${pair}: no end within 60 s of the first exit`);
+      }),
+    ]);
     if (pc !== 0 || cc !== 0) throw new Error(`${pair} exited with ${pc}/${cc}`);
     const result = lastJson(consumer.output());
+    const sent = lastJson(producer.output());
     if (result.count !== N) throw new Error(`${pair}: ${result.count} of ${N} messages arrived`);
     return {
       rate: ((result.count! - 1) / result.ns!) * 1e9,
       consumerCpuUs: result.cpuNs! / N / 1000,
-      producerCpuUs: lastJson(producer.output()).cpuNs! / (N + WARMUP) / 1000,
+      producerCpuUs: sent.cpuNs! / (N + WARMUP) / 1000,
+      consumerCsw: result.csw! / N,
+      producerCsw: sent.csw! / (N + WARMUP),
     };
   } finally {
+    for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
     MessageQueue.unlinkSync(name);
   }
 }
@@ -141,41 +176,46 @@ try {
     `${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Linux ${release()}, Node ${process.version}; ` +
       `depth ${DEPTH}, ${WARMUP.toLocaleString("en-US")} warm-up + ${N.toLocaleString("en-US")} timed messages, median of ${ROUNDS} rounds`,
   );
-  const results: Record<string, Record<Pair, Run[]>> = {};
-  for (const size of SIZES) {
-    results[size] = { c: [], "node-single": [], "node-batch": [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const pair of PAIRS) results[size]![pair].push(await runOnce(pair, size));
+  const results: Record<string, Partial<Record<Pair, Run[]>>> = {};
+  for (const size of SIZES) results[size] = Object.fromEntries(PAIRS.map((pair) => [pair, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const size of SIZES) {
+      for (const pair of PAIRS) results[size]![pair]!.push(await runOnce(pair, size));
     }
+    process.stderr.write(`round ${round + 1} of ${ROUNDS} done\n`);
   }
   // Ratios are taken within a round (C and Node ran back to back), then the median is reported:
   // on a shared machine, load moves both alike within a round more than across rounds.
   const summary: Array<Record<string, number>> = [];
   console.log("");
-  console.log("size    pair                        msg/s     Node/C   CPU µs/msg consumer  producer");
+  console.log(
+    "size    pair                          msg/s   Node/C (range)        CPU µs/msg cons  prod   switches/msg cons  prod",
+  );
   for (const size of SIZES) {
     const r = results[size]!;
     const row: Record<string, number> = { size };
     for (const pair of PAIRS) {
-      const runs = r[pair];
+      const runs = r[pair]!;
       const rate = median(runs.map((x) => x.rate));
-      // Ratios within a round (C and Node back to back), then the median.
-      const ratio = median(runs.map((x, i) => x.rate / r.c[i]!.rate));
+      const ratios = runs.map((x, i) => x.rate / r.c![i]!.rate);
+      const ratio = median(ratios);
       const consumerCpu = median(runs.map((x) => x.consumerCpuUs));
       const producerCpu = median(runs.map((x) => x.producerCpuUs));
+      const consumerCsw = median(runs.map((x) => x.consumerCsw));
+      const producerCsw = median(runs.map((x) => x.producerCsw));
       Object.assign(row, {
         [`${pair}Rate`]: rate,
         [`${pair}Ratio`]: ratio,
         [`${pair}ConsumerCpuUs`]: consumerCpu,
         [`${pair}ProducerCpuUs`]: producerCpu,
+        [`${pair}ConsumerCsw`]: consumerCsw,
+        [`${pair}ProducerCsw`]: producerCsw,
       });
-      const label = {
-        c: "C mq_send/mq_receive",
-        "node-single": "Node send/receive",
-        "node-batch": "Node sendMany/receiveMany",
-      }[pair];
+      const range = `(${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
       console.log(
-        `${`${size} B`.padEnd(7)} ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} ${`${ratio.toFixed(2)}×`.padStart(8)}   ${consumerCpu.toFixed(2).padStart(8)}  ${producerCpu.toFixed(2).padStart(8)}`,
+        `${`${size} B`.padEnd(7)} ${STYLES[pair].label.padEnd(26)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} ` +
+          `${`${ratio.toFixed(2)}×`.padStart(6)} ${range.padEnd(13)}   ${consumerCpu.toFixed(2).padStart(12)} ${producerCpu.toFixed(2).padStart(5)}   ` +
+          `${consumerCsw.toFixed(3).padStart(16)} ${producerCsw.toFixed(3).padStart(5)}`,
       );
     }
     summary.push(row);
@@ -190,12 +230,13 @@ try {
       `${`${size} B`.padEnd(7)} C ${Math.round(cost.c)} ns   Node trySend+tryReceive ${Math.round(cost.node)} ns   (C/Node ${(cost.c / cost.node).toFixed(2)}×)`,
     );
   }
-  const at64 = summary[0]!;
-  console.log("");
-  console.log(
-    `message-queues at 64 B: Node ${at64["node-singleRatio"]!.toFixed(2)}× native C with one send/receive per message, ` +
-      `${at64["node-batchRatio"]!.toFixed(2)}× with sendMany/receiveMany (target ≥ 0.80×)`,
-  );
+  const at64 = summary.find((row) => row.size === 64);
+  if (at64 && PAIRS.includes("node")) {
+    console.log("");
+    console.log(
+      `message-queues at 64 B: Node ${at64.nodeRatio!.toFixed(2)}× native C with send() and for await, one message at a time (target ≥ 0.80×)`,
+    );
+  }
   if (values.json)
     writeFileSync(values.json, JSON.stringify({ messages: N, depth: DEPTH, summary, results }, null, 2));
 } finally {

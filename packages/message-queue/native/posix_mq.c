@@ -309,26 +309,33 @@ static napi_value mq_receive_many_js(napi_env env, napi_callback_info info) {
 }
 
 /*
- * receive(fd, slab: Uint8Array, offset, messageSize) -> -1 when the queue is empty, else
+ * receive(fd, slab: Uint8Array, offset) -> -1 when the queue is empty, else
  * priority * 2^25 + length: one message into slab[offset..], both results in one number (a
  * length is at most 16 MiB, HARD_MSGSIZEMAX, and a priority below 2^15), so the hot path
- * touches no second typed array.
+ * touches no second typed array. The caller leaves at least the queue's messageSize bytes
+ * after offset (mq_receive refuses a smaller buffer with EMSGSIZE); passing the rest of the
+ * slab as the buffer saves an argument.
  */
 static napi_value mq_receive_js(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  int32_t fd, offset, msgsize;
+  ARGS(3);
+  int32_t fd, offset;
   uint8_t* slab;
   size_t slab_len;
   if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &slab, &slab_len) || !get_int(env, argv[2], &offset) ||
-      !get_int(env, argv[3], &msgsize) || offset < 0 || msgsize <= 0 || (size_t)offset + (size_t)msgsize > slab_len)
-    return throw_type(env, "receive(fd, Uint8Array, offset, messageSize) with room for messageSize bytes");
+      offset < 0 || (size_t)offset >= slab_len)
+    return throw_type(env, "receive(fd, Uint8Array, offset) with room after offset");
   unsigned int priority;
   ssize_t got;
-  do got = mq_receive((mqd_t)fd, (char*)slab + offset, (size_t)msgsize, &priority);
+  do got = mq_receive((mqd_t)fd, (char*)slab + offset, slab_len - (size_t)offset, &priority);
   while (got < 0 && errno == EINTR);
   if (got < 0 && errno != EAGAIN) return throw_errno(env, errno, "mq_receive");
   napi_value result;
-  napi_create_double(env, got < 0 ? -1.0 : (double)priority * 33554432.0 + (double)got, &result);
+  if (got < 0)
+    napi_create_int32(env, -1, &result);
+  else if (priority == 0)
+    napi_create_int32(env, (int32_t)got, &result); /* a small integer: no heap number */
+  else
+    napi_create_double(env, (double)priority * 33554432.0 + (double)got, &result);
   return result;
 }
 

@@ -180,11 +180,20 @@ interface SendWaiter extends Waiter {
   resolve(): void;
 }
 
+type Received = ReceivedMessage | ReceivedMessage[] | IteratorResult<ReceivedMessage>;
+
 interface ReceiveWaiter extends Waiter {
-  /** 0 for receive() (resolves with one message), else receiveMany(max) (resolves with up to max). */
+  /**
+   * 0 for receive() (resolves with one message), ITERATOR_STEP for an iterator step (resolves
+   * with an iterator result, and with DONE on close()), else receiveMany(max) (up to max).
+   */
   max: number;
-  resolve(value: ReceivedMessage | ReceivedMessage[]): void;
+  resolve(value: Received): void;
 }
+
+const ITERATOR_STEP = -1;
+const STOP_IDLE = process.env.MQ_STOP_IDLE === "1";
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** A FIFO of waiters with O(1) removal from the head; cancelled waiters are skipped lazily. */
 class WaitList<T extends Waiter> {
@@ -250,6 +259,8 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #senders = new WaitList<SendWaiter>();
   #receivers = new WaitList<ReceiveWaiter>();
   #slab: Buffer = Buffer.alloc(0);
+  #slabBuffer: ArrayBufferLike = this.#slab.buffer;
+  #slabBase = 0;
   #slabOffset = 0;
   #meta = new Uint32Array(BATCH_MAX * 2);
   #attrs = new Uint32Array(3);
@@ -365,6 +376,20 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
    * enter the queue in call order.
    */
   send(data: Uint8Array | string, options?: SendOptions): Promise<void> {
+    // The hot path: bytes that fit, no options, nobody waiting ahead, room in the queue. One
+    // crossing into native code and an already-resolved promise; nothing allocated.
+    if (options === undefined && typeof data !== "string" && this.#fd >= 0 && this.#senders.size === 0) {
+      if (data.byteLength <= this.messageSize) {
+        let sent: boolean;
+        try {
+          sent = this.#native.send(this.#fd, data, 0);
+        } catch (error) {
+          return Promise.reject(mapErrno(error, `send to message queue ${this.name}`));
+        }
+        // Full: wait for room without trying again first (we just saw EAGAIN).
+        return sent ? RESOLVED : this.#waitToSend(data, 0, undefined);
+      }
+    }
     const bytes = toBytes(data);
     const priority = options?.priority ?? 0;
     try {
@@ -377,6 +402,10 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.#waitToSend(bytes, priority, options);
+  }
+
+  #waitToSend(bytes: Uint8Array, priority: number, options: SendOptions | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: SendWaiter = {
         settled: false,
@@ -388,7 +417,8 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
         signal: options?.signal,
         onAbort: undefined,
       };
-      this.#arm(waiter, this.#senders, `send to message queue ${this.name}`, options);
+      if (options !== undefined)
+        this.#arm(waiter, this.#senders, `send to message queue ${this.name}`, options);
       this.#senders.push(waiter);
       this.#updatePoll();
     });
@@ -435,6 +465,19 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
    * message comes, the timeout passes (TimeoutError) or the signal aborts (AbortError).
    */
   receive(options?: ReceiveOptions): Promise<ReceivedMessage> {
+    // The hot path: no options, nobody waiting ahead. One crossing into native code; when the
+    // queue is empty, straight to waiting (no second attempt).
+    if (options === undefined && this.#fd >= 0 && this.#receivers.size === 0) {
+      let message: ReceivedMessage | undefined;
+      try {
+        message = this.#takeOne();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return message !== undefined
+        ? Promise.resolve(message)
+        : this.#waitForMessages<ReceivedMessage>(0, undefined);
+    }
     try {
       this.#assertOpen("receive()");
       validateTimeout(options?.timeoutMs);
@@ -482,22 +525,28 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     return this.#waitForMessages<ReceivedMessage[]>(max, options);
   }
 
-  /** Receives messages one at a time until the queue handle is closed. */
+  /**
+   * Receives messages one at a time until the queue handle is closed: one message taken from
+   * the kernel per step, never ahead. A hand-written iterator (not an async generator), so a
+   * step that finds a message waiting costs one native call, one promise and one result object.
+   */
   [Symbol.asyncIterator](): AsyncIterator<ReceivedMessage> {
-    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-    return {
-      next: () => {
-        if (this.closed) return Promise.resolve(done);
-        return this.receive().then(
-          (value): IteratorResult<ReceivedMessage> => ({ done: false, value }),
-          (error) => {
-            if (error instanceof ClosedError) return done;
-            throw error;
-          },
-        );
-      },
-      return: () => Promise.resolve(done),
-    };
+    return { next: () => this.#next(), return: () => Promise.resolve(DONE) };
+  }
+
+  /** One step of the iterator: receive() that ends the iteration (instead of failing) on close(). */
+  #next(): Promise<IteratorResult<ReceivedMessage>> {
+    if (this.#fd < 0) return Promise.resolve(DONE);
+    if (this.#receivers.size === 0) {
+      let message: ReceivedMessage | undefined;
+      try {
+        message = this.#takeOne();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    }
+    return this.#waitForMessages<IteratorResult<ReceivedMessage>>(ITERATOR_STEP, undefined);
   }
 
   /**
@@ -512,9 +561,15 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     this.#poller = undefined;
     this.#native.close(fd);
     const error = new ClosedError(`message queue ${this.name}`);
-    for (const waiter of [...this.#senders.drainAll(), ...this.#receivers.drainAll()]) {
+    for (const waiter of this.#senders.drainAll()) {
       this.#disarm(waiter);
       waiter.reject(error);
+    }
+    for (const waiter of this.#receivers.drainAll()) {
+      this.#disarm(waiter);
+      // An iterator step ends the iteration; a receive() fails.
+      if (waiter.max === ITERATOR_STEP) waiter.resolve(DONE);
+      else waiter.reject(error);
     }
   }
 
@@ -543,25 +598,36 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #takeOne(): ReceivedMessage | undefined {
     const size = this.messageSize;
     if (size > SLAB_MESSAGE_LIMIT) return this.#take(1)[0];
-    if (this.#slab.length - this.#slabOffset < size) {
-      this.#slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
-      this.#slabOffset = 0;
+    let offset = this.#slabOffset;
+    if (this.#slab.length - offset < size) {
+      // Messages handed out keep their slab alive; a fresh one is cheaper than copying.
+      this.#newSlab(Math.max(SLAB_BYTES, size));
+      offset = 0;
     }
-    const offset = this.#slabOffset;
     let packed: number;
     try {
-      packed = this.#native.receive(this.#fd, this.#slab, offset, size);
+      // The kernel writes straight into the slab (room for messageSize from offset on).
+      packed = this.#native.receive(this.#fd, this.#slab, offset);
     } catch (error) {
       throw mapErrno(error, `receive from message queue ${this.name}`);
     }
     if (packed < 0) return undefined;
-    const length = packed % PRIORITY_SHIFT;
+    let length = packed;
+    let priority = 0;
+    if (packed >= PRIORITY_SHIFT) {
+      length = packed % PRIORITY_SHIFT;
+      priority = (packed - length) / PRIORITY_SHIFT;
+    }
     this.#slabOffset = (offset + length + 7) & ~7;
     // Buffer.from(arrayBuffer, offset, length) makes the view without subarray's species lookup.
-    return {
-      data: Buffer.from(this.#slab.buffer, this.#slab.byteOffset + offset, length),
-      priority: (packed - length) / PRIORITY_SHIFT,
-    };
+    return { data: Buffer.from(this.#slabBuffer, this.#slabBase + offset, length), priority };
+  }
+
+  #newSlab(bytes: number): void {
+    this.#slab = Buffer.allocUnsafe(bytes);
+    this.#slabBuffer = this.#slab.buffer;
+    this.#slabBase = this.#slab.byteOffset;
+    this.#slabOffset = 0;
   }
 
   /** Takes up to `max` waiting messages from the kernel; never more. */
@@ -573,7 +639,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       const want = Math.min(max - out.length, BATCH_MAX);
       if (size > SLAB_MESSAGE_LIMIT) {
         // Large queues: receive into a scratch buffer and copy out exactly what arrived.
-        if (this.#slab.length < size) this.#slab = Buffer.allocUnsafe(size);
+        if (this.#slab.length < size) this.#newSlab(size);
         const n = this.#receiveInto(0, 1);
         if (n === 0) break;
         out.push({ data: Buffer.from(this.#slab.subarray(0, meta[0]!)), priority: meta[1]! });
@@ -581,8 +647,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       }
       if (this.#slab.length - this.#slabOffset < size) {
         // Messages handed out keep their slab alive; a fresh one is cheaper than copying.
-        this.#slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
-        this.#slabOffset = 0;
+        this.#newSlab(Math.max(SLAB_BYTES, size));
       }
       let offset = this.#slabOffset;
       const n = this.#receiveInto(offset, want);
@@ -609,21 +674,19 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     }
   }
 
-  #waitForMessages<T extends ReceivedMessage | ReceivedMessage[]>(
-    max: number,
-    options: ReceiveOptions | undefined,
-  ): Promise<T> {
+  #waitForMessages<T extends Received>(max: number, options: ReceiveOptions | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter: ReceiveWaiter = {
         settled: false,
         max,
-        resolve: resolve as (value: ReceivedMessage | ReceivedMessage[]) => void,
+        resolve: resolve as (value: Received) => void,
         reject,
         timer: undefined,
         signal: options?.signal,
         onAbort: undefined,
       };
-      this.#arm(waiter, this.#receivers, `receive from message queue ${this.name}`, options);
+      if (options !== undefined)
+        this.#arm(waiter, this.#receivers, `receive from message queue ${this.name}`, options);
       this.#receivers.push(waiter);
       this.#updatePoll();
     });
@@ -669,7 +732,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #updatePoll(): void {
     if (this.#fd < 0) return;
     const wanted = (this.#senders.size > 0 ? WRITABLE : 0) | (this.#receivers.size > 0 ? READABLE : 0);
-    const events = wanted === 0 ? this.#pollEvents : wanted;
+    const events = wanted === 0 && !STOP_IDLE ? this.#pollEvents : wanted;
     const keepAlive = wanted !== 0;
     if (events === this.#pollEvents && keepAlive === this.#pollKeepAlive) return;
     this.#poller ??= this.#native.pollCreate(this.#fd, this.#onPoll);
@@ -726,15 +789,21 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
 
   #serveReceivers(): void {
     for (let waiter = this.#receivers.peek(); waiter && this.#fd >= 0; waiter = this.#receivers.peek()) {
-      let value: ReceivedMessage | ReceivedMessage[] | undefined;
+      let value: Received | undefined;
       try {
-        value = waiter.max === 0 ? this.#takeOne() : this.#take(waiter.max);
+        if (waiter.max > 0) {
+          const messages = this.#take(waiter.max);
+          value = messages.length > 0 ? messages : undefined;
+        } else {
+          const message = this.#takeOne();
+          if (message !== undefined) value = waiter.max === 0 ? message : { done: false, value: message };
+        }
       } catch (error) {
         this.#settle(waiter, this.#receivers);
         waiter.reject(error);
         continue;
       }
-      if (value === undefined || (Array.isArray(value) && value.length === 0)) return;
+      if (value === undefined) return;
       this.#settle(waiter, this.#receivers);
       waiter.resolve(value);
     }

@@ -25,8 +25,11 @@ export interface NativeBinding {
   unlink(name: string): boolean;
   send(fd: number, data: Uint8Array, priority: number): boolean;
   sendMany(fd: number, messages: readonly Uint8Array[], start: number, priority: number): number;
-  /** -1 when empty, else priority * PRIORITY_SHIFT + length. */
-  receive(fd: number, slab: Uint8Array, offset: number, messageSize: number): number;
+  /**
+   * One message into slab[offset..] (the rest of the slab must hold messageSize bytes): -1 when
+   * the queue is empty, else priority * PRIORITY_SHIFT + length.
+   */
+  receive(fd: number, slab: Uint8Array, offset: number): number;
   receiveMany(
     fd: number,
     slab: Uint8Array,
