@@ -309,21 +309,22 @@ static napi_value mq_receive_many_js(napi_env env, napi_callback_info info) {
 }
 
 /*
- * receive(fd, slab: Uint8Array, offset) -> -1 when the queue is empty, else
+ * receive(fd, slab: ArrayBuffer, offset) -> -1 when the queue is empty, else
  * priority * 2^25 + length: one message into slab[offset..], both results in one number (a
  * length is at most 16 MiB, HARD_MSGSIZEMAX, and a priority below 2^15), so the hot path
- * touches no second typed array. The caller leaves at least the queue's messageSize bytes
- * after offset (mq_receive refuses a smaller buffer with EMSGSIZE); passing the rest of the
- * slab as the buffer saves an argument.
+ * touches no second typed array; with priority 0 the result is the length itself, a small
+ * integer. The caller leaves at least the queue's messageSize bytes after offset (mq_receive
+ * refuses a smaller buffer with EMSGSIZE); passing the rest of the slab as the buffer saves an
+ * argument, and an ArrayBuffer is cheaper to look into than a typed array.
  */
 static napi_value mq_receive_js(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t fd, offset;
-  uint8_t* slab;
+  void* slab;
   size_t slab_len;
-  if (!get_int(env, argv[0], &fd) || !get_bytes(env, argv[1], &slab, &slab_len) || !get_int(env, argv[2], &offset) ||
-      offset < 0 || (size_t)offset >= slab_len)
-    return throw_type(env, "receive(fd, Uint8Array, offset) with room after offset");
+  if (!get_int(env, argv[0], &fd) || napi_get_arraybuffer_info(env, argv[1], &slab, &slab_len) != napi_ok ||
+      !get_int(env, argv[2], &offset) || offset < 0 || (size_t)offset >= slab_len)
+    return throw_type(env, "receive(fd, ArrayBuffer, offset) with room after offset");
   unsigned int priority;
   ssize_t got;
   do got = mq_receive((mqd_t)fd, (char*)slab + offset, slab_len - (size_t)offset, &priority);

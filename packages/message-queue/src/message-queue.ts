@@ -192,7 +192,6 @@ interface ReceiveWaiter extends Waiter {
 }
 
 const ITERATOR_STEP = -1;
-const STOP_IDLE = process.env.MQ_STOP_IDLE === "1";
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** A FIFO of waiters with O(1) removal from the head; cancelled waiters are skipped lazily. */
@@ -259,7 +258,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #senders = new WaitList<SendWaiter>();
   #receivers = new WaitList<ReceiveWaiter>();
   #slab: Buffer = Buffer.alloc(0);
-  #slabBuffer: ArrayBufferLike = this.#slab.buffer;
+  #slabBuffer: ArrayBuffer = this.#slab.buffer as ArrayBuffer;
   #slabBase = 0;
   #slabOffset = 0;
   #meta = new Uint32Array(BATCH_MAX * 2);
@@ -606,8 +605,9 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
     }
     let packed: number;
     try {
-      // The kernel writes straight into the slab (room for messageSize from offset on).
-      packed = this.#native.receive(this.#fd, this.#slab, offset);
+      // The kernel writes straight into the slab (room for messageSize from offset on). The
+      // slab's ArrayBuffer is cheaper to look into from native code than a typed array.
+      packed = this.#native.receive(this.#fd, this.#slabBuffer, this.#slabBase + offset);
     } catch (error) {
       throw mapErrno(error, `receive from message queue ${this.name}`);
     }
@@ -624,8 +624,9 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   }
 
   #newSlab(bytes: number): void {
-    this.#slab = Buffer.allocUnsafe(bytes);
-    this.#slabBuffer = this.#slab.buffer;
+    // Never from the shared pool: the slab's ArrayBuffer is ours alone (see #takeOne).
+    this.#slab = Buffer.allocUnsafeSlow(bytes);
+    this.#slabBuffer = this.#slab.buffer as ArrayBuffer;
     this.#slabBase = this.#slab.byteOffset;
     this.#slabOffset = 0;
   }
@@ -732,7 +733,7 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   #updatePoll(): void {
     if (this.#fd < 0) return;
     const wanted = (this.#senders.size > 0 ? WRITABLE : 0) | (this.#receivers.size > 0 ? READABLE : 0);
-    const events = wanted === 0 && !STOP_IDLE ? this.#pollEvents : wanted;
+    const events = wanted === 0 ? this.#pollEvents : wanted;
     const keepAlive = wanted !== 0;
     if (events === this.#pollEvents && keepAlive === this.#pollKeepAlive) return;
     this.#poller ??= this.#native.pollCreate(this.#fd, this.#onPoll);

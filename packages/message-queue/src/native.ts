@@ -26,10 +26,10 @@ export interface NativeBinding {
   send(fd: number, data: Uint8Array, priority: number): boolean;
   sendMany(fd: number, messages: readonly Uint8Array[], start: number, priority: number): number;
   /**
-   * One message into slab[offset..] (the rest of the slab must hold messageSize bytes): -1 when
-   * the queue is empty, else priority * PRIORITY_SHIFT + length.
+   * One message into slab[offset..] (the rest of the ArrayBuffer must hold messageSize bytes):
+   * -1 when the queue is empty, else priority * PRIORITY_SHIFT + length.
    */
-  receive(fd: number, slab: Uint8Array, offset: number): number;
+  receive(fd: number, slab: ArrayBuffer, offset: number): number;
   receiveMany(
     fd: number,
     slab: Uint8Array,
