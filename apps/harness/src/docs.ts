@@ -320,18 +320,20 @@ export async function generate(write: boolean): Promise<string[]> {
     const old = readBlocks(current);
     const fresh = await file.blocks(registry);
     // Keep a committed transcript that matches the fresh one once normalised: no churn.
-    if (
-      fresh.transcript !== undefined &&
-      old.transcript !== undefined &&
-      sameTranscript(old.transcript, fresh.transcript)
-    ) {
-      fresh.transcript = old.transcript;
+    const notes: string[] = [];
+    for (const name of Object.keys(fresh).filter((n) => n.startsWith("transcript"))) {
+      const committed = old[name];
+      if (committed === undefined) continue;
+      if (sameTranscript(committed, fresh[name]!)) fresh[name] = committed;
+      else notes.push(`${name}:`, ...transcriptDiff(committed, fresh[name]!).map((line) => `  ${line}`));
     }
     const missingBlocks = Object.keys(fresh).filter((name) => !(name in old));
     const next = fillBlocks(current, fresh);
     if (next !== current || missingBlocks.length > 0) {
+      const changed = Object.keys(fresh).filter((name) => old[name] !== fresh[name]);
       drifted.push(
-        `${file.path.replace(repoRoot, "")}${missingBlocks.length ? ` (no block for: ${missingBlocks.join(", ")})` : ""}`,
+        `${file.path.replace(repoRoot, "")} (${missingBlocks.length ? `no block for: ${missingBlocks.join(", ")}` : `changed: ${changed.join(", ")}`})`,
+        ...notes.map((note) => `    ${note}`),
       );
       if (write) writeFileSync(file.path, next);
     }
