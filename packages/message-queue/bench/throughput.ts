@@ -3,7 +3,14 @@
  * against a native C pair doing the same work with blocking mq_send/mq_receive, in the same run.
  *
  *   node --import tsx bench/throughput.ts [--messages 100000] [--rounds 5] [--warmup 20000]
- *                                         [--pairs c,node,node-window,node-batch] [--json out.json]
+ *        [--pairs c,node,node-window,node-batch] [--sizes 64,1024] [--pin] [--perf] [--json out.json]
+ *
+ * --pin runs every consumer on CPU 0 and every producer on CPU 1 (taskset), C and Node alike:
+ * the scheduler can then never put both on one CPU, where they take turns instead of running
+ * side by side — the best case for both, and far steadier on a shared machine.
+ * --perf wraps every process in `perf stat` and adds syscalls per message (all, failed
+ * mq_timedsend/mq_timedreceive, epoll_pwait, epoll_ctl); counts are over the whole process,
+ * start-up included (a few thousand syscalls for Node, well under 0.05 per message).
  *
  * Pairs: "c" — bench/native-mq.c, blocking mq_send / mq_receive; "node" — `await queue.send(m)`
  * per message against `for await (const m of queue)`, the plain at-most-once API; "node-window"
@@ -34,6 +41,8 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "20000" },
     pairs: { type: "string", default: "c,node,node-window,node-batch" },
     sizes: { type: "string", default: "64,1024" },
+    pin: { type: "boolean", default: false },
+    perf: { type: "boolean", default: false },
     json: { type: "string" },
   },
 });
@@ -58,13 +67,43 @@ const work = mkdtempSync(join(tmpdir(), "ipc-atlas-mq-bench-"));
 const nativeBin = join(work, "native-mq");
 const peer = fileURLToPath(new URL("./mq-peer.ts", import.meta.url));
 
+const PERF_EVENTS = [
+  ["raw_syscalls:sys_enter", ""],
+  ["syscalls:sys_exit_mq_timedsend", "ret < 0"],
+  ["syscalls:sys_exit_mq_timedreceive", "ret < 0"],
+  ["syscalls:sys_enter_epoll_pwait", ""],
+  ["syscalls:sys_enter_epoll_ctl", ""],
+] as const;
+const PERF_KEYS = ["syscalls", "failedSends", "failedReceives", "epollWaits", "epollCtls"] as const;
+type PerfCounts = Record<(typeof PERF_KEYS)[number], number>;
+
 function command(pair: Pair, role: "consumer" | "producer", name: string, size: number): string[] {
   const style = STYLES[pair][role];
   // The producer sends the warm-up too; the consumer skips it before starting its clock.
   const args =
     role === "consumer" ? [name, String(N), String(WARMUP)] : [name, String(N + WARMUP), String(size)];
-  if (style === "c") return [nativeBin, role, ...args];
-  return [process.execPath, "--import", "tsx", peer, role, ...args, style];
+  let argv =
+    style === "c"
+      ? [nativeBin, role, ...args]
+      : [process.execPath, "--import", "tsx", peer, role, ...args, style];
+  if (values.perf) {
+    const events = PERF_EVENTS.flatMap(([event, filter]) =>
+      filter ? ["-e", event, "--filter", filter] : ["-e", event],
+    );
+    argv = ["perf", "stat", "-x", ",", "-o", join(work, `perf-${role}.csv`), ...events, "--", ...argv];
+  }
+  if (values.pin) argv = ["taskset", "-c", role === "consumer" ? "0" : "1", ...argv];
+  return argv;
+}
+
+function perfCounts(role: "consumer" | "producer"): PerfCounts {
+  const lines = readFileSync(join(work, `perf-${role}.csv`), "utf8").split("\n");
+  const counts = {} as PerfCounts;
+  PERF_EVENTS.forEach(([event], i) => {
+    const line = lines.find((l) => l.split(",")[2] === event);
+    counts[PERF_KEYS[i]!] = Number(line?.split(",")[0] ?? Number.NaN) / (N + WARMUP);
+  });
+  return counts;
 }
 
 function start(argv: string[]) {
@@ -86,6 +125,9 @@ interface Run {
   /** Context switches per message (voluntary + involuntary) of the consumer and of the producer. */
   consumerCsw: number;
   producerCsw: number;
+  /** With --perf: syscalls per message (warm-up included) of each side. */
+  consumerPerf?: PerfCounts;
+  producerPerf?: PerfCounts;
 }
 
 const lastJson = (text: string) => JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, number>;
@@ -127,6 +169,7 @@ async function runOnce(pair: Pair, size: number): Promise<Run> {
       producerCpuUs: sent.cpuNs! / (N + WARMUP) / 1000,
       consumerCsw: result.csw! / N,
       producerCsw: sent.csw! / (N + WARMUP),
+      ...(values.perf ? { consumerPerf: perfCounts("consumer"), producerPerf: perfCounts("producer") } : {}),
     };
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill("SIGKILL");
@@ -174,7 +217,8 @@ try {
   console.log(`POSIX message queue one-way throughput, producer and consumer in separate processes`);
   console.log(
     `${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Linux ${release()}, Node ${process.version}; ` +
-      `depth ${DEPTH}, ${WARMUP.toLocaleString("en-US")} warm-up + ${N.toLocaleString("en-US")} timed messages, median of ${ROUNDS} rounds`,
+      `depth ${DEPTH}, ${WARMUP.toLocaleString("en-US")} warm-up + ${N.toLocaleString("en-US")} timed messages, median of ${ROUNDS} rounds` +
+      (values.pin ? "; consumers pinned to CPU 0, producers to CPU 1" : "; not pinned"),
   );
   const results: Record<string, Partial<Record<Pair, Run[]>>> = {};
   for (const size of SIZES) results[size] = Object.fromEntries(PAIRS.map((pair) => [pair, []]));
@@ -219,6 +263,27 @@ try {
       );
     }
     summary.push(row);
+  }
+  if (values.perf) {
+    console.log("");
+    console.log(
+      "syscalls per message (perf stat, medians): all, failed send (EAGAIN), failed receive, epoll_pwait, epoll_ctl",
+    );
+    for (const size of SIZES) {
+      for (const pair of PAIRS) {
+        const runs = results[size]![pair]!;
+        for (const role of ["consumer", "producer"] as const) {
+          const cells = PERF_KEYS.map((key) =>
+            median(runs.map((x) => x[role === "consumer" ? "consumerPerf" : "producerPerf"]![key]))
+              .toFixed(3)
+              .padStart(7),
+          );
+          console.log(
+            `${`${size} B`.padEnd(7)} ${STYLES[pair].label.padEnd(26)} ${role.padEnd(9)} ${cells.join(" ")}`,
+          );
+        }
+      }
+    }
   }
   console.log("");
   console.log("size    one send + one receive, same process, no waiting (best of 5)");
