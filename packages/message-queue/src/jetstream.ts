@@ -99,7 +99,12 @@ export interface JetStreamProducerOptions {
    * duplicate window); new messages under an old id and sequence would be dropped too.
    */
   producerId?: string;
-  /** Publishes awaiting their PubAck at once (calls made without awaiting pipeline up to this). Default 64. */
+  /**
+   * Publishes awaiting their PubAck at once. Default 1: a pipelined publish that the server
+   * rejects (stream full) or does not ack in time is retried, and by then a later one may have
+   * been stored — so only one at a time keeps sends made without awaiting in call order, as the
+   * Producer contract promises. Raise it for throughput when order does not matter.
+   */
   window?: number;
   /** How long a send keeps retrying while no server answers. Default 30 000 ms. */
   retryForMs?: number;
@@ -164,7 +169,7 @@ registerErrorClass(JetStreamQueueError);
 const DEFAULT_ACK_WAIT_MS = 5000;
 const DEFAULT_MAX_ACK_PENDING = 256;
 const DEFAULT_PREFETCH = 64;
-const DEFAULT_WINDOW = 64;
+const DEFAULT_WINDOW = 1;
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 /** Room kept in each NATS message for the envelope byte and the Nats-Msg-Id header. */
