@@ -377,7 +377,13 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
   send(data: Uint8Array | string, options?: SendOptions): Promise<void> {
     // The hot path: bytes that fit, no options, nobody waiting ahead, room in the queue. One
     // crossing into native code and an already-resolved promise; nothing allocated.
-    if (options === undefined && typeof data !== "string" && this.#fd >= 0 && this.#senders.size === 0) {
+    if (
+      options === undefined &&
+      typeof data === "object" &&
+      data !== null &&
+      this.#fd >= 0 &&
+      this.#senders.size === 0
+    ) {
       if (data.byteLength <= this.messageSize) {
         let sent: boolean;
         try {
