@@ -303,6 +303,14 @@ export function docFiles(): DocFile[] {
         "bench-1024": benchSummary(1024),
       }),
     },
+    {
+      path: `${docs}benchmarks.md`,
+      blocks: async () => ({
+        "bench-64": benchSummary(64),
+        "bench-1024": benchSummary(1024),
+        "bench-65536": benchSummary(65536),
+      }),
+    },
     { path: `${repoRoot}README.md`, blocks: async () => ({ tree: tree("docs/"), headline: headline() }) },
   ];
 }
