@@ -3,16 +3,18 @@
  * against a native C pair doing the same work with blocking mq_send/mq_receive, in the same run.
  *
  *   node --import tsx bench/throughput.ts [--messages 100000] [--rounds 5] [--warmup 20000]
- *        [--pairs c,node,node-window,node-batch] [--sizes 64,1024] [--pin] [--perf] [--json out.json]
+ *        [--pairs c,c-epoll,node,node-window,node-batch] [--sizes 64,1024] [--pin] [--perf] [--json out.json]
  *
  * --pin runs every consumer on CPU 0 and every producer on CPU 1 (taskset), C and Node alike:
  * the scheduler can then never put both on one CPU, where they take turns instead of running
  * side by side — the best case for both, and far steadier on a shared machine.
  * --perf wraps every process in `perf stat` and adds syscalls per message (all, failed
- * mq_timedsend/mq_timedreceive, epoll_pwait, epoll_ctl); counts are over the whole process,
+ * mq_timedsend/mq_timedreceive, epoll_wait + epoll_pwait, epoll_ctl); counts are over the whole process,
  * start-up included (a few thousand syscalls for Node, well under 0.05 per message).
  *
- * Pairs: "c" — bench/native-mq.c, blocking mq_send / mq_receive; "node" — `await queue.send(m)`
+ * Pairs: "c" — bench/native-mq.c, blocking mq_send / mq_receive; "c-epoll" — the same program
+ * with this package's design (O_NONBLOCK, syscall first, epoll_wait on EAGAIN with the queue
+ * always registered), which separates the design's cost from Node's; "node" — `await queue.send(m)`
  * per message against `for await (const m of queue)`, the plain at-most-once API; "node-window"
  * — the same consumer, a producer with up to 16 sends in flight; "node-batch" — sendMany() /
  * receiveMany(10), the opt-in batch paths. Every producer writes a sequence number into each
@@ -39,7 +41,7 @@ const { values } = parseArgs({
     messages: { type: "string", default: "100000" },
     rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "20000" },
-    pairs: { type: "string", default: "c,node,node-window,node-batch" },
+    pairs: { type: "string", default: "c,c-epoll,node,node-window,node-batch" },
     sizes: { type: "string", default: "64,1024" },
     pin: { type: "boolean", default: false },
     perf: { type: "boolean", default: false },
@@ -54,6 +56,7 @@ const SIZES = values.sizes.split(",").map(Number);
 
 const STYLES = {
   c: { consumer: "c", producer: "c", label: "C mq_send/mq_receive" },
+  "c-epoll": { consumer: "c", producer: "c", label: "C non-blocking + epoll" },
   node: { consumer: "iterate", producer: "await", label: "Node send/for await" },
   "node-window": { consumer: "iterate", producer: "window", label: "Node 16 sends in flight" },
   "node-batch": { consumer: "batch", producer: "batch", label: "Node sendMany/receiveMany" },
@@ -73,8 +76,17 @@ const PERF_EVENTS = [
   ["syscalls:sys_exit_mq_timedreceive", "ret < 0"],
   ["syscalls:sys_enter_epoll_pwait", ""],
   ["syscalls:sys_enter_epoll_ctl", ""],
+  ["syscalls:sys_enter_epoll_wait", ""],
 ] as const;
-const PERF_KEYS = ["syscalls", "failedSends", "failedReceives", "epollWaits", "epollCtls"] as const;
+// epoll_wait (glibc's, used by native-mq.c) and epoll_pwait (libuv's) are counted together.
+const PERF_KEYS = [
+  "syscalls",
+  "failedSends",
+  "failedReceives",
+  "epollWaits",
+  "epollCtls",
+  "epollWaits",
+] as const;
 type PerfCounts = Record<(typeof PERF_KEYS)[number], number>;
 
 function command(pair: Pair, role: "consumer" | "producer", name: string, size: number): string[] {
@@ -101,13 +113,14 @@ function perfCounts(role: "consumer" | "producer"): PerfCounts {
   const counts = {} as PerfCounts;
   PERF_EVENTS.forEach(([event], i) => {
     const line = lines.find((l) => l.split(",")[2] === event);
-    counts[PERF_KEYS[i]!] = Number(line?.split(",")[0] ?? Number.NaN) / (N + WARMUP);
+    const key = PERF_KEYS[i]!;
+    counts[key] = (counts[key] ?? 0) + Number(line?.split(",")[0] ?? Number.NaN) / (N + WARMUP);
   });
   return counts;
 }
 
-function start(argv: string[]) {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+function start(argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"], env });
   let out = "";
   child.stdout.on("data", (d: Buffer) => {
     out += d;
@@ -139,13 +152,15 @@ async function runOnce(pair: Pair, size: number): Promise<Run> {
   queue.close();
   const children: ReturnType<typeof start>[] = [];
   try {
-    const consumer = start(command(pair, "consumer", name, size));
+    // c-epoll: native-mq.c with this package's design (O_NONBLOCK, try first, epoll on EAGAIN).
+    const env = pair === "c-epoll" ? { ...process.env, MQ_EPOLL: "1" } : process.env;
+    const consumer = start(command(pair, "consumer", name, size), env);
     children.push(consumer);
     while (!consumer.output().includes("ready")) {
       if (consumer.child.exitCode !== null) throw new Error(`${pair} consumer failed`);
       await new Promise((r) => setTimeout(r, 5));
     }
-    const producer = start(command(pair, "producer", name, size));
+    const producer = start(command(pair, "producer", name, size), env);
     children.push(producer);
     // If either side fails, the other would wait forever: stop both.
     const failed = Promise.race([producer.exited, consumer.exited]).then(async (code) => {
@@ -273,7 +288,7 @@ try {
       for (const pair of PAIRS) {
         const runs = results[size]![pair]!;
         for (const role of ["consumer", "producer"] as const) {
-          const cells = PERF_KEYS.map((key) =>
+          const cells = PERF_KEYS.slice(0, 5).map((key) =>
             median(runs.map((x) => x[role === "consumer" ? "consumerPerf" : "producerPerf"]![key]))
               .toFixed(3)
               .padStart(7),
