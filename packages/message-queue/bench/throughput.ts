@@ -282,7 +282,7 @@ try {
   if (values.perf) {
     console.log("");
     console.log(
-      "syscalls per message (perf stat, medians): all, failed send (EAGAIN), failed receive, epoll_pwait, epoll_ctl",
+      "syscalls per message (perf stat, medians): all, failed send (EAGAIN), failed receive, epoll_wait + epoll_pwait, epoll_ctl",
     );
     for (const size of SIZES) {
       for (const pair of PAIRS) {
