@@ -18,7 +18,9 @@
  * With MQ_EPOLL=1 in the environment both roles use this package's design instead, in C: the
  * queue opened O_NONBLOCK, the syscall tried first, and on EAGAIN a wait in epoll_wait on an
  * epoll set where the queue stays registered (level-triggered, never removed), like the
- * armed uv_poll_t. It separates what the design costs from what Node costs.
+ * armed uv_poll_t. It separates what the design costs from what Node costs. MQ_EPOLL=2 does
+ * the same but registers the queue only while waiting (EPOLL_CTL_ADD before epoll_wait,
+ * EPOLL_CTL_DEL after), so a busy stream has no epoll entry on the queue's wait queue.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,26 +48,32 @@ static long long cpu_ns(long long* csw) {
          ((long long)u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000LL;
 }
 
-static int use_epoll, epfd = -1;
+static int use_epoll, epfd = -1, only_while_waiting, queue_fd;
+static unsigned wait_events;
 
 /* Opens the queue, non-blocking and registered with an epoll set when MQ_EPOLL=1. */
 static mqd_t open_queue(const char* name, int flags, unsigned events) {
   const char* mode = getenv("MQ_EPOLL");
-  use_epoll = mode != NULL && strcmp(mode, "1") == 0;
+  use_epoll = mode != NULL && (strcmp(mode, "1") == 0 || strcmp(mode, "2") == 0);
+  only_while_waiting = use_epoll && strcmp(mode, "2") == 0;
   mqd_t q = mq_open(name, flags | (use_epoll ? O_NONBLOCK : 0));
   if (q == (mqd_t)-1 || !use_epoll) return q;
   epfd = epoll_create1(0);
+  queue_fd = (int)q;
+  wait_events = events;
   struct epoll_event e = {.events = events, .data = {.fd = (int)q}};
-  if (epfd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, (int)q, &e) != 0) return (mqd_t)-1;
+  if (epfd < 0 || (!only_while_waiting && epoll_ctl(epfd, EPOLL_CTL_ADD, (int)q, &e) != 0)) return (mqd_t)-1;
   return q;
 }
 
 /* With MQ_EPOLL: the call would block, so wait for readiness (and then try again). */
 static int wait_ready(void) {
-  struct epoll_event e;
+  struct epoll_event e = {.events = wait_events, .data = {.fd = queue_fd}};
+  if (only_while_waiting && epoll_ctl(epfd, EPOLL_CTL_ADD, queue_fd, &e) != 0) return -1;
   int n;
   do n = epoll_wait(epfd, &e, 1, -1);
   while (n < 0 && errno == EINTR);
+  if (only_while_waiting && epoll_ctl(epfd, EPOLL_CTL_DEL, queue_fd, &e) != 0) return -1;
   return n < 0 ? -1 : 0;
 }
 

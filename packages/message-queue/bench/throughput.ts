@@ -14,7 +14,8 @@
  *
  * Pairs: "c" — bench/native-mq.c, blocking mq_send / mq_receive; "c-epoll" — the same program
  * with this package's design (O_NONBLOCK, syscall first, epoll_wait on EAGAIN with the queue
- * always registered), which separates the design's cost from Node's; "node" — `await queue.send(m)`
+ * always registered), which separates the design's cost from Node's; "c-epoll-wait" — the same
+ * with the queue registered only while waiting; "node" — `await queue.send(m)`
  * per message against `for await (const m of queue)`, the plain at-most-once API; "node-window"
  * — the same consumer, a producer with up to 16 sends in flight; "node-batch" — sendMany() /
  * receiveMany(10), the opt-in batch paths. Every producer writes a sequence number into each
@@ -57,6 +58,7 @@ const SIZES = values.sizes.split(",").map(Number);
 const STYLES = {
   c: { consumer: "c", producer: "c", label: "C mq_send/mq_receive" },
   "c-epoll": { consumer: "c", producer: "c", label: "C non-blocking + epoll" },
+  "c-epoll-wait": { consumer: "c", producer: "c", label: "C epoll only while waiting" },
   node: { consumer: "iterate", producer: "await", label: "Node send/for await" },
   "node-window": { consumer: "iterate", producer: "window", label: "Node 16 sends in flight" },
   "node-batch": { consumer: "batch", producer: "batch", label: "Node sendMany/receiveMany" },
@@ -153,7 +155,12 @@ async function runOnce(pair: Pair, size: number): Promise<Run> {
   const children: ReturnType<typeof start>[] = [];
   try {
     // c-epoll: native-mq.c with this package's design (O_NONBLOCK, try first, epoll on EAGAIN).
-    const env = pair === "c-epoll" ? { ...process.env, MQ_EPOLL: "1" } : process.env;
+    const env =
+      pair === "c-epoll"
+        ? { ...process.env, MQ_EPOLL: "1" }
+        : pair === "c-epoll-wait"
+          ? { ...process.env, MQ_EPOLL: "2" }
+          : process.env;
     const consumer = start(command(pair, "consumer", name, size), env);
     children.push(consumer);
     while (!consumer.output().includes("ready")) {
