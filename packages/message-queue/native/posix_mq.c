@@ -474,9 +474,11 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
 /*
  * pollStart(poller, events, keepAlive): watch for UV_READABLE (1) and/or UV_WRITABLE (2);
  * events 0 stops the handle. keepAlive says whether someone waits: only then does the handle
- * keep the event loop (and the JavaScript queue object) alive. The JavaScript side leaves an
- * idle handle running but unreferenced between waits, which saves two epoll_ctl calls per
- * wake-up in a steady stream, and stops it on the first wake-up that finds nobody waiting.
+ * keep the event loop (and the JavaScript queue object) alive. While waits come often, the
+ * JavaScript side leaves an idle handle running but unreferenced between them, which saves
+ * three epoll_ctl calls per wait; when they are rare it stops the handle, because an armed
+ * handle's epoll entry is called back on every send and receive of the queue (see #updatePoll
+ * in src/message-queue.ts). A wake-up that finds nobody waiting stops it too.
  */
 static napi_value poll_start_js(napi_env env, napi_callback_info info) {
   ARGS(3);
