@@ -141,6 +141,37 @@ SHARED void stream_end(struct medium *m) {
   m->wfd = -1;
 }
 
+/* A path named `name-<index>` in a new private directory (mode 0700), for a FIFO or a socket. */
+SHARED int private_path(struct medium *m, const char *name, int index, char *reason, size_t reason_len) {
+  char dir[] = "/tmp/ipc-atlas-native-XXXXXX";
+  if (!mkdtemp(dir)) {
+    snprintf(reason, reason_len, "mkdtemp: %s", strerror(errno));
+    return -1;
+  }
+  snprintf(m->path, sizeof m->path, "%s/%s-%d", dir, name, index);
+  return 0;
+}
+
+/* Removes a private path and its directory; nothing for media without one. */
+SHARED void remove_private_path(struct medium *m) {
+  if (!m->path[0]) return;
+  unlink(m->path);
+  char *slash = strrchr(m->path, '/');
+  if (slash) *slash = 0;
+  rmdir(m->path);
+}
+
+/* A byte-stream mechanism defines only MECHANISM and medium_open (which calls stream_init):
+ * this expands to the rest, the shared framing over its two descriptors. */
+#define STREAM_MEDIUM                                                                                     \
+  static void medium_role(struct medium *m, int writer) { stream_role(m, writer); }                      \
+  static int medium_send(struct medium *m, const uint8_t *message, size_t len) {                         \
+    return stream_send(m, message, len);                                                                 \
+  }                                                                                                      \
+  static ssize_t medium_recv(struct medium *m, uint8_t *out, size_t cap) { return stream_recv(m, out, cap); } \
+  static void medium_end(struct medium *m) { stream_end(m); }                                            \
+  static void medium_remove(struct medium *m) { remove_private_path(m); }
+
 /* ---- the workload ---- */
 
 struct report {
@@ -388,7 +419,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < count; i++) {
     media[i].wfd = media[i].rfd = media[i].mq = -1;
     if (medium_open(&media[i], i, size, reason, sizeof reason) < 0) {
-      for (int j = 0; j < i; j++) medium_remove(&media[j]);
+      for (int j = 0; j <= i; j++) medium_remove(&media[j]); /* the failed one may have made a path */
       printf("{\"notApplicable\":\"%s\"}\n", reason);
       return 0;
     }

@@ -6,15 +6,9 @@
 static const char *MECHANISM = "fifo";
 
 static int medium_open(struct medium *m, int index, size_t size, char *reason, size_t reason_len) {
-  char dir[] = "/tmp/ipc-atlas-native-XXXXXX";
-  if (!mkdtemp(dir)) {
-    snprintf(reason, reason_len, "mkdtemp: %s", strerror(errno));
-    return -1;
-  }
-  snprintf(m->path, sizeof m->path, "%s/fifo-%d", dir, index);
+  if (private_path(m, "fifo", index, reason, reason_len) < 0) return -1;
   if (mkfifo(m->path, 0600) < 0) {
     snprintf(reason, reason_len, "mkfifo: %s", strerror(errno));
-    rmdir(dir);
     return -1;
   }
   /* Open both ends here (a non-blocking read end first, so opening the write end does not
@@ -30,15 +24,4 @@ static int medium_open(struct medium *m, int index, size_t size, char *reason, s
   return 0;
 }
 
-static void medium_role(struct medium *m, int writer) { stream_role(m, writer); }
-static int medium_send(struct medium *m, const uint8_t *message, size_t len) { return stream_send(m, message, len); }
-static ssize_t medium_recv(struct medium *m, uint8_t *out, size_t cap) { return stream_recv(m, out, cap); }
-static void medium_end(struct medium *m) { stream_end(m); }
-
-static void medium_remove(struct medium *m) {
-  if (!m->path[0]) return;
-  unlink(m->path);
-  char *slash = strrchr(m->path, '/');
-  if (slash) *slash = 0;
-  rmdir(m->path);
-}
+STREAM_MEDIUM

@@ -35,8 +35,4 @@ static int medium_open(struct medium *m, int index, size_t size, char *reason, s
   return 0;
 }
 
-static void medium_role(struct medium *m, int writer) { stream_role(m, writer); }
-static int medium_send(struct medium *m, const uint8_t *message, size_t len) { return stream_send(m, message, len); }
-static ssize_t medium_recv(struct medium *m, uint8_t *out, size_t cap) { return stream_recv(m, out, cap); }
-static void medium_end(struct medium *m) { stream_end(m); }
-static void medium_remove(struct medium *m) { (void)m; }
+STREAM_MEDIUM
