@@ -24,7 +24,8 @@ export interface NativeBinding {
   close(fd: number): void;
   unlink(name: string): boolean;
   send(fd: number, data: Uint8Array, priority: number): boolean;
-  sendMany(fd: number, messages: readonly Uint8Array[], start: number, priority: number): number;
+  /** Sends up to 256 messages in order; how many were queued before the queue filled up. */
+  sendMany(fd: number, priority: number, ...messages: Uint8Array[]): number;
   /**
    * One message into slab[offset..] (the rest of the ArrayBuffer must hold messageSize bytes):
    * -1 when the queue is empty, else priority * PRIORITY_SHIFT + length.
@@ -39,7 +40,7 @@ export interface NativeBinding {
     meta: Uint32Array,
   ): number;
   pollCreate(fd: number, callback: (status: number, events: number) => void): object;
-  pollStart(poller: object, events: number, keepAlive: boolean): void;
+  pollStart(poller: object, events: number): void;
   pollClose(poller: object): void;
 }
 

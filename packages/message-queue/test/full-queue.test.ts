@@ -184,6 +184,33 @@ describe("an empty queue", () => {
     }
   });
 
+  it("sendMany() waits through a full queue and across native batches, in order; received data are Buffers", async () => {
+    const name = queues.name();
+    const consumer = await MessageQueue.open(name, { create: true, maxMessages: 10, messageSize: 16 });
+    const producer = await MessageQueue.open(name, { access: "write" });
+    try {
+      const total = 600; // 60 queues' worth, and more than one native call takes (256)
+      const sent = Array.from({ length: total }, (_, i) => `m${i}`);
+      const received: string[] = [];
+      const receiving = (async () => {
+        while (received.length < total) {
+          for (const m of await consumer.receiveMany(7)) {
+            expect(Buffer.isBuffer(m.data)).toBe(true);
+            expect(Buffer.isBuffer(m.data.subarray(1))).toBe(true);
+            received.push(m.data.toString());
+          }
+        }
+      })();
+      await producer.sendMany(sent.slice(0, 300));
+      await producer.sendMany(sent.slice(300), { timeoutMs: 5000 }); // the path with options
+      await receiving;
+      expect(received).toEqual(sent);
+    } finally {
+      consumer.close();
+      producer.close();
+    }
+  });
+
   it("an open queue with nobody waiting does not keep the process alive", async () => {
     const { spawnScript } = await import("@ipc-atlas/core");
     const name = queues.name();
