@@ -15,12 +15,12 @@
  *
  * csw is the number of context switches (voluntary + involuntary, getrusage) in the window.
  *
- * With MQ_EPOLL=1 in the environment both roles use this package's design instead, in C: the
- * queue opened O_NONBLOCK, the syscall tried first, and on EAGAIN a wait in epoll_wait on an
- * epoll set where the queue stays registered (level-triggered, never removed), like the
- * armed uv_poll_t. It separates what the design costs from what Node costs. MQ_EPOLL=2 does
- * the same but registers the queue only while waiting (EPOLL_CTL_ADD before epoll_wait,
- * EPOLL_CTL_DEL after), so a busy stream has no epoll entry on the queue's wait queue.
+ * With MQ_EPOLL=2 in the environment both roles use this package's design instead, in C: the
+ * queue opened O_NONBLOCK, the syscall tried first, and on EAGAIN the queue registered with
+ * epoll (EPOLL_CTL_ADD), one epoll_wait, and EPOLL_CTL_DEL, so a busy stream has no epoll
+ * entry on the queue's wait queue. It separates what the design costs from what Node costs.
+ * MQ_EPOLL=1 keeps the queue registered all the time (level-triggered, never removed), like
+ * a poll handle left armed between waits: every send and receive then calls the entry back.
  */
 #include <errno.h>
 #include <fcntl.h>
