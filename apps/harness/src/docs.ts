@@ -25,7 +25,7 @@ import {
   variantIds,
 } from "@ipc-atlas/core";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
-import { summaryLine } from "./bench/report-text.ts";
+import { formatRatio, summaryLine } from "./bench/report-text.ts";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
 import { loadRegistry } from "./registry.ts";
@@ -177,7 +177,7 @@ export function numbersTable(rows: BenchResult[]): string {
       lines.push(`| ${r.variant} | ${r.size} | ${r.status}: ${r.reason ?? ""} | | | | | | |`);
       continue;
     }
-    const ratio = r.native?.ratio ? `${r.native.ratio.toFixed(2)}×` : "–";
+    const ratio = r.native?.ratio ? formatRatio(r.native.ratio) : "–";
     lines.push(
       `| ${r.variant} | ${r.size} | ${fmt(r.msgPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.latencyUs?.p50, 1)} | ${fmt(r.latencyUs?.p99, 1)} | ${fmt(r.latencyUs?.p999, 1)} | ${fmt(r.native?.msgPerSec)} | ${ratio} |`,
     );
@@ -259,7 +259,7 @@ function headline(): string {
     );
     if (mq?.native?.ratio) {
       lines.push(
-        `- message-queues at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${mq.native.ratio.toFixed(2)}× the same workload in C (${fmt(mq.native.msgPerSec)} msg/s)`,
+        `- message-queues at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the same workload in C (${fmt(mq.native.msgPerSec)} msg/s)`,
       );
     }
   }
