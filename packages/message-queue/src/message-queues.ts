@@ -23,7 +23,9 @@ import {
   wrapData,
 } from "@ipc-atlas/core";
 import { runDemo } from "./demo.ts";
-import { MessageQueue } from "./message-queue.ts";
+import { MessageQueue, type ReceivedMessage } from "./message-queue.ts";
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 export interface MessageQueueAddress {
   /** The queue's name, like "/ipc-atlas-4242-9f1c2b3a". */
@@ -69,14 +71,26 @@ async function queueConsumer(address: MessageQueueAddress): Promise<Consumer> {
   // Open succeeds only once the queue is there; after that the consumer is ready.
   const queue = await MessageQueue.open(address.name, { access: "read" });
   return {
-    async *[Symbol.asyncIterator]() {
+    [Symbol.asyncIterator]() {
       // One message per step, never more: what the kernel hands over is gone (at-most-once).
-      for await (const { data } of queue) {
-        const envelope = unwrap(data);
-        if (envelope.kind === "end") break;
-        yield envelope.data;
-      }
-      queue.close();
+      // A hand-written iterator over the queue's own (an async generator here cost a third of
+      // the variant's time per message in the harness benchmark).
+      const messages = queue[Symbol.asyncIterator]();
+      let ended = false;
+      const end = (): IteratorResult<Uint8Array> => {
+        ended = true;
+        queue.close();
+        return DONE;
+      };
+      const step = (result: IteratorResult<ReceivedMessage>): IteratorResult<Uint8Array> => {
+        if (result.done) return end();
+        const envelope = unwrap(result.value.data);
+        return envelope.kind === "end" ? end() : { done: false, value: envelope.data };
+      };
+      return {
+        next: () => (ended ? Promise.resolve(DONE) : messages.next().then(step)),
+        return: () => Promise.resolve(ended ? DONE : end()),
+      };
     },
     async close() {
       queue.close();
