@@ -33,7 +33,14 @@ export {
   spawnConsumer,
   spawnProducer,
 } from "./peer.ts";
-export { type ChildHandle, liveChildren, type SpawnOptions, spawnScript, tsxLoader } from "./process.ts";
+export {
+  atExit,
+  type ChildHandle,
+  liveChildren,
+  type SpawnOptions,
+  spawnScript,
+  tsxLoader,
+} from "./process.ts";
 export { VariantRegistry } from "./registry.ts";
 export {
   isInterProcess,

@@ -15,22 +15,32 @@ const require = createRequire(import.meta.url);
 /** tsx's loader, resolved from core so that any package's child finds it. */
 export const tsxLoader: string = pathToFileURL(require.resolve("tsx")).href;
 
-const children = new Set<ChildProcess>();
-let exitHookInstalled = false;
+const exitTasks = new Set<() => void>();
+const EXIT_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' runs for normal exits and process.exit(); signals are turned into exits first.
-  process.on("exit", () => {
-    for (const child of children) child.kill("SIGKILL");
-  });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    if (process.listenerCount(signal) === 0) {
-      process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
+/**
+ * Runs `task` when this process exits: a normal end, process.exit(), or SIGINT, SIGTERM or
+ * SIGHUP that the program does not handle itself (those become an exit with code 128 + n, so
+ * that 'exit' runs at all). The task must be synchronous: 'exit' waits for nothing. The same
+ * function registers once however often it is passed.
+ */
+export function atExit(task: () => void): void {
+  if (exitTasks.size === 0) {
+    process.once("exit", () => {
+      for (const t of exitTasks) t();
+    });
+    for (const signal of Object.keys(EXIT_SIGNALS) as (keyof typeof EXIT_SIGNALS)[]) {
+      if (process.listenerCount(signal) === 0)
+        process.once(signal, () => process.exit(128 + EXIT_SIGNALS[signal]));
     }
   }
+  exitTasks.add(task);
 }
+
+const children = new Set<ChildProcess>();
+const killChildren = () => {
+  for (const child of children) child.kill("SIGKILL");
+};
 
 export interface SpawnOptions {
   args?: string[];
@@ -53,7 +63,7 @@ export interface ChildHandle {
 
 /** Runs a TypeScript (or JavaScript) file as a child Node process with an IPC channel. */
 export function spawnScript(script: string | URL, options: SpawnOptions = {}): ChildHandle {
-  installExitHook();
+  atExit(killChildren);
   const path = typeof script === "string" && !script.startsWith("file:") ? script : fileURLToPath(script);
   const child = fork(path, options.args ?? [], {
     execArgv: ["--import", tsxLoader],

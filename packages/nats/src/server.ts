@@ -20,7 +20,7 @@ import { get as httpGet } from "node:http";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { IpcError, MissingProgramError, registerErrorClass, TimeoutError } from "@ipc-atlas/core";
+import { atExit, IpcError, MissingProgramError, registerErrorClass, TimeoutError } from "@ipc-atlas/core";
 
 /** nats-server exited or failed before it was ready, or a cluster's routes never came up. */
 export class NatsServerError extends IpcError {
@@ -143,27 +143,12 @@ interface Tracked {
   dir: string;
 }
 const live = new Set<Tracked>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: kill and remove without waiting.
-  process.on("exit", () => {
-    for (const t of live) {
-      t.watchdog?.kill("SIGKILL");
-      t.child?.kill("SIGKILL");
-      rmSync(t.dir, { recursive: true, force: true });
-    }
-  });
-  // Turn the usual termination signals into an exit so that the hook runs, unless the
-  // program handles them itself.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    if (process.listenerCount(signal) === 0) {
-      process.once(signal, () =>
-        process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]),
-      );
-    }
+/** At exit ('exit' handlers are synchronous): kill and remove without waiting. */
+function stopAll(): void {
+  for (const t of live) {
+    t.watchdog?.kill("SIGKILL");
+    t.child?.kill("SIGKILL");
+    rmSync(t.dir, { recursive: true, force: true });
   }
 }
 
@@ -454,7 +439,7 @@ function greets(port: number): Promise<boolean> {
 }
 
 async function newServer(binary: string, plan: ServerPlan): Promise<ManagedServer> {
-  installExitHook();
+  atExit(stopAll);
   const dir = await mkdtemp(join(tmpdir(), "ipc-atlas-nats-"));
   return new ManagedServer(binary, plan, dir);
 }

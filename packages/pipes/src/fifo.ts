@@ -16,6 +16,7 @@ import { join } from "node:path";
 import {
   AbortError,
   AddressError,
+  atExit,
   IpcError,
   MissingProgramError,
   PeerGoneError,
@@ -42,15 +43,9 @@ export class BrokenPipeError extends PeerGoneError {
 registerErrorClass(BrokenPipeError);
 
 const privateDirs = new Set<string>();
-let exitHookInstalled = false;
-
-/** Removes every private FIFO directory this process still holds, even on a crash that runs 'exit'. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const dir of privateDirs) rmSync(dir, { recursive: true, force: true });
-  });
+/** Removes every private FIFO directory this process still holds (run at exit). */
+function removePrivateDirs(): void {
+  for (const dir of privateDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Private FIFO directories this process created and has not removed yet (for leak checks). */
@@ -97,7 +92,7 @@ export async function makeFifoDirectory(
   names: readonly string[],
   prefix = "ipc-atlas-fifo-",
 ): Promise<FifoDirectory> {
-  installExitHook();
+  atExit(removePrivateDirs);
   const dir = mkdtempSync(join(tmpdir(), prefix));
   privateDirs.add(dir);
   const remove = () => {
