@@ -40,6 +40,7 @@ export {
   type SpawnOptions,
   spawnScript,
   tsxLoader,
+  waitForGo,
 } from "./process.ts";
 export { VariantRegistry } from "./registry.ts";
 export {

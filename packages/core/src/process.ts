@@ -61,6 +61,23 @@ export interface ChildHandle {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/**
+ * In a child started with spawnScript: resolves when the parent sends `{ go: true }` over the
+ * IPC channel, so that several children can start a step at the same moment. Listens from the
+ * call on (call it before telling the parent you are ready), and stops listening once told:
+ * a 'message' listener would keep the channel, and so the process, alive.
+ */
+export function waitForGo(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { go?: boolean } | null) => {
+      if (!message?.go) return;
+      process.off("message", onMessage);
+      resolve();
+    };
+    process.on("message", onMessage);
+  });
+}
+
 /** Runs a TypeScript (or JavaScript) file as a child Node process with an IPC channel. */
 export function spawnScript(script: string | URL, options: SpawnOptions = {}): ChildHandle {
   atExit(killChildren);

@@ -9,7 +9,7 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { childNarrator, IpcError, preview } from "@ipc-atlas/core";
+import { childNarrator, IpcError, preview, waitForGo } from "@ipc-atlas/core";
 import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/named-pipe.ts";
 
 const args = process.argv.slice(2);
@@ -18,17 +18,7 @@ const address = JSON.parse(addressJson ?? "null") as NamedPipeAddress;
 const pauseMs = Number(pauseArg ?? 0);
 const narrator = childNarrator(`writer pid ${process.pid}`);
 
-if (args.includes("--wait-for-go")) {
-  await new Promise<void>((resolve) => {
-    const onMessage = (m: { go?: boolean }) => {
-      if (!m?.go) return;
-      // A 'message' listener keeps the IPC channel, and so the process, alive: remove it.
-      process.off("message", onMessage);
-      resolve();
-    };
-    process.on("message", onMessage);
-  });
-}
+if (args.includes("--wait-for-go")) await waitForGo();
 
 // 1. Open for writing: open(O_WRONLY|O_NONBLOCK) fails with ENXIO until a reader has the FIFO open.
 narrator.sayAs("OPEN", "opening the FIFO for writing");

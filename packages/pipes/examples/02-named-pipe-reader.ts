@@ -9,7 +9,7 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { childNarrator, preview } from "@ipc-atlas/core";
+import { childNarrator, preview, waitForGo } from "@ipc-atlas/core";
 import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
 
 const args = process.argv.slice(2);
@@ -18,17 +18,7 @@ const address = JSON.parse(addressJson ?? "null") as NamedPipeAddress;
 const pauseMs = Number(pauseArg ?? 0);
 const narrator = childNarrator(`reader pid ${process.pid}`);
 
-if (args.includes("--wait-for-go")) {
-  await new Promise<void>((resolve) => {
-    const onMessage = (m: { go?: boolean }) => {
-      if (!m?.go) return;
-      // A 'message' listener keeps the IPC channel, and so the process, alive: remove it.
-      process.off("message", onMessage);
-      resolve();
-    };
-    process.on("message", onMessage);
-  });
-}
+if (args.includes("--wait-for-go")) await waitForGo();
 
 // 1. Open for reading: non-blocking, so it returns at once; from now on a writer can open.
 const consumer = await openNamedPipeConsumer(address);
