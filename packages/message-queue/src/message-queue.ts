@@ -205,7 +205,8 @@ interface ReceiveWaiter extends Waiter {
 }
 
 const ITERATOR_STEP = -1;
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** The end of an iteration, shared (frozen) rather than made per step; the variant uses it too. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** A FIFO of waiters with O(1) removal from the head; cancelled waiters are skipped lazily. */
 class WaitList<T extends Waiter> {

@@ -23,9 +23,7 @@ import {
   wrapData,
 } from "@ipc-atlas/core";
 import { runDemo } from "./demo.ts";
-import { MessageQueue, type ReceivedMessage } from "./message-queue.ts";
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+import { DONE, MessageQueue, type ReceivedMessage } from "./message-queue.ts";
 
 export interface MessageQueueAddress {
   /** The queue's name, like "/ipc-atlas-4242-9f1c2b3a". */
