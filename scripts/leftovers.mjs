@@ -1,10 +1,11 @@
-// What a test run leaves behind: POSIX queues, temporary directories and processes that did
-// not exist before it. `snapshot()` before the run, `leftovers(before)` after it; anything new
-// is a leak (a queue outlives every process until unlinked, a FIFO or socket file stays on disk,
-// an orphaned nats-server keeps its port).
+// What a test run leaves behind: POSIX queues, shared-memory objects, temporary directories and
+// processes that did not exist before it. `snapshot()` before the run, `leftovers(before)` after
+// it; anything new is a leak (a queue or shm object outlives every process until unlinked, a FIFO
+// or socket file stays on disk, an orphaned nats-server keeps its port). A place that cannot be
+// listed is reported in `unchecked`: the caller treats it as an error, not as "nothing left".
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const repo = new URL("../", import.meta.url).pathname;
@@ -28,22 +29,52 @@ function processes() {
     } catch {
       continue; // gone meanwhile
     }
-    if (
-      /(^|\/)nats-server /.test(cmdline) ||
-      (cmdline.includes(repo) && !cmdline.includes("scripts/test.mjs"))
-    ) {
+    let cwd = "";
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // another user's process, or gone
+    }
+    // Ours: started from this checkout (a nats-server's command line names only temporary
+    // paths, but it inherits the test's working directory), so a shared machine's other
+    // checkouts do not count.
+    const fromHere = `${cwd}/`.startsWith(repo) || cmdline.includes(repo);
+    if (fromHere && (/(^|\/)nats-server /.test(cmdline) || !cmdline.includes("scripts/test.mjs"))) {
       found.push(`${pid} ${cmdline.slice(0, 160)}`);
     }
   }
   return found;
 }
 
+/** The project's names in a directory, or undefined when it cannot be listed. */
+function list(dir, filter = () => true) {
+  try {
+    return readdirSync(dir).filter(filter);
+  } catch {
+    return undefined;
+  }
+}
+
+const SHM = "/dev/shm";
+const PREFIX = "ipc-atlas";
+
 export function snapshot() {
-  const queues = queueDirectory();
+  const queueDir = queueDirectory();
+  const queues = queueDir ? list(queueDir) : undefined;
+  // POSIX shared-memory objects live in /dev/shm (a tmpfs) under their shm_open name.
+  const shm = list(SHM, (name) => name.startsWith(PREFIX));
+  const unchecked = [];
+  if (queues === undefined)
+    unchecked.push(
+      "/dev/mqueue cannot be listed (not mounted, and mounting it needs root: mount -t mqueue none /dev/mqueue)",
+    );
+  if (shm === undefined)
+    unchecked.push(`${SHM} cannot be listed, so shared-memory objects cannot be checked`);
   return {
-    queuesChecked: queues !== undefined,
-    queues: queues ? readdirSync(queues) : [],
-    temp: readdirSync(tmpdir()).filter((name) => name.startsWith("ipc-atlas")),
+    unchecked,
+    queues: queues ?? [],
+    shm: shm ?? [],
+    temp: readdirSync(tmpdir()).filter((name) => name.startsWith(PREFIX)),
     processes: processes(),
   };
 }
@@ -56,6 +87,7 @@ export async function leftovers(before) {
     const fresh = (key) => now[key].filter((x) => !before[key].includes(x));
     found = [
       ...fresh("queues").map((q) => `POSIX queue /${q}`),
+      ...fresh("shm").map((m) => `shared-memory object /${m} (${SHM}/${m})`),
       ...fresh("temp").map((t) => `temporary ${tmpdir()}/${t}`),
       ...fresh("processes").map((p) => `process ${p}`),
     ];

@@ -7,6 +7,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { findChromium } from "./chromium.mjs";
 
 const forTests = process.argv.includes("--for-tests");
 const root = new URL("../", import.meta.url);
@@ -44,11 +45,23 @@ function pnpmCommand() {
 }
 
 // System packages from Debian, installed when missing and we may (root with apt-get).
+// Chromium is found the way the report test finds it (scripts/chromium.mjs), so the two agree.
 const wanted = [
-  { program: "nats-server", pkg: "nats-server", why: "the NATS variants and the JetStream queue" },
+  {
+    program: "nats-server",
+    pkg: "nats-server",
+    why: "the NATS variants and the JetStream queue",
+    present: () => has("nats-server"),
+  },
 ];
-if (forTests) wanted.push({ program: "chromium", pkg: "chromium", why: "the benchmark report check" });
-const missing = wanted.filter((w) => !has(w.program));
+if (forTests)
+  wanted.push({
+    program: "chromium",
+    pkg: "chromium",
+    why: "the benchmark report check",
+    present: () => findChromium() !== undefined,
+  });
+const missing = wanted.filter((w) => !w.present());
 if (missing.length > 0) {
   const names = missing.map((m) => m.pkg);
   if (process.getuid?.() === 0 && has("apt-get")) {

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,11 +5,11 @@ import { VariantRegistry } from "@ipc-atlas/core";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { socketFixture } from "../../../packages/core/test/fixtures/socket-variant.ts";
+// The same lookup as the setup's; a missing Chromium fails the check instead of skipping it.
+import { CHROMIUM_INSTALL, findChromium } from "../../../scripts/chromium.mjs";
 import { type BenchReport, runBench } from "../src/bench/index.ts";
 import { medianTables } from "../src/bench/median.ts";
 import { benchQueue } from "./fixtures/bench-variants.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
 
 // One real (small) run feeds every check: an inter-process variant, an in-process one that
 // cannot carry 64 KiB, and a baseline with a native ceiling (so the ratio chart has data).
@@ -97,9 +96,11 @@ describe("bench HTML report", () => {
     expect(html).toContain("Chart.js v4");
   });
 
-  it.skipIf(!existsSync(CHROMIUM))("renders in headless Chromium with data for every variant", async () => {
+  it("renders in headless Chromium with data for every variant", async () => {
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error(`Chromium is missing: ${CHROMIUM_INSTALL}`);
     const browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       args: [
         "--no-sandbox",
         "--disable-gpu",
@@ -167,9 +168,5 @@ describe("bench HTML report", () => {
     } finally {
       await browser.close();
     }
-  });
-
-  it.runIf(!existsSync(CHROMIUM))("needs Chromium to check the charts", () => {
-    console.warn(`skipped the Chromium check: ${CHROMIUM} is missing (apt-get install -y chromium)`);
   });
 });
