@@ -45,8 +45,8 @@ export const breakages = [
   {
     name: "the conformance suite drops its sequence (order) check",
     file: "packages/core/src/conformance/cases.ts",
-    find: "            assert.equal(seq, expected, `message ${expected} expected, got ${seq}`);\n",
-    replace: "",
+    find: "assert.equal(seq, expected,",
+    replace: "assert.ok(true || seq === expected,",
     tests: ["packages/core/test/broken-variants.test.ts", "-t", "catches broken variants"],
   },
   {
