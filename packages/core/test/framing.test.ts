@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { watchAllocations } from "../src/conformance/index.ts";
 import { encodeFrame, FrameDecoder, FrameError, MessageTooLargeError } from "../src/index.ts";
 
 function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -65,5 +66,52 @@ describe("length-prefixed framing", () => {
         expect(decoder.bufferedBytes).toBeLessThanOrEqual(256 + 4 + 64);
       }),
     );
+  });
+
+  // Allocation watched where it happens: `bufferedBytes` counts bytes filled, not bytes
+  // allocated, so only a watch on the allocation itself shows a decoder that allocates first.
+  const LIMIT = 1024;
+  const hostile = [LIMIT + 1, 2 ** 31, 0xffff_ffff];
+  const header = (length: number) => {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(length);
+    return bytes;
+  };
+  const cuts: Record<string, (frame: Buffer) => Buffer[]> = {
+    "the header and some body in one chunk": (frame) => [frame],
+    "the header one byte at a time": (frame) => [...frame.subarray(0, 4)].map((b) => Buffer.of(b)),
+    "the header split 2 + 2": (frame) => [frame.subarray(0, 2), frame.subarray(2)],
+  };
+  for (const [how, cut] of Object.entries(cuts)) {
+    it(`never allocates more than the limit for a hostile announced length (${how}; allocations watched)`, () => {
+      for (const length of hostile) {
+        const chunks = cut(Buffer.concat([header(length), Buffer.from("body")]));
+        const decoder = new FrameDecoder(LIMIT);
+        const watch = watchAllocations(LIMIT);
+        let thrown: unknown;
+        try {
+          for (const chunk of chunks) decoder.push(chunk);
+        } catch (error) {
+          thrown = error;
+        } finally {
+          watch.stop();
+        }
+        expect(thrown, `length ${length}`).toBeInstanceOf(FrameError);
+        expect(watch.largest, `largest allocation for an announced ${length}`).toBeLessThanOrEqual(LIMIT);
+      }
+    });
+  }
+
+  it("(the control) the watch sees the decoder's allocation of a frame split across chunks", () => {
+    const frame = encodeFrame(Buffer.alloc(LIMIT, 7), LIMIT);
+    const decoder = new FrameDecoder(LIMIT);
+    const watch = watchAllocations(LIMIT);
+    try {
+      expect(decoder.push(frame.subarray(0, 10))).toEqual([]);
+      expect(decoder.push(frame.subarray(10))).toHaveLength(1);
+    } finally {
+      watch.stop();
+    }
+    expect(watch.sizes).toContain(LIMIT);
   });
 });

@@ -27,13 +27,17 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** What a variant's medium left: a socket file or directory (grpc-os), a bound port (grpc-network). */
-async function leftovers(address: GrpcAddressBase): Promise<string[]> {
+/**
+ * What a variant's medium left: a socket file or directory (grpc-os), a bound port (grpc-network).
+ * `directory: false` looks at the socket file only, for a check made before Endpoint.close()
+ * removes the directory (and with it any socket file).
+ */
+async function leftovers(address: GrpcAddressBase, { directory = true } = {}): Promise<string[]> {
   const found: string[] = [];
   const unix = address.target.startsWith("unix:") ? address.target.slice("unix:".length) : undefined;
   if (unix) {
     if (existsSync(unix)) found.push(`socket file ${unix}`);
-    if (existsSync(dirname(unix))) found.push(`directory ${dirname(unix)}`);
+    if (directory && existsSync(dirname(unix))) found.push(`directory ${dirname(unix)}`);
   } else {
     const port = Number(address.target.split(":").pop());
     if (!(await portIsFree(port))) found.push(`port ${port} still bound`);
@@ -49,6 +53,7 @@ describe.each(grpcVariants)("$id leaves nothing behind", (variant) => {
     const consumer = await spawnConsumer(variant, endpoint.address);
     const producer = await spawnProducer(variant, endpoint.address);
     const pids = [consumer.pid, producer.pid];
+    let leftByConsumer: string[];
     try {
       const iterator = consumer[Symbol.asyncIterator]();
       const sending = producer.send(Buffer.from("one"));
@@ -57,11 +62,18 @@ describe.each(grpcVariants)("$id leaves nothing behind", (variant) => {
       // The producer crashes while its next Send waits for the consumer.
       void producer.send(Buffer.from("in flight")).catch(() => {});
       producer.kill("SIGKILL");
+      await producer.dispose();
+      // The consumer closes after its peer crashed: it removes its own socket file (grpc-os)
+      // and frees its port (grpc-network), looked at before Endpoint.close() removes the directory.
+      await consumer.close();
+      await consumer.dispose();
+      leftByConsumer = await leftovers(endpoint.address, { directory: false });
     } finally {
       await producer.dispose();
       await consumer.dispose();
       await endpoint.close();
     }
+    expect(leftByConsumer, "left by the consumer after it closed").toEqual([]);
     expect(await leftovers(endpoint.address)).toEqual([]);
     expect(pids.filter(alive), "child processes still running").toEqual([]);
     expect(liveChildren()).toEqual([]);

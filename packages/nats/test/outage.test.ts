@@ -2,8 +2,8 @@
  * Core NATS through a server outage (issue 8, item 9): nats-server restarts — gracefully, and
  * after a crash — in the middle of a stream. Both clients reconnect and the stream goes on; core
  * NATS is at-most-once, so messages in flight during the outage may be lost. The test counts
- * them from the sequence numbers, prints the figure, and asserts that what did arrive came once
- * and in order. The producer runs here (to read its own counters), the consumer in a separate
+ * them from the sequence numbers, prints the figure, asserts that the publisher reported at
+ * least as many in doubt, and that what did arrive came once and in order. The producer runs here (to read its own counters), the consumer in a separate
  * process.
  */
 
@@ -87,7 +87,12 @@ describe("core NATS through a server outage", () => {
         );
         assert.ok(stats.disconnects >= 1, "the publisher saw the outage");
         assert.equal(received.at(-1), N - 1, "the stream went on after the outage: the last message arrived");
-        assert.equal(received.length + lost, N, "every message is either received or counted as lost");
+        // The library's own account: a message the consumer missed is one the publisher
+        // reported in doubt (published, then the connection dropped before the server confirmed it).
+        assert.ok(
+          lost <= stats.inDoubt,
+          `${lost} message(s) missed by the consumer, but the publisher reported only ${stats.inDoubt} in doubt`,
+        );
         // Everything before the outage started was delivered: losses are the outage's.
         if (lost > 0)
           assert.ok(firstGap >= OUTAGE_AT - 1200, `losses begin near the outage (first gap #${firstGap})`);

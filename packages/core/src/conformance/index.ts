@@ -11,6 +11,7 @@ import { describe, it } from "vitest";
 import type { AnyVariant } from "../variant.ts";
 import { type ConformanceOptions, conformanceCases } from "./cases.ts";
 
+export { AllocationRefusedError, type AllocationWatch, watchAllocations } from "./allocations.ts";
 export type { ConformanceCase, ConformanceOptions } from "./cases.ts";
 export { conformanceCases } from "./cases.ts";
 export { openPair, type Pair } from "./fixture.ts";
