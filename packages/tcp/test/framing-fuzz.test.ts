@@ -14,6 +14,7 @@ import {
   unwrap,
   wrapData,
 } from "@ipc-atlas/core";
+import { watchAllocations } from "@ipc-atlas/core/conformance";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { END_FRAME, encodeMessage, reservePort, TcpProducer, tcp } from "../src/index.ts";
@@ -268,5 +269,32 @@ describe("hostile byte streams over TCP into a consumer", () => {
     }
     // The consumer process is gone and so is its port.
     await expect(reservePort("127.0.0.1", endpoint.address.port)).resolves.toBe(endpoint.address.port);
+  });
+});
+
+describe("a hostile announced length over TCP (allocations watched)", () => {
+  it("the consumer drops the peer with a FrameError and never allocates more than its limit", async () => {
+    const consumer = await listenLocal(LIMIT);
+    // The decoder's limit is a message plus its envelope byte; nothing bigger may be allocated.
+    const allowed = LIMIT + ENVELOPE_BYTES;
+    try {
+      for (const length of [allowed + 1, 0x8000_0000, 0xffff_ffff]) {
+        const dropped = new Promise<unknown>((resolve) =>
+          consumer.once("peer-error", ({ error }) => resolve(error)),
+        );
+        const watch = watchAllocations(allowed);
+        try {
+          const socket = await rawClient(consumer.address);
+          socket.write(frame(length, randomBytes(16)));
+          expect(await dropped, `announced ${length}`).toBeInstanceOf(FrameError);
+          await socket.hungUp;
+        } finally {
+          watch.stop();
+        }
+        expect(watch.largest, `largest allocation for an announced ${length}`).toBeLessThanOrEqual(allowed);
+      }
+    } finally {
+      await consumer.close();
+    }
   });
 });
