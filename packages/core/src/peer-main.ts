@@ -1,7 +1,10 @@
 /**
  * The child side of a peer process (see peer.ts): loads one variant, attaches a producer or
- * consumer to the address it is given, and runs the parent's commands one at a time, in the
- * order they arrive. It exits when the parent disconnects or dies.
+ * consumer to the address it is given, and runs the parent's commands in the order they
+ * arrive, as the same calls made in one process would run: a send starts without waiting for
+ * earlier sends to finish (so sends the parent did not await are in flight together, in call
+ * order), any other command waits for everything before it, and a consumer's close runs at
+ * once, so that it can end a pending next(). It exits when the parent disconnects or dies.
  */
 
 import { errorToJSON } from "./errors.ts";
@@ -24,8 +27,20 @@ async function loadVariant(init: PeerInit): Promise<AnyVariant> {
 let producer: Producer | undefined;
 let iterator: AsyncIterator<Uint8Array> | undefined;
 let consumer: Consumer | undefined;
-// Commands run strictly one after another, like calls awaited in order in one process.
+// Commands start in arrival order; `inFlight` holds the sends started and not yet settled.
 let queue: Promise<void> = Promise.resolve();
+const inFlight = new Set<Promise<unknown>>();
+
+function reply(id: number, work: Promise<PeerReply>): Promise<void> {
+  return work.then(
+    (value) => {
+      send(value);
+    },
+    (error: unknown) => {
+      send({ id, ok: false, error: errorToJSON(error) } satisfies PeerReply);
+    },
+  );
+}
 
 async function run(command: PeerCommand): Promise<PeerReply> {
   switch (command.op) {
@@ -42,6 +57,7 @@ async function run(command: PeerCommand): Promise<PeerReply> {
     }
     case "rss":
     case "retained":
+    case "pid":
       throw new Error("diagnostics are answered outside the command queue");
   }
 }
@@ -65,18 +81,32 @@ process.on("message", (message: { init?: PeerInit } | PeerCommand) => {
     return;
   }
   const command = message as PeerCommand;
-  if (command.op === "rss" || command.op === "retained") {
+  if (command.op === "rss" || command.op === "retained" || command.op === "pid") {
     // Diagnostics answer at once, even while a send waits on a full medium.
-    const measure = command.op === "rss" ? Promise.resolve(process.memoryUsage().rss) : retainedBytes();
+    const measure =
+      command.op === "retained"
+        ? retainedBytes()
+        : Promise.resolve(command.op === "rss" ? process.memoryUsage().rss : process.pid);
     void measure.then((value) => send({ id: command.id, ok: true, value } satisfies PeerReply));
     return;
   }
+  if (command.op === "close" && consumer) {
+    // Not behind a pending next(): closing is how a consumer stops waiting for one.
+    void reply(command.id, run(command));
+    return;
+  }
+  if (command.op === "send") {
+    // Started in call order, not awaited: the next command may start while this one waits.
+    queue = queue.then(() => {
+      const sending = run(command);
+      inFlight.add(sending);
+      void reply(command.id, sending).finally(() => inFlight.delete(sending));
+    });
+    return;
+  }
   queue = queue.then(async () => {
-    try {
-      send(await run(command));
-    } catch (error) {
-      send({ id: command.id, ok: false, error: errorToJSON(error) } satisfies PeerReply);
-    }
+    await Promise.allSettled(inFlight);
+    await reply(command.id, run(command));
   });
 });
 

@@ -28,7 +28,8 @@ export type PeerCommandBody =
   | { op: "close" }
   | { op: "next" }
   | { op: "rss" }
-  | { op: "retained" };
+  | { op: "retained" }
+  | { op: "pid" };
 export type PeerCommand = PeerCommandBody & { id: number };
 
 export type PeerReply =
@@ -85,6 +86,8 @@ export interface PeerDiagnostics {
   rss(): Promise<number>;
   /** Bytes the peer process keeps reachable after a full garbage collection (see memory.ts). */
   retainedBytes(): Promise<number>;
+  /** The process id the peer reports from inside itself (`process.pid` there). */
+  reportedPid(): Promise<number>;
   /** Ends the peer process. */
   dispose(): Promise<void>;
   /** Kills the peer process abruptly (a crash), with SIGKILL by default. */
@@ -125,6 +128,7 @@ function diagnostics(connection: PeerConnection): PeerDiagnostics {
     pid: connection.child.pid,
     rss: () => connection.request<number>({ op: "rss" }),
     retainedBytes: () => connection.request<number>({ op: "retained" }),
+    reportedPid: () => connection.request<number>({ op: "pid" }),
     dispose: () => connection.dispose(),
     kill: (signal = "SIGKILL") => connection.child.kill(signal),
   };

@@ -40,6 +40,28 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof PE
   }
 }
 
+/** Starts `body` now; a failure surfaces where the promise is awaited, never as an unhandled rejection. */
+function background(body: () => Promise<void>): Promise<void> {
+  const running = body();
+  running.catch(() => {});
+  return running;
+}
+
+/** Waits for every promise to settle, then throws the first rejection, if any. */
+async function settleAll(promises: Promise<void>[]): Promise<void> {
+  const failure = (await Promise.allSettled(promises)).find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
+
+/** How many sends the un-awaited case keeps in flight at once. */
+const WINDOW = 64;
+
+/** The sequence number a `sequenced` message carries, failing clearly on one too short to carry it. */
+function sequenceOf(message: Uint8Array, expected: number): number {
+  assert.ok(message.byteLength >= 4, `message ${expected} arrived with ${message.byteLength} bytes`);
+  return Buffer.from(message).readUInt32BE(0);
+}
+
 function sequenced(seq: number, size: number): Uint8Array {
   const message = Buffer.alloc(Math.max(size, 4), seq & 0xff);
   message.writeUInt32BE(seq, 0);
@@ -83,16 +105,18 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
       run: () =>
         withPair(variant, options, async ({ producer, consumer, pids }) => {
           if (interProcess) {
+            // As each end reports it from inside its own process.
             assert.notEqual(pids.producer, pids.consumer, "producer and consumer must be separate processes");
-            assert.notEqual(pids.producer, process.pid);
+            assert.notEqual(pids.producer, process.pid, "the producer must not run in the test's process");
+            assert.notEqual(pids.consumer, process.pid, "the consumer must not run in the test's process");
           }
-          const sending = (async () => {
+          const sending = background(async () => {
             for (let seq = 0; seq < count; seq++) await producer.send(sequenced(seq, 16));
             await producer.close();
-          })();
+          });
           let expected = 0;
           for await (const message of consumer) {
-            const seq = Buffer.from(message).readUInt32BE(0);
+            const seq = sequenceOf(message, expected);
             assert.equal(seq, expected, `message ${expected} expected, got ${seq}`);
             expected++;
           }
@@ -111,10 +135,10 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
             new Uint8Array(randomBytes(largest)),
             Uint8Array.from({ length: 256 }, (_, i) => 255 - i),
           ];
-          const sending = (async () => {
+          const sending = background(async () => {
             for (const payload of payloads) await producer.send(payload);
             await producer.close();
-          })();
+          });
           const received = await drain(consumer);
           await sending;
           assert.equal(received.length, payloads.length, "every payload arrives, the empty one included");
@@ -143,10 +167,10 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
             );
             return true;
           });
-          const sending = (async () => {
+          const sending = background(async () => {
             await producer.send(Buffer.from("still usable"));
             await producer.close();
-          })();
+          });
           const received = await drain(consumer);
           await sending;
           assert.deepEqual(
@@ -161,10 +185,10 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
       run: () =>
         withPair(variant, options, async ({ producer, consumer }) => {
           const n = 200;
-          const sending = (async () => {
+          const sending = background(async () => {
             for (let seq = 0; seq < n; seq++) await producer.send(sequenced(seq, 64));
             await producer.close();
-          })();
+          });
           // A slow consumer: close() arrives while messages still wait in the medium.
           const received: number[] = [];
           for await (const message of consumer) {
@@ -175,6 +199,57 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
           assert.deepEqual(
             received,
             Array.from({ length: n }, (_, i) => i),
+          );
+        }),
+    },
+    {
+      name: interProcess
+        ? `sends made without awaiting (${WINDOW} in flight) arrive in call order between two processes`
+        : `sends made without awaiting (${WINDOW} in flight) arrive in call order`,
+      run: () =>
+        withPair(variant, options, async ({ producer, consumer }) => {
+          const n = Math.min(count, 1000);
+          const sending = background(async () => {
+            let window: Promise<void>[] = [];
+            for (let seq = 0; seq < n; seq++) {
+              window.push(producer.send(sequenced(seq, 16)));
+              if (window.length === WINDOW) {
+                await settleAll(window);
+                window = [];
+              }
+            }
+            await settleAll(window);
+            await producer.close();
+          });
+          let expected = 0;
+          for await (const message of consumer) {
+            const seq = sequenceOf(message, expected);
+            assert.equal(
+              seq,
+              expected,
+              `message ${expected} expected, got ${seq} (sends in flight together)`,
+            );
+            expected++;
+          }
+          await sending;
+          assert.equal(expected, n, `${n} messages sent, ${expected} received`);
+        }),
+    },
+    {
+      name: "Consumer.close() while a next() is pending ends that iteration",
+      run: () =>
+        withPair(variant, options, async ({ consumer }) => {
+          const iterator = consumer[Symbol.asyncIterator]();
+          const pending = iterator.next();
+          pending.catch(() => {});
+          assert.equal(await within(pending, 200), PENDING, "next() settled though nothing was sent");
+          assert.notEqual(await within(consumer.close(), 10_000), PENDING, "close() did not resolve in 10 s");
+          const outcome = await within(pending, 10_000);
+          assert.notEqual(outcome, PENDING, "the pending next() did not settle within 10 s of close()");
+          assert.equal(
+            (outcome as IteratorResult<Uint8Array>).done,
+            true,
+            "the pending next() must end as done",
           );
         }),
     },
@@ -219,10 +294,10 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
             `producer grew by ${(growth / 2 ** 20).toFixed(1)} MiB after ${sent} messages of ${size} bytes; ` +
               `it must wait for the consumer instead of buffering (limit ${bound / 2 ** 20} MiB)`,
           );
-          const finishing = (async () => {
+          const finishing = background(async () => {
             await stalled;
             await producer.close();
-          })();
+          });
           let expected = 0;
           for await (const message of consumer) {
             assert.equal(Buffer.from(message).readUInt32BE(0), expected, "messages arrive in order");

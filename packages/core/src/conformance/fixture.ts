@@ -16,7 +16,10 @@ export interface Pair {
   consumer: Consumer;
   /** Bytes the producer's process keeps reachable after a full garbage collection. */
   producerRetained(): Promise<number>;
-  /** Process ids of producer and consumer (equal to this process for in-process variants). */
+  /**
+   * Process ids of producer and consumer as each reports it from inside its own process (equal
+   * to this process for in-process variants).
+   */
   pids: { producer: number; consumer: number };
   dispose(): Promise<void>;
 }
@@ -40,7 +43,7 @@ export async function openPair(variant: AnyVariant, options?: OpenOptions): Prom
         producer,
         consumer,
         producerRetained: () => producer.retainedBytes(),
-        pids: { producer: producer.pid, consumer: consumer.pid },
+        pids: { producer: await producer.reportedPid(), consumer: await consumer.reportedPid() },
         dispose,
       };
     }
