@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test run, as CI and the README's quick start run it: every package's vitest
-// project, the leftovers check, typecheck, lint, the docs drift check and the mutation check.
+// project, typecheck, lint, the docs drift check, the mutation check and the leftovers check.
 // Ends with one line of totals, `N passed, M failed, K skipped`, where each vitest test counts
 // one, a failed test file or hook (beforeAll/afterAll), an error outside any test and a skip
 // that is not in scripts/allowed-skips.json count one failure each, and every other check
@@ -112,18 +112,8 @@ if (existsSync(unhandledReport)) {
 if (vitestStatus !== 0 && failed === failedBefore)
   fail(`vitest exited with status ${vitestStatus} though no test failed: see its output above`);
 if (failed === failedBefore) console.log("every test file and hook passed; every skip is allowed");
-rmSync(reportDir, { recursive: true, force: true });
 
-// 2. Nothing left behind: no queue, shared-memory object, FIFO, socket file, temporary
-// directory or child process.
-console.log("\n── nothing left behind by the tests");
-const left = await leftovers(before);
-if (left.length === 0) {
-  console.log("no queue, shared-memory object, temporary directory or process left behind");
-  passed += 1;
-} else fail(`left behind by the tests:\n  ${left.join("\n  ")}`);
-
-// 3. The other checks, one each.
+// 2. The other checks, one each.
 const pnpmOnPath = spawnSync("pnpm", ["--version"], { stdio: "ignore" }).status === 0;
 const checks = [
   // turbo runs every package's typecheck (it needs pnpm on the PATH); without it, tsc per package.
@@ -141,6 +131,38 @@ for (const [title, command, args] of fullRun ? checks : []) {
   if (step(title, command, args) === 0) passed += 1;
   else fail(title);
 }
+
+// 3. The mutation check (scripts/mutate.mjs): each deliberate breakage counts one, passed when
+// the tests that guard it turn red.
+if (fullRun) {
+  const mutationReport = join(reportDir, "mutations.json");
+  const status = step("mutation check: every deliberate breakage must turn its tests red", process.execPath, [
+    "scripts/mutate.mjs",
+    "--report",
+    mutationReport,
+  ]);
+  const failedBeforeMutations = failed;
+  try {
+    for (const result of JSON.parse(readFileSync(mutationReport, "utf8"))) {
+      if (result.caught) passed += 1;
+      else fail(`mutation not caught: ${result.name} (${result.why})`);
+    }
+    if (status !== 0 && failed === failedBeforeMutations)
+      fail(`the mutation check exited with status ${status}`);
+  } catch (error) {
+    fail(`the mutation check wrote no readable report (${error.message})`);
+  }
+}
+rmSync(reportDir, { recursive: true, force: true });
+
+// 4. Nothing left behind by any of it (the demos and the mutation runs included): no queue,
+// shared-memory object, FIFO, socket file, temporary directory or child process.
+console.log("\n── nothing left behind by the tests");
+const left = await leftovers(before);
+if (left.length === 0) {
+  console.log("no queue, shared-memory object, temporary directory or process left behind");
+  passed += 1;
+} else fail(`left behind by the tests:\n  ${left.join("\n  ")}`);
 
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);
