@@ -73,8 +73,8 @@ describe("faults", () => {
     });
     try {
       const record = join(dir, "burst.rec");
+      // "ready" comes once the consumer's receive waits: its poll handle is armed.
       const consumer = await startConsumer(name, record, 5000);
-      await sleep(100); // the consumer is now parked in receive(), its poll handle armed
       const burst = Array.from({ length: COUNT }, (_, seq) => seqMessage(seq));
       await queue.sendMany(burst);
       await queue.send(seqMessage(END));
@@ -116,7 +116,8 @@ describe("faults", () => {
       }
       expect(await victim.exited).toBe(128 + 9);
       // While no consumer runs, the producer waits on the full queue; the messages wait in the kernel.
-      await sleep(100);
+      const deadline = Date.now() + 10_000;
+      while (queue.attributes().currentMessages < 10 && Date.now() < deadline) await sleep(5);
       expect(queue.attributes().currentMessages).toBe(10);
       const successor = await startConsumer(name, second, 30_000);
       await producing;

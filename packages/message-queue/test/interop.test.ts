@@ -15,6 +15,23 @@ const queues = trackedQueues("mq-interop");
 const dir = tempDir();
 let mqtool = "";
 
+// mq_timedreceive's system call number, to see in /proc that a process waits in it.
+const MQ_TIMEDRECEIVE: Partial<Record<NodeJS.Architecture, number>> = { x64: 243, arm64: 183 };
+
+/** Resolves once process `pid` is inside mq_timedreceive (its /proc/<pid>/syscall says so). */
+async function blockedInReceive(pid: number, timeoutMs = 10_000): Promise<void> {
+  const expected = MQ_TIMEDRECEIVE[process.arch];
+  if (expected === undefined) throw new Error(`no mq_timedreceive number known for ${process.arch}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = readFileSync(`/proc/${pid}/syscall`, "utf8").split(" ")[0];
+    if (current === String(expected)) return;
+    if (Date.now() > deadline)
+      throw new Error(`process ${pid} did not block in mq_timedreceive (${current})`);
+    await sleep(2);
+  }
+}
+
 beforeAll(async () => {
   mqtool = await compileC(
     dir,
@@ -48,22 +65,23 @@ describe("interop with a C program", () => {
       receiver.stdout.on("data", (d: Buffer) => {
         out += d;
       });
-      return new Promise<string[]>((resolve, reject) =>
+      const done = new Promise<string[]>((resolve, reject) =>
         receiver.on("exit", (code) =>
           code === 0 ? resolve(out.trim().split("\n")) : reject(new Error(`mqtool ${code}`)),
         ),
       );
+      return { pid: receiver.pid!, done };
     };
     try {
-      const blocked = receive(1);
-      await sleep(100); // the C receiver is now blocked in the kernel
+      const { pid, done: blocked } = receive(1);
+      await blockedInReceive(pid);
       await queue.send("wake", { priority: 4 });
       expect(await blocked).toEqual(["4 wake"]);
       await queue.send("low-a");
       await queue.sendMany(["mid-a", "mid-b"], { priority: 2 });
       await queue.send("top", { priority: 32767 });
       await queue.send("low-b");
-      expect(await receive(5)).toEqual(["32767 top", "2 mid-a", "2 mid-b", "0 low-a", "0 low-b"]);
+      expect(await receive(5).done).toEqual(["32767 top", "2 mid-a", "2 mid-b", "0 low-a", "0 low-b"]);
     } finally {
       queue.close();
     }
