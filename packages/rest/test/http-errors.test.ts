@@ -246,7 +246,14 @@ describe("the client's typed errors", () => {
     await waitFor(() => requests.includes("POST /messages"));
     await quitter.destroy();
     expect(await abandoned).toBeInstanceOf(Error);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the server sees the connection close
+    // The server has seen the connection close (and so withdrawn the offer) once it counts none.
+    const connections = () =>
+      new Promise<number>((resolve, reject) =>
+        server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    const deadline = Date.now() + 10_000;
+    while ((await connections()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(await connections(), "the server still holds the quitter's connection").toBe(0);
     const iterator = server[Symbol.asyncIterator]();
     const [, taken] = await Promise.all([stayer.send(Buffer.from("kept")), iterator.next()]);
     expect(Buffer.from(taken.value as Uint8Array).toString()).toBe("kept");
