@@ -216,8 +216,8 @@ describe("the producer side", () => {
     const n = 400; // 25 MiB: more than the kernel and the consumer's queue hold, so sends wait
     const sends = Array.from({ length: n }, (_, i) => producer.send(Buffer.alloc(64 * 1024, i & 0xff)));
     const closing = producer.close();
-    await sleep(50);
-    expect(producer.waitingForDrain).toBe(true);
+    closing.catch(() => {});
+    await waitFor(() => producer.waitingForDrain, "the producer waiting for the socket to drain");
     const received = await drain(consumer);
     await Promise.all([...sends, closing]);
     expect(received.map((m) => m[0])).toEqual(Array.from({ length: n }, (_, i) => i & 0xff));
