@@ -178,13 +178,25 @@ describe("grpc-os stream mode", () => {
     ]);
     try {
       const ready = await nextMessage<{ ready?: boolean; rss: number }>(producer, (m) => m?.ready === true);
-      // Nobody reads for a while: the producer must stall instead of buffering 64 MiB somewhere.
-      await sleep(1500);
-      producer.process.send({ rss: true });
-      const stalled = await nextMessage<{ rss?: number; sent: number }>(
-        producer,
-        (m) => typeof m?.rss === "number",
-      );
+      // Nobody reads: the producer must stall instead of buffering 64 MiB somewhere. Stalled means
+      // its count of resolved sends stops moving (a producer that is only slow keeps counting).
+      const sample = async () => {
+        producer.process.send({ rss: true });
+        return nextMessage<{ rss?: number; sent: number }>(producer, (m) => typeof m?.rss === "number");
+      };
+      let stalled = await sample();
+      for (let rounds = 0; ; rounds++) {
+        await sleep(500);
+        const now = await sample();
+        // (Some sends resolve before the stall: the HTTP/2 window and socket buffers take them.)
+        const still = now.sent === stalled.sent && now.sent > 0;
+        stalled = now;
+        if (still) break;
+        expect(
+          rounds,
+          `the producer kept sending with nobody reading (${now.sent} sends resolved)`,
+        ).toBeLessThan(40);
+      }
       const producerGrowth = stalled.rss! - ready.rss;
       const consumerGrowth = process.memoryUsage().rss - rssBefore;
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
