@@ -128,8 +128,8 @@ export class AddonNotBuiltError extends MessageQueueError {
   constructor(path: string) {
     super("ENOADDON", `the native addon was not built (${path} is missing)`, {
       hint:
-        "run `pnpm install` at the repository root (it builds the addon with node-gyp; it needs a C compiler, make " +
-        "and python3), or `npx node-gyp rebuild` in packages/message-queue",
+        "installing the package builds it with node-gyp, which needs a C compiler, make and python3: install those, " +
+        "then run `npm rebuild @ipc-atlas/message-queue` (in the ipc-atlas repository: `pnpm install` at its root)",
       details: { path },
     });
   }
