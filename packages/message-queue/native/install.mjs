@@ -19,7 +19,7 @@ if (process.platform !== "linux") {
 }
 
 const found = (program) =>
-  spawnSync("sh", ["-c", `command -v "${program}"`], { stdio: "ignore" }).status === 0;
+  spawnSync("/bin/sh", ["-c", `command -v "${program}"`], { stdio: "ignore" }).status === 0;
 const compiler = process.env.CC ? [process.env.CC] : ["cc", "gcc", "clang"];
 const python = process.env.PYTHON || process.env.npm_config_python || "python3";
 const missing = [
