@@ -3,6 +3,8 @@
  * (a native addon over mq_open/mq_send/mq_receive, waiting with libuv's uv_poll_t), and the
  * `message-queues` variant of ipc-atlas on top of them. The JetStream backend is the separate
  * export `@ipc-atlas/message-queue/jetstream`, so that this entry loads no NATS code.
+ *
+ * @module @ipc-atlas/message-queue
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";

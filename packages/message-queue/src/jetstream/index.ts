@@ -4,6 +4,8 @@
  * subpath of its own so that the POSIX queue (the main entry) loads no NATS code, and a user
  * who needs only that installs no NATS client: the NATS packages are optional peer
  * dependencies, needed only by whoever imports this subpath.
+ *
+ * @module @ipc-atlas/message-queue/jetstream
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
