@@ -30,7 +30,7 @@ export const tsxLoader: string = (() => {
  * When this module itself runs from source, the workspace is running from source, and so must
  * the children it starts; an installed ipc-atlas (built JavaScript) starts them without it.
  */
-export const SOURCE_CONDITION = "@ipc-atlas/source";
+const SOURCE_CONDITION = "@ipc-atlas/source";
 const fromSource = import.meta.url.endsWith(".ts");
 
 const exitTasks = new Set<() => void>();
