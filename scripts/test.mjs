@@ -124,7 +124,7 @@ const checks = [
   [
     "docs drift check (reruns every demo)",
     process.execPath,
-    ["--import", "tsx", "apps/harness/src/docs.ts", "--check"],
+    ["--conditions=@ipc-atlas/source", "--import", "tsx", "apps/harness/src/docs.ts", "--check"],
   ],
 ];
 for (const [title, command, args] of fullRun ? checks : []) {

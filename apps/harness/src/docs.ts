@@ -24,6 +24,7 @@ import {
   type VariantRegistry,
   variantIds,
 } from "@ipc-atlas/core";
+import { apiDir, apiDrift, renderApi } from "./api-docs.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatRatio, summaryLine } from "./bench/report-text.ts";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
@@ -346,6 +347,10 @@ export async function generate(write: boolean): Promise<string[]> {
       if (write) writeFileSync(file.path, next);
     }
   }
+  // The API reference of the published packages (docs/api/), from their JSDoc.
+  const api = await apiDrift();
+  drifted.push(...api);
+  if (write && api.length > 0) await renderApi(apiDir);
   return drifted;
 }
 

@@ -6,11 +6,12 @@
 
 import { type AnyVariant, VariantRegistry } from "@ipc-atlas/core";
 
-/** The packages that make up the catalogue, in taxonomy order. */
+/** The packages (or subpath exports) that make up the catalogue, in taxonomy order. */
 export const catalogPackages = [
   "@ipc-atlas/pipes",
   "@ipc-atlas/channels",
   "@ipc-atlas/message-queue",
+  "@ipc-atlas/message-queue/jetstream",
   "@ipc-atlas/nats",
   "@ipc-atlas/tcp",
   "@ipc-atlas/grpc",

@@ -3,6 +3,8 @@
  * taxonomy, typed errors, length-prefixed framing, the in-band end marker, the variant
  * registry, demo narration, and separate-process peers. The conformance suite is a separate
  * export, `@ipc-atlas/core/conformance`, so that only tests load vitest.
+ *
+ * @module @ipc-atlas/core
  */
 
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";

@@ -36,6 +36,7 @@ export type PeerReply =
   | { id: number; ok: true; value?: Uint8Array | number | null }
   | { id: number; ok: false; error: IpcErrorJSON };
 
+// peer-main.ts from source, peer-main.js where core is installed built (spawnScript picks).
 const peerMain = fileURLToPath(new URL("./peer-main.ts", import.meta.url));
 
 class PeerConnection {

@@ -1,19 +1,37 @@
 /**
- * Starting TypeScript programs as separate OS processes. Inter-process variants are shown,
- * tested and measured with producer and consumer in different processes; this module starts
- * those processes (Node with tsx, so they run from source like everything else), keeps track
- * of them and ends every one of them when the parent exits, whatever the reason.
+ * Starting programs as separate OS processes. Inter-process variants are shown, tested and
+ * measured with producer and consumer in different processes; this module starts those
+ * processes (a TypeScript file through tsx, so the workspace runs from source like everything
+ * else; JavaScript as it is), keeps track of them and ends every one of them when the parent
+ * exits, whatever the reason.
  */
 
 import { type ChildProcess, fork } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { PeerGoneError } from "./errors.ts";
+import { IpcError, PeerGoneError } from "./errors.ts";
 import type { NarrationLine, Narrator } from "./narrator.ts";
 
-const require = createRequire(import.meta.url);
-/** tsx's loader, resolved from core so that any package's child finds it. */
-export const tsxLoader: string = pathToFileURL(require.resolve("tsx")).href;
+/**
+ * tsx's loader, resolved from core so that any package's child finds it; the bare name "tsx"
+ * where tsx is not installed (an installed ipc-atlas runs JavaScript and does not need it).
+ */
+export const tsxLoader: string = (() => {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  } catch {
+    return "tsx";
+  }
+})();
+
+/**
+ * The export condition under which ipc-atlas packages resolve to their TypeScript sources.
+ * When this module itself runs from source, the workspace is running from source, and so must
+ * the children it starts; an installed ipc-atlas (built JavaScript) starts them without it.
+ */
+const SOURCE_CONDITION = "@ipc-atlas/source";
+const fromSource = import.meta.url.endsWith(".ts");
 
 const exitTasks = new Set<() => void>();
 const EXIT_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
@@ -78,12 +96,39 @@ export function waitForGo(): Promise<void> {
   });
 }
 
+/**
+ * Where a script named by its TypeScript path really is: the path itself, or, in a package
+ * published as built JavaScript (where `new URL("../examples/x.ts", import.meta.url)` in a
+ * module compiled to dist/src/ points into dist/examples/), the .js file compiled beside it.
+ */
+function scriptPath(script: string | URL): string {
+  const path = typeof script === "string" && !script.startsWith("file:") ? script : fileURLToPath(script);
+  if (!path.endsWith(".ts") || existsSync(path)) return path;
+  const compiled = `${path.slice(0, -3)}.js`;
+  return existsSync(compiled) ? compiled : path;
+}
+
+/** Node options a child needs to run `path`: tsx for TypeScript, the source condition from source. */
+function childExecArgv(path: string): string[] {
+  const execArgv = fromSource ? [`--conditions=${SOURCE_CONDITION}`] : [];
+  if (!/\.[mc]?ts$/.test(path)) return execArgv;
+  if (tsxLoader === "tsx")
+    throw new IpcError(
+      "ENOPROGRAM",
+      `starting the TypeScript file ${path} needs tsx, which is not installed`,
+      {
+        hint: "npm install tsx, or start the compiled JavaScript file instead",
+      },
+    );
+  return [...execArgv, "--import", tsxLoader];
+}
+
 /** Runs a TypeScript (or JavaScript) file as a child Node process with an IPC channel. */
 export function spawnScript(script: string | URL, options: SpawnOptions = {}): ChildHandle {
   atExit(killChildren);
-  const path = typeof script === "string" && !script.startsWith("file:") ? script : fileURLToPath(script);
+  const path = scriptPath(script);
   const child = fork(path, options.args ?? [], {
-    execArgv: ["--import", tsxLoader],
+    execArgv: childExecArgv(path),
     env: options.env ?? process.env,
     serialization: "advanced",
     stdio:

@@ -52,6 +52,7 @@ export class QueueAttributesError extends MessageQueueError {
   }
 }
 
+/** The queue does not exist and the open did not ask to create it. */
 export class QueueNotFoundError extends MessageQueueError {
   constructor(name: string) {
     super("ENOENT", `message queue ${name} does not exist`, {
@@ -61,6 +62,7 @@ export class QueueNotFoundError extends MessageQueueError {
   }
 }
 
+/** An exclusive open found the name taken. */
 export class QueueExistsError extends MessageQueueError {
   constructor(name: string) {
     super("EEXIST", `message queue ${name} already exists and the open was exclusive`, {
@@ -72,6 +74,7 @@ export class QueueExistsError extends MessageQueueError {
   }
 }
 
+/** The queue's owner and mode refuse this user the access asked for. */
 export class QueuePermissionError extends MessageQueueError {
   constructor(name: string, access: string) {
     super("EACCES", `permission denied opening message queue ${name} for ${access}`, {
@@ -113,6 +116,7 @@ export class QueueLimitError extends MessageQueueError {
   }
 }
 
+/** POSIX message queues cannot be used here: not Linux, where a queue descriptor can be polled. */
 export class UnsupportedPlatformError extends MessageQueueError {
   constructor(platform: string) {
     super("ENOTSUP", `POSIX message queues are not supported on ${platform}`, {
@@ -124,12 +128,13 @@ export class UnsupportedPlatformError extends MessageQueueError {
   }
 }
 
+/** The native addon was not built when the package was installed. */
 export class AddonNotBuiltError extends MessageQueueError {
   constructor(path: string) {
     super("ENOADDON", `the native addon was not built (${path} is missing)`, {
       hint:
-        "run `pnpm install` at the repository root (it builds the addon with node-gyp; it needs a C compiler, make " +
-        "and python3), or `npx node-gyp rebuild` in packages/message-queue",
+        "installing the package builds it with node-gyp, which needs a C compiler, make and python3: install those, " +
+        "then run `npm rebuild @ipc-atlas/message-queue` (in the ipc-atlas repository: `pnpm install` at its root)",
       details: { path },
     });
   }

@@ -1,11 +1,13 @@
 /**
  * @ipc-atlas/message-queue — POSIX message queues for Node.js, driven by the event loop
  * (a native addon over mq_open/mq_send/mq_receive, waiting with libuv's uv_poll_t), and the
- * `message-queues` variant of ipc-atlas on top of them.
+ * `message-queues` variant of ipc-atlas on top of them. The JetStream backend is the separate
+ * export `@ipc-atlas/message-queue/jetstream`, so that this entry loads no NATS code.
+ *
+ * @module @ipc-atlas/message-queue
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { messageQueuesJetStream } from "./jetstream.ts";
 import { messageQueues } from "./message-queues.ts";
 
 export {
@@ -20,21 +22,6 @@ export {
   QueuePermissionError,
   UnsupportedPlatformError,
 } from "./errors.ts";
-// The JetStream backend: the same Producer/Consumer past one host, at-least-once and durable.
-export {
-  type JetStreamAddress,
-  JetStreamConsumer,
-  type JetStreamConsumerOptions,
-  type JetStreamDelivery,
-  JetStreamProducer,
-  type JetStreamProducerOptions,
-  JetStreamQueue,
-  JetStreamQueueError,
-  type JetStreamQueueInfo,
-  type JetStreamQueueOptions,
-  messageQueuesJetStream,
-  type SendReceipt,
-} from "./jetstream.ts";
 export { MQ_PRIO_MAX, NAME_MAX, type SystemLimits, systemLimits } from "./limits.ts";
 export {
   MessageQueue,
@@ -54,4 +41,4 @@ export {
   uniqueQueueName,
 } from "./message-queues.ts";
 
-export const variants: AnyVariant[] = [messageQueues, messageQueuesJetStream];
+export const variants: AnyVariant[] = [messageQueues];

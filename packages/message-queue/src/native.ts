@@ -53,7 +53,10 @@ export const WRITABLE = 2;
 
 let binding: NativeBinding | undefined;
 
-const addonPath = fileURLToPath(new URL("../build/Release/posix_mq.node", import.meta.url));
+// node-gyp builds into the package's build/ folder: one level up from src/native.ts, two from
+// the compiled dist/src/native.js of an installed package.
+const packageRoot = import.meta.url.endsWith(".ts") ? "../" : "../../";
+const addonPath = fileURLToPath(new URL(`${packageRoot}build/Release/posix_mq.node`, import.meta.url));
 
 export function native(): NativeBinding {
   if (binding) return binding;
