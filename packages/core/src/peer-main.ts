@@ -31,12 +31,15 @@ let consumer: Consumer | undefined;
 let queue: Promise<void> = Promise.resolve();
 const inFlight = new Set<Promise<unknown>>();
 
-function reply(id: number, work: Promise<PeerReply>): Promise<void> {
+/** Sends the command's outcome to the parent, then calls `settled` (if given). */
+function reply(id: number, work: Promise<PeerReply>, settled?: () => void): Promise<void> {
   return work.then(
     (value) => {
+      settled?.();
       send(value);
     },
     (error: unknown) => {
+      settled?.();
       send({ id, ok: false, error: errorToJSON(error) } satisfies PeerReply);
     },
   );
@@ -100,7 +103,7 @@ process.on("message", (message: { init?: PeerInit } | PeerCommand) => {
     queue = queue.then(() => {
       const sending = run(command);
       inFlight.add(sending);
-      void reply(command.id, sending).finally(() => inFlight.delete(sending));
+      void reply(command.id, sending, () => inFlight.delete(sending));
     });
     return;
   }

@@ -22,6 +22,8 @@ export interface ConformanceCase {
   name: string;
   /** When set, the case does not apply to this variant, for the reason given. */
   skip?: string;
+  /** A longer time limit than the test runner's default, for cases that send many messages. */
+  timeoutMs?: number;
   run(): Promise<void>;
 }
 
@@ -102,6 +104,8 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
       name: interProcess
         ? `delivers ${count} messages in order between two separate processes`
         : `delivers ${count} messages in order`,
+      // One round trip per message between processes: on a loaded 2-core machine a minute is short.
+      timeoutMs: 180_000,
       run: () =>
         withPair(variant, options, async ({ producer, consumer, pids }) => {
           if (interProcess) {

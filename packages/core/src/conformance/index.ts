@@ -21,7 +21,7 @@ export function runConformanceSuite(variant: AnyVariant, options: ConformanceOpt
     for (const testCase of conformanceCases(variant, options)) {
       const title = `${variant.id}: ${testCase.name}`;
       if (testCase.skip) it.skip(`${title} (not applicable: ${testCase.skip})`, testCase.run);
-      else it(title, testCase.run);
+      else it(title, testCase.run, testCase.timeoutMs);
     }
   });
 }
