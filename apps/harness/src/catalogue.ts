@@ -66,6 +66,25 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
     },
     demoSources: ["packages/pipes/src/unnamed-pipe-io.ts#demo"],
   },
+  "shared-memory-workers": {
+    semantics: {
+      blocking:
+        "`send` waits only while the ring is full, the consumer only while it is empty; both wait in `Atomics.waitAsync`, never blocking their thread",
+      buffering: "a ring of 1 MiB by default (a power of two; records are padded to 8 bytes)",
+      ordering: "FIFO",
+      delivery: "exactly-once inside the process; a record in the ring is lost only with the process",
+      durability: "none: the SharedArrayBuffer lives as long as a thread references it",
+      boundaries: "kept: a 4-byte length before every record",
+      scope: "worker threads of one process (the address is the SharedArrayBuffer)",
+      limits:
+        "a record of at most half the ring (512 KiB − 4 by default); one producer and one consumer per ring",
+    },
+    demoSources: [
+      "packages/shared-memory/src/demo-workers.ts",
+      "packages/shared-memory/examples/01-workers-producer.ts",
+      "packages/shared-memory/examples/02-workers-consumer.ts",
+    ],
+  },
   "channels-buffered": {
     semantics: {
       blocking: "`send` waits only while N values are buffered; `receive` waits while empty",

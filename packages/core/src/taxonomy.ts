@@ -20,6 +20,7 @@ export interface Taxonomy {
 export const variantIds = [
   "pipes-unnamed",
   "pipes-unnamed-io",
+  "shared-memory-workers",
   "channels-buffered",
   "channels-unbuffered",
   "pipes-named",
@@ -49,6 +50,13 @@ export const taxonomy: Readonly<Record<VariantId, Taxonomy>> = {
     timing: "synchronous",
     medium: "the same pipe composed with Node streams (stream.pipeline), like Go's io.Reader/io.Writer",
     packageName: "@ipc-atlas/pipes",
+  },
+  "shared-memory-workers": {
+    scope: "in-process",
+    model: "shared memory",
+    timing: "asynchronous",
+    medium: "a ring of records in a SharedArrayBuffer between worker threads (Atomics, waitAsync)",
+    packageName: "@ipc-atlas/shared-memory",
   },
   "channels-buffered": {
     scope: "in-process",
