@@ -24,6 +24,7 @@ export const variantIds = [
   "channels-buffered",
   "channels-unbuffered",
   "pipes-named",
+  "shared-memory-posix",
   "message-queues",
   "pub-sub-nats-os",
   "tcp",
@@ -78,6 +79,13 @@ export const taxonomy: Readonly<Record<VariantId, Taxonomy>> = {
     timing: "synchronous",
     medium: "a FIFO made with mkfifo",
     packageName: "@ipc-atlas/pipes",
+  },
+  "shared-memory-posix": {
+    scope: "inter-process, OS",
+    model: "shared memory",
+    timing: "asynchronous",
+    medium: "a ring of records in a POSIX shared-memory object (shm_open + mmap) between processes",
+    packageName: "@ipc-atlas/shared-memory",
   },
   "message-queues": {
     scope: "inter-process, OS",

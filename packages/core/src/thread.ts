@@ -20,6 +20,8 @@ const tsxApi = pathToFileURL(require.resolve("tsx/esm/api").replace(/\.cjs$/, ".
 export interface ThreadOptions {
   /** Given to the thread as `workerData`; may hold SharedArrayBuffers, which are shared, not copied. */
   data?: unknown;
+  /** Ports and buffers to move to the thread with `data` (see Worker's transferList). */
+  transferList?: readonly import("node:worker_threads").TransferListItem[];
   /** Narration from the thread (childNarrator posts it to the parent port) is forwarded here. */
   narrator?: Narrator;
 }
@@ -39,7 +41,11 @@ export function spawnThread(script: string | URL, options: ThreadOptions = {}): 
   const href =
     typeof script === "string" && !script.startsWith("file:") ? pathToFileURL(script).href : String(script);
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(href)}))`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: options.data });
+  const worker = new Worker(bootstrap, {
+    eval: true,
+    workerData: options.data,
+    ...(options.transferList ? { transferList: [...options.transferList] } : {}),
+  });
   let failure: Error | undefined;
   worker.on("error", (error) => {
     failure = error;

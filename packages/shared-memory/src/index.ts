@@ -1,13 +1,25 @@
 /**
  * @ipc-atlas/shared-memory — a single-producer single-consumer ring of records in shared
  * memory, driven by the event loop: between worker threads in a SharedArrayBuffer
- * (`shared-memory-workers`).
+ * (`shared-memory-workers`), and between processes in a POSIX shared-memory object mapped by
+ * both (`shared-memory-posix`, a native addon).
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
+import { sharedMemoryPosix } from "./shared-memory-posix.ts";
 import { sharedMemoryWorkers } from "./shared-memory-workers.ts";
 
 export {
+  AddonNotBuiltError,
+  NotARingError,
+  RingExistsError,
+  RingNotFoundError,
+  RingPermissionError,
+  SharedMemoryError,
+  UnsupportedPlatformError,
+} from "./errors.ts";
+export {
+  DEFAULT_RING_BYTES,
   HEADER_BYTES,
   MAX_CAPACITY,
   MIN_CAPACITY,
@@ -16,16 +28,25 @@ export {
   RingProducer,
   type RingSignals,
   recordBytes,
+  ringBytesFor,
   ringCapacity,
 } from "./ring.ts";
 export {
-  DEFAULT_RING_BYTES,
+  createPosixRing,
+  PEER_CHECK_MS,
+  type PosixRingAddress,
+  posixConsumer,
+  posixProducer,
+  sharedMemoryPosix,
+  uniqueRingName,
+  unlinkRing,
+} from "./shared-memory-posix.ts";
+export {
   openWorkersRing,
-  ringBytesFor,
   sharedMemoryWorkers,
   type WorkersRingAddress,
   workersConsumer,
   workersProducer,
 } from "./shared-memory-workers.ts";
 
-export const variants: AnyVariant[] = [sharedMemoryWorkers];
+export const variants: AnyVariant[] = [sharedMemoryWorkers, sharedMemoryPosix];

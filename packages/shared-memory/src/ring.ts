@@ -26,7 +26,14 @@
  * a side sleeps and is woken is each variant's business: see `RingSignals`.
  */
 
-import { ClosedError, FrameError, MessageTooLargeError, PeerGoneError, type Producer } from "@ipc-atlas/core";
+import {
+  ClosedError,
+  FrameError,
+  MessageTooLargeError,
+  type OpenOptions,
+  PeerGoneError,
+  type Producer,
+} from "@ipc-atlas/core";
 
 /** Bytes before the data area. */
 export const HEADER_BYTES = 512;
@@ -68,6 +75,18 @@ export function ringCapacity(capacity: number, maxMessageSize: number): number {
   const wanted = Math.max(capacity, 2 * recordBytes(maxMessageSize), MIN_CAPACITY);
   if (wanted > MAX_CAPACITY) throw new RangeError(`a ring holds at most ${MAX_CAPACITY} bytes`);
   return 2 ** Math.ceil(Math.log2(wanted));
+}
+
+/** Data bytes of a ring when OpenOptions ask for nothing larger: 1 MiB. */
+export const DEFAULT_RING_BYTES = 1 << 20;
+
+/**
+ * Data bytes of a ring for `options`: 1 MiB, or more when `capacity` messages of
+ * `maxMessageSize` bytes (or one record of that size) need more; always a power of two.
+ */
+export function ringBytesFor(options: OpenOptions = {}): number {
+  const largest = options.maxMessageSize ?? 0;
+  return ringCapacity(Math.max(DEFAULT_RING_BYTES, (options.capacity ?? 0) * recordBytes(largest)), largest);
 }
 
 /** Writes a fresh header: magic and capacity; indices and flags zero. */
@@ -115,9 +134,10 @@ export class RingProducer implements Producer {
   #closed = false;
   /** Sends waiting for room, in call order; undefined while none waits. */
   #waiting: Promise<void> | undefined;
+  #released = false;
   readonly #flush = () => {
     this.#flushScheduled = false;
-    this.#publish();
+    if (!this.#released) this.#publish();
   };
 
   constructor(data: Uint8Array, signals: RingSignals, medium: string) {
@@ -158,9 +178,11 @@ export class RingProducer implements Producer {
     if (this.#waiting === undefined && this.#write(message)) return RESOLVED;
     const after = this.#waiting ?? RESOLVED;
     const sending = after.then(() => this.#sendWhenRoom(message));
-    const tracked = sending.finally(() => {
+    // Settles either way: a failed send is the caller's rejection, not the next send's.
+    const done = () => {
       if (this.#waiting === tracked) this.#waiting = undefined;
-    });
+    };
+    const tracked: Promise<void> = sending.then(done, done);
     this.#waiting = tracked;
     return sending;
   }
@@ -174,6 +196,7 @@ export class RingProducer implements Producer {
       // After the last head: the consumer reads `closed` before `head`, so it sees every record.
       this.#signals.raise(W.closed);
     } finally {
+      this.#released = true;
       this.#signals.release();
     }
   }

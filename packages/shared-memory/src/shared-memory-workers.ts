@@ -10,9 +10,10 @@
  * The address is the SharedArrayBuffer itself: posting it to a worker shares the memory.
  */
 
-import { IpcError, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import { IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { demoWorkers } from "./demo-workers.ts";
 import {
+  DEFAULT_RING_BYTES,
   HEADER_BYTES,
   initHeader,
   MAGIC,
@@ -22,8 +23,7 @@ import {
   RingConsumer,
   RingProducer,
   type RingSignals,
-  recordBytes,
-  ringCapacity,
+  ringBytesFor,
   W,
 } from "./ring.ts";
 
@@ -31,9 +31,6 @@ export interface WorkersRingAddress {
   /** Header and data of the ring; shared, not copied, when posted to a worker. */
   buffer: SharedArrayBuffer;
 }
-
-/** Data bytes of a ring when OpenOptions ask for nothing larger: 1 MiB. */
-export const DEFAULT_RING_BYTES = 1 << 20;
 
 const MEDIUM = "shared-memory ring";
 
@@ -107,15 +104,6 @@ class AtomicsSignals implements RingSignals {
   }
 
   release(): void {}
-}
-
-/**
- * Data bytes of a ring for `options`: 1 MiB, or more when `capacity` messages of
- * `maxMessageSize` bytes (or one record of that size) need more; always a power of two.
- */
-export function ringBytesFor(options: OpenOptions = {}): number {
-  const largest = options.maxMessageSize ?? 0;
-  return ringCapacity(Math.max(DEFAULT_RING_BYTES, (options.capacity ?? 0) * recordBytes(largest)), largest);
 }
 
 /** A fresh ring of `bytes` data bytes (a power of two, at least 64) in a SharedArrayBuffer. */
