@@ -278,7 +278,12 @@ export class RingConsumer implements AsyncIterable<Uint8Array> {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: () => {
-        const message = this.#take();
+        let message: Uint8Array | undefined;
+        try {
+          message = this.#take();
+        } catch (error) {
+          return Promise.reject(error);
+        }
         return message ? Promise.resolve({ done: false, value: message }) : this.#nextWhenReady();
       },
       return: async () => {
@@ -299,16 +304,28 @@ export class RingConsumer implements AsyncIterable<Uint8Array> {
   /** The next record of the current batch, or of a fresh one; undefined when the ring is empty. */
   #take(): Uint8Array | undefined {
     if (this.#ended) return undefined;
-    if (this.#at === this.#end && !this.#refill()) return undefined;
-    const length = this.#batchWords[this.#at >> 2]!;
-    const start = this.#at + RECORD_HEADER;
-    this.#at += recordBytes(length);
-    return this.#batch.subarray(start, start + length);
+    for (;;) {
+      if (this.#at === this.#end && !this.#refill()) return undefined;
+      const at = this.#at;
+      const length = this.#batchWords[at >> 2]!;
+      if (length === WRAP) {
+        // The rest of the batch is the padding before the end of the data.
+        this.#at = this.#end;
+        continue;
+      }
+      // Lengths come from the other side: check each before trusting it.
+      if (length > this.#limit || at + recordBytes(length) > this.#end) {
+        throw this.#corrupt(`a record of ${length} bytes does not fit what the producer published`);
+      }
+      this.#at = at + recordBytes(length);
+      return this.#batch.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length);
+    }
   }
 
   /**
    * Copies what waits between tail and the end of the data (or head) out of the ring in one
-   * copy, checks every length in it, and hands the space back to the producer at once.
+   * copy, and hands that space back to the producer at once. Records never straddle the end,
+   * so the copy holds whole records (and, at the end, a WRAP word and its padding).
    */
   #refill(): boolean {
     if (this.#tail === this.#headSeen) {
@@ -319,26 +336,13 @@ export class RingConsumer implements AsyncIterable<Uint8Array> {
     const waiting = (this.#headSeen - this.#tail) >>> 0;
     if (waiting > this.#capacity) throw this.#corrupt(`head is ${waiting} bytes past tail`);
     const to = Math.min(from + waiting, this.#capacity);
-    const batch = this.#data.slice(from, to);
-    const words = new Uint32Array(batch.buffer, 0, batch.byteLength >> 2);
-    // Walk the records; a WRAP word (or the end of the data) closes the batch.
-    let at = 0;
-    while (at < batch.byteLength) {
-      const length = words[at >> 2]!;
-      if (length === WRAP) break;
-      if (length > this.#limit || at + recordBytes(length) > batch.byteLength) {
-        throw this.#corrupt(`a record of ${length} bytes at ${from + at} does not fit the ring`);
-      }
-      at += recordBytes(length);
-    }
-    const consumed = at < batch.byteLength ? this.#capacity - from : at;
-    this.#tail = (this.#tail + consumed) >>> 0;
-    this.#batch = batch;
-    this.#batchWords = words;
+    this.#batch = this.#data.slice(from, to);
+    this.#batchWords = new Uint32Array(this.#batch.buffer, 0, (to - from) >> 2);
     this.#at = 0;
-    this.#end = at;
+    this.#end = to - from;
+    this.#tail = (this.#tail + (to - from)) >>> 0;
     this.#headSeen = this.#signals.publishTail(this.#tail) >>> 0;
-    return at > 0 || this.#refill();
+    return true;
   }
 
   async #nextWhenReady(): Promise<IteratorResult<Uint8Array>> {

