@@ -31,6 +31,8 @@ export interface ConsumerReport {
   duplicated: number;
   reordered: number;
   seconds: number;
+  /** CPU time of this process per timed message, in µs (process rows only: threads share the process). */
+  cpuMicros: number;
 }
 
 /** postMessage has no backpressure: the producer keeps at most WINDOW messages unacknowledged. */
@@ -67,11 +69,14 @@ async function produce(): Promise<void> {
         ? workersProducer(config.address as never)
         : await messageQueues.producer(config.address as never);
   for (let seq = 0; seq < total; seq++) {
+    if (seq === config.warmup) producerCpuAtStart = process.cpuUsage();
     record.writeUInt32LE(seq, 0);
     await producer.send(record);
   }
   await producer.close();
 }
+
+let producerCpuAtStart = process.cpuUsage();
 
 async function consume(): Promise<ConsumerReport> {
   let expected = 0;
@@ -80,9 +85,13 @@ async function consume(): Promise<ConsumerReport> {
   let reordered = 0;
   let received = 0;
   let started = 0n;
+  let cpuAtStart = process.cpuUsage();
   const check = (message: Uint8Array) => {
     const seq = message[0]! | (message[1]! << 8) | (message[2]! << 16) | (message[3]! << 24);
-    if (seq === config.warmup) started = process.hrtime.bigint();
+    if (seq === config.warmup) {
+      started = process.hrtime.bigint();
+      cpuAtStart = process.cpuUsage();
+    }
     received++;
     if (seq === expected) expected++;
     else if (seq > expected) {
@@ -111,8 +120,13 @@ async function consume(): Promise<ConsumerReport> {
     for await (const message of consumer) check(message);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { received: received - config.warmup, lost, duplicated, reordered, seconds };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMicros = (cpu.user + cpu.system) / config.messages;
+  return { received: received - config.warmup, lost, duplicated, reordered, seconds, cpuMicros };
 }
 
-if (config.role === "producer") await produce();
-else report({ result: await consume() });
+if (config.role === "producer") {
+  await produce();
+  const cpu = process.cpuUsage(producerCpuAtStart);
+  report({ producerCpuMicros: (cpu.user + cpu.system) / config.messages });
+} else report({ result: await consume() });

@@ -9,7 +9,8 @@
  * (postMessage, which has no backpressure, keeps at most 256 unacknowledged); every consumer
  * checks the numbers (lost, duplicated, reordered) and times the messages after the warm-up.
  * The rows alternate within each round, so drift of a shared machine hits them alike; the
- * ratios are taken within each round and medians reported.
+ * ratios are taken within each round and medians reported. For the process rows, CPU time
+ * per message of each side is printed too: on a loaded machine it moves far less than msg/s.
  */
 
 import { parseArgs } from "node:util";
@@ -70,9 +71,14 @@ async function inProcesses(variant: typeof sharedMemoryPosix | typeof messageQue
     const consumer = start("consumer");
     const done = result(consumer.process);
     const producer = start("producer");
+    const producerCpu = new Promise<number>((resolve) =>
+      producer.process.on("message", (m: { producerCpuMicros?: number }) => {
+        if (m.producerCpuMicros !== undefined) resolve(m.producerCpuMicros);
+      }),
+    );
     const report = await done;
     await Promise.all([consumer.exited, producer.exited]);
-    return report;
+    return { ...report, producerCpuMicros: await producerCpu };
   } finally {
     await endpoint.close();
   }
@@ -102,7 +108,7 @@ async function inThreads(kind: "workers" | "post", size: number) {
   return report;
 }
 
-function run(row: Row, size: number): Promise<ConsumerReport> {
+function run(row: Row, size: number): Promise<ConsumerReport & { producerCpuMicros?: number }> {
   if (row === "shared-memory-posix") return inProcesses(sharedMemoryPosix, size);
   if (row === "message-queues") return inProcesses(messageQueues, size);
   return inThreads(row === "shared-memory-workers" ? "workers" : "post", size);
@@ -117,6 +123,9 @@ console.log(
 for (const size of sizes) {
   const rates = new Map<Row, number[]>(rows.map((r) => [r, []]));
   const faults = new Map<Row, number>(rows.map((r) => [r, 0]));
+  const cpu = new Map<Row, { consumer: number[]; producer: number[] }>(
+    rows.map((r) => [r, { consumer: [], producer: [] }]),
+  );
   const ratios = { posixOverMq: [] as number[], workersOverPost: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     const perRound = new Map<Row, number>();
@@ -127,6 +136,10 @@ for (const size of sizes) {
         faults.get(row)! + r.lost + r.duplicated + r.reordered + Math.abs(r.received - messages),
       );
       const rate = (messages - 1) / r.seconds;
+      if (r.producerCpuMicros !== undefined) {
+        cpu.get(row)!.consumer.push(r.cpuMicros);
+        cpu.get(row)!.producer.push(r.producerCpuMicros);
+      }
       perRound.set(row, rate);
       rates.get(row)!.push(rate);
     }
@@ -144,6 +157,13 @@ for (const size of sizes) {
       `  ${row.padEnd(28)} ${fmt(median(xs)).padStart(12)}   (${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))})`.padEnd(
         78,
       ) + String(faults.get(row)),
+    );
+  }
+  for (const row of rows) {
+    const c = cpu.get(row)!;
+    if (c.consumer.length === 0) continue;
+    console.log(
+      `  ${row.padEnd(28)} CPU µs/message: consumer ${median(c.consumer).toFixed(2)}, producer ${median(c.producer).toFixed(2)}`,
     );
   }
   console.log(`  shared-memory-posix ÷ message-queues: ${median(ratios.posixOverMq).toFixed(1)}×`);
