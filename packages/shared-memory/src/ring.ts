@@ -115,6 +115,9 @@ export interface RingSignals {
   release(): void;
 }
 
+/** Bytes of records a producer writes before it publishes them, at most. */
+export const PUBLISH_BYTES = 8192;
+
 const RESOLVED = Promise.resolve();
 const DONE: IteratorResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
 
@@ -130,6 +133,7 @@ export class RingProducer implements Producer {
   #head: number;
   #tailSeen: number;
   #unpublished = 0;
+  readonly #batchBytes: number;
   #flushScheduled = false;
   #closed = false;
   /** Sends waiting for room, in call order; undefined while none waits. */
@@ -146,6 +150,7 @@ export class RingProducer implements Producer {
     this.#capacity = data.byteLength;
     this.#mask = data.byteLength - 1;
     this.#limit = maxPayload(data.byteLength);
+    this.#batchBytes = Math.min(data.byteLength >>> 2, PUBLISH_BYTES);
     this.#signals = signals;
     this.#medium = medium;
     this.#head = signals.load(W.head) >>> 0;
@@ -221,8 +226,10 @@ export class RingProducer implements Producer {
     this.#data.set(message, position + RECORD_HEADER);
     this.#head = (this.#head + total) >>> 0;
     this.#unpublished += total;
-    // One publication per batch: at a quarter of the ring, or when this turn of the event loop ends.
-    if (this.#unpublished >= this.#capacity >>> 2) this.#publish();
+    // One publication per batch: every PUBLISH_BYTES (a quarter of a smaller ring), or when this
+    // turn of the event loop ends. A producer that never yields (every send resolved at once)
+    // still shows its records to the consumer every few microseconds, not only when it stops.
+    if (this.#unpublished >= this.#batchBytes) this.#publish();
     else if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
