@@ -66,6 +66,25 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
     },
     demoSources: ["packages/pipes/src/unnamed-pipe-io.ts#demo"],
   },
+  "shared-memory-workers": {
+    semantics: {
+      blocking:
+        "`send` waits only while the ring is full, the consumer only while it is empty; both wait in `Atomics.waitAsync`, never blocking their thread",
+      buffering: "a ring of 1 MiB by default (a power of two; records are padded to 8 bytes)",
+      ordering: "FIFO",
+      delivery: "exactly-once inside the process; a record in the ring is lost only with the process",
+      durability: "none: the SharedArrayBuffer lives as long as a thread references it",
+      boundaries: "kept: a 4-byte length before every record",
+      scope: "worker threads of one process (the address is the SharedArrayBuffer)",
+      limits:
+        "a record of at most half the ring (512 KiB − 4 by default); one producer and one consumer per ring",
+    },
+    demoSources: [
+      "packages/shared-memory/src/demo-workers.ts",
+      "packages/shared-memory/examples/01-workers-producer.ts",
+      "packages/shared-memory/examples/02-workers-consumer.ts",
+    ],
+  },
   "channels-buffered": {
     semantics: {
       blocking: "`send` waits only while N values are buffered; `receive` waits while empty",
@@ -109,6 +128,26 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       "packages/pipes/src/named-pipe.ts#demo",
       "packages/pipes/examples/01-named-pipe-writer.ts",
       "packages/pipes/examples/02-named-pipe-reader.ts",
+    ],
+  },
+  "shared-memory-posix": {
+    semantics: {
+      blocking:
+        "`send` waits only while the ring is full, the consumer only while it is empty; a side waits by polling its doorbell FIFO on the event loop (uv_poll), never blocking it",
+      buffering:
+        "a ring of 1 MiB by default in the shared-memory object (a power of two; records padded to 8 bytes)",
+      ordering: "FIFO",
+      delivery:
+        "at-most-once across a crash: records not yet read die with the ring's owner; a side that dies is a PeerGoneError for the other within a second",
+      durability: "in /dev/shm (memory) until unlinked: Endpoint.close(), or the owner's exit or signal",
+      boundaries: "kept: a 4-byte length before every record",
+      scope: "processes of one user on one host (the object is 0600 and must be the user's own)",
+      limits: "a record of at most half the ring; one producer and one consumer per ring; Linux only",
+    },
+    demoSources: [
+      "packages/shared-memory/src/demo-posix.ts",
+      "packages/shared-memory/examples/03-posix-consumer.ts",
+      "packages/shared-memory/examples/04-posix-producer.ts",
     ],
   },
   "message-queues": {

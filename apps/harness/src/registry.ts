@@ -9,6 +9,7 @@ import { type AnyVariant, VariantRegistry } from "@ipc-atlas/core";
 /** The packages (or subpath exports) that make up the catalogue, in taxonomy order. */
 export const catalogPackages = [
   "@ipc-atlas/pipes",
+  "@ipc-atlas/shared-memory",
   "@ipc-atlas/channels",
   "@ipc-atlas/message-queue",
   "@ipc-atlas/message-queue/jetstream",

@@ -22,12 +22,12 @@ const run = async (...args: string[]) => {
 };
 
 describe("the ipc-atlas command", () => {
-  it("lists all 13 variants in the taxonomy tree, each available", async () => {
+  it("lists all 15 variants in the taxonomy tree, each available", async () => {
     const { code, stdout, stderr } = await run("list");
     expect(code).toBe(0);
     expect(stderr).toBe("");
     for (const id of variantIds) expect(stdout).toMatch(new RegExp(`── ${id} +✓ available`));
-    expect(stdout).toContain("13 of 13 variants available");
+    expect(stdout).toContain("15 of 15 variants available");
   });
 
   it("explains a variant from its catalogue page", async () => {

@@ -29,6 +29,7 @@ export { retainedBytes } from "./memory.ts";
 export { childNarrator, consoleNarrator, type NarrationLine, type Narrator, preview } from "./narrator.ts";
 export {
   type PeerDiagnostics,
+  type PeerPlacement,
   type PeerRole,
   type RemoteConsumer,
   type RemoteProducer,
@@ -57,4 +58,5 @@ export {
   type VariantId,
   variantIds,
 } from "./taxonomy.ts";
+export { spawnThread, type ThreadHandle, type ThreadOptions } from "./thread.ts";
 export type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer, Variant } from "./variant.ts";

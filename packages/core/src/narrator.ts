@@ -1,8 +1,11 @@
 /**
  * Demo narration. Demos say what happens as it happens — who sends, who receives, who waits —
  * with the time since the demo started. Child processes narrate through their parent, so
- * one transcript shows every process in order.
+ * one transcript shows every process in order; worker threads narrate through their parent
+ * port the same way.
  */
+
+import { isMainThread, parentPort } from "node:worker_threads";
 
 export interface Narrator {
   /** One event by one actor: `say("producer", "SEND", "#1 hello")`. */
@@ -37,11 +40,13 @@ export function consoleNarrator(
 }
 
 /**
- * The narrator a demo's child process uses: events travel to the parent over the IPC channel
- * (so they interleave correctly with the parent's own lines); without one, they print.
+ * The narrator a demo's child process or worker thread uses: events travel to the parent over
+ * the IPC channel or the parent port (so they interleave correctly with the parent's own
+ * lines); without either, they print.
  */
 export function childNarrator(actor: string): Narrator & { sayAs(event: string, detail?: string): void } {
-  const send = process.send?.bind(process);
+  const port = isMainThread ? null : parentPort;
+  const send = port ? (message: unknown) => port.postMessage(message) : process.send?.bind(process);
   const local = consoleNarrator();
   const narrator: Narrator = {
     say(who, event, detail) {

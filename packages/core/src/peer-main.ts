@@ -5,14 +5,24 @@
  * earlier sends to finish (so sends the parent did not await are in flight together, in call
  * order), any other command waits for everything before it, and a consumer's close runs at
  * once, so that it can end a pending next(). It exits when the parent disconnects or dies.
+ * On a worker thread (a peer started with `{ in: "thread" }`) the same commands come through
+ * the parent port, and the parent ends the thread by terminating it.
  */
 
+import { isMainThread, parentPort } from "node:worker_threads";
 import { errorToJSON } from "./errors.ts";
 import { retainedBytes } from "./memory.ts";
 import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
 import type { AnyVariant, Consumer, Producer } from "./variant.ts";
 
-const send = (message: unknown) => process.send?.(message);
+const port = isMainThread ? null : parentPort;
+const send = port
+  ? (message: unknown) => port.postMessage(message)
+  : (message: unknown) => process.send?.(message);
+const onMessage = (listener: (message: { init?: PeerInit } | PeerCommand) => void) => {
+  if (port) port.on("message", listener);
+  else process.on("message", listener);
+};
 
 async function loadVariant(init: PeerInit): Promise<AnyVariant> {
   const module = (await import(init.module)) as Record<string, unknown>;
@@ -65,7 +75,7 @@ async function run(command: PeerCommand): Promise<PeerReply> {
   }
 }
 
-process.on("message", (message: { init?: PeerInit } | PeerCommand) => {
+onMessage((message) => {
   if ("init" in message && message.init) {
     const init = message.init;
     queue = (async () => {

@@ -6,11 +6,15 @@
  * the IPC channel (send, close, next). The parent holds a RemoteProducer / RemoteConsumer that
  * implements the same interface, so the conformance suite, demos and benchmarks drive a peer
  * in another process exactly like a local one. Errors come back as their own typed classes.
+ *
+ * With `{ in: "thread" }` the peer runs the same program on a worker thread of this process
+ * instead, for in-process variants whose sides share memory between threads.
  */
 
 import { fileURLToPath } from "node:url";
 import { errorFromJSON, type IpcErrorJSON, PeerGoneError } from "./errors.ts";
-import { type ChildHandle, spawnScript } from "./process.ts";
+import { spawnScript } from "./process.ts";
+import { spawnThread } from "./thread.ts";
 import type { AnyVariant, Consumer, Producer } from "./variant.ts";
 
 export type PeerRole = "producer" | "consumer";
@@ -39,15 +43,68 @@ export type PeerReply =
 // peer-main.ts from source, peer-main.js where core is installed built (spawnScript picks).
 const peerMain = fileURLToPath(new URL("./peer-main.ts", import.meta.url));
 
+/** Where a peer runs: its own OS process (the default) or a worker thread of this one. */
+export interface PeerPlacement {
+  in?: "process" | "thread";
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: peer messages are checked by shape where they are handled.
+type PeerListener = (message: any) => void;
+
+/** The channel to a peer, whichever kind it is. */
+interface PeerLink {
+  /** The OS process the peer runs in. */
+  readonly pid: number;
+  readonly exited: Promise<number>;
+  post(message: unknown): void;
+  on(listener: PeerListener): void;
+  off(listener: PeerListener): void;
+  /** Ends the peer: politely, then by force. */
+  dispose(): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function processLink(): PeerLink {
+  const child = spawnScript(peerMain, { stdio: "inherit" });
+  return {
+    pid: child.pid,
+    exited: child.exited,
+    post: (message) => child.process.send(message as object),
+    on: (listener) => child.process.on("message", listener),
+    off: (listener) => child.process.off("message", listener),
+    async dispose() {
+      if (child.process.connected) child.process.disconnect();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+function threadLink(): PeerLink {
+  const thread = spawnThread(peerMain);
+  return {
+    pid: process.pid,
+    exited: thread.exited,
+    post: (message) => thread.worker.postMessage(message),
+    on: (listener) => thread.worker.on("message", listener),
+    off: (listener) => thread.worker.off("message", listener),
+    dispose: () => thread.terminate(),
+    // A thread cannot be killed by a signal; terminating it is the abrupt end.
+    kill: () => void thread.terminate(),
+  };
+}
+
 class PeerConnection {
-  readonly child: ChildHandle;
+  readonly link: PeerLink;
   #nextId = 1;
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #gone: Error | undefined;
 
-  constructor(child: ChildHandle, what: string) {
-    this.child = child;
-    child.process.on("message", (reply: PeerReply | { ready: true } | { failed: IpcErrorJSON }) => {
+  constructor(link: PeerLink, what: string) {
+    this.link = link;
+    link.on((reply: PeerReply | { ready: true } | { failed: IpcErrorJSON }) => {
       if (!("id" in reply)) return;
       const waiter = this.#pending.get(reply.id);
       if (!waiter) return;
@@ -55,8 +112,8 @@ class PeerConnection {
       if (reply.ok) waiter.resolve(reply.value);
       else waiter.reject(errorFromJSON(reply.error));
     });
-    void child.exited.then((code) => {
-      this.#gone = new PeerGoneError(`${what} (pid ${child.pid}) exited with code ${code}`);
+    void link.exited.then((code) => {
+      this.#gone = new PeerGoneError(`${what} (pid ${link.pid}) exited with code ${code}`);
       for (const waiter of this.#pending.values()) waiter.reject(this.#gone);
       this.#pending.clear();
     });
@@ -67,16 +124,12 @@ class PeerConnection {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.process.send({ ...command, id });
+      this.link.post({ ...command, id });
     });
   }
 
-  /** Ends the child: politely through disconnect, then by force if it lingers. */
-  async dispose(): Promise<void> {
-    if (this.child.process.connected) this.child.process.disconnect();
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 2000);
-    await this.child.exited;
-    clearTimeout(timer);
+  dispose(): Promise<void> {
+    return this.link.dispose();
   }
 }
 
@@ -98,23 +151,31 @@ export interface PeerDiagnostics {
 export type RemoteProducer = Producer & PeerDiagnostics;
 export type RemoteConsumer = Consumer & PeerDiagnostics;
 
-async function startPeer(variant: AnyVariant, role: PeerRole, address: unknown): Promise<PeerConnection> {
-  const child = spawnScript(peerMain, { stdio: "inherit" });
-  const connection = new PeerConnection(child, `${variant.id} ${role}`);
+async function startPeer(
+  variant: AnyVariant,
+  role: PeerRole,
+  address: unknown,
+  placement: PeerPlacement,
+): Promise<PeerConnection> {
+  const link = placement.in === "thread" ? threadLink() : processLink();
+  const where = placement.in === "thread" ? "thread" : "process";
+  const connection = new PeerConnection(link, `${variant.id} ${role}`);
   const ready = new Promise<void>((resolve, reject) => {
     const onMessage = (m: { ready?: true; failed?: IpcErrorJSON }) => {
       if (m?.ready) resolve();
       else if (m?.failed) reject(errorFromJSON(m.failed));
       else return;
-      child.process.off("message", onMessage);
+      link.off(onMessage);
     };
-    child.process.on("message", onMessage);
-    void child.exited.then((code) =>
-      reject(new PeerGoneError(`${variant.id} ${role} process exited with code ${code} before it was ready`)),
+    link.on(onMessage);
+    void link.exited.then((code) =>
+      reject(
+        new PeerGoneError(`${variant.id} ${role} ${where} exited with code ${code} before it was ready`),
+      ),
     );
   });
   const init: PeerInit = { module: variant.module, variantId: variant.id, role, address };
-  child.process.send({ init });
+  link.post({ init });
   try {
     await ready;
   } catch (error) {
@@ -126,18 +187,22 @@ async function startPeer(variant: AnyVariant, role: PeerRole, address: unknown):
 
 function diagnostics(connection: PeerConnection): PeerDiagnostics {
   return {
-    pid: connection.child.pid,
+    pid: connection.link.pid,
     rss: () => connection.request<number>({ op: "rss" }),
     retainedBytes: () => connection.request<number>({ op: "retained" }),
     reportedPid: () => connection.request<number>({ op: "pid" }),
     dispose: () => connection.dispose(),
-    kill: (signal = "SIGKILL") => connection.child.kill(signal),
+    kill: (signal = "SIGKILL") => connection.link.kill(signal),
   };
 }
 
-/** Starts a producer of `variant` in a new process, attached to `address`. */
-export async function spawnProducer(variant: AnyVariant, address: unknown): Promise<RemoteProducer> {
-  const connection = await startPeer(variant, "producer", address);
+/** Starts a producer of `variant` in a new process (or thread), attached to `address`. */
+export async function spawnProducer(
+  variant: AnyVariant,
+  address: unknown,
+  placement: PeerPlacement = {},
+): Promise<RemoteProducer> {
+  const connection = await startPeer(variant, "producer", address, placement);
   return {
     ...diagnostics(connection),
     send: (message) => connection.request<void>({ op: "send", data: message }),
@@ -146,11 +211,16 @@ export async function spawnProducer(variant: AnyVariant, address: unknown): Prom
 }
 
 /**
- * Starts a consumer of `variant` in a new process. It takes a message from the medium only
- * when this side asks for the next one, so a synchronous variant's contract is observable.
+ * Starts a consumer of `variant` in a new process (or thread). It takes a message from the
+ * medium only when this side asks for the next one, so a synchronous variant's contract is
+ * observable.
  */
-export async function spawnConsumer(variant: AnyVariant, address: unknown): Promise<RemoteConsumer> {
-  const connection = await startPeer(variant, "consumer", address);
+export async function spawnConsumer(
+  variant: AnyVariant,
+  address: unknown,
+  placement: PeerPlacement = {},
+): Promise<RemoteConsumer> {
+  const connection = await startPeer(variant, "consumer", address, placement);
   let done = false;
   return {
     ...diagnostics(connection),

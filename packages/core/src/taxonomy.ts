@@ -20,9 +20,11 @@ export interface Taxonomy {
 export const variantIds = [
   "pipes-unnamed",
   "pipes-unnamed-io",
+  "shared-memory-workers",
   "channels-buffered",
   "channels-unbuffered",
   "pipes-named",
+  "shared-memory-posix",
   "message-queues",
   "pub-sub-nats-os",
   "tcp",
@@ -50,6 +52,13 @@ export const taxonomy: Readonly<Record<VariantId, Taxonomy>> = {
     medium: "the same pipe composed with Node streams (stream.pipeline), like Go's io.Reader/io.Writer",
     packageName: "@ipc-atlas/pipes",
   },
+  "shared-memory-workers": {
+    scope: "in-process",
+    model: "shared memory",
+    timing: "asynchronous",
+    medium: "a ring of records in a SharedArrayBuffer between worker threads (Atomics, waitAsync)",
+    packageName: "@ipc-atlas/shared-memory",
+  },
   "channels-buffered": {
     scope: "in-process",
     model: "message passing",
@@ -70,6 +79,13 @@ export const taxonomy: Readonly<Record<VariantId, Taxonomy>> = {
     timing: "synchronous",
     medium: "a FIFO made with mkfifo",
     packageName: "@ipc-atlas/pipes",
+  },
+  "shared-memory-posix": {
+    scope: "inter-process, OS",
+    model: "shared memory",
+    timing: "asynchronous",
+    medium: "a ring of records in a POSIX shared-memory object (shm_open + mmap) between processes",
+    packageName: "@ipc-atlas/shared-memory",
   },
   "message-queues": {
     scope: "inter-process, OS",

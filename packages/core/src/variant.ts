@@ -67,6 +67,12 @@ export interface Variant<Address = unknown> {
   producer(address: Address): Promise<Producer>;
   /** Resolves only once the consumer is ready to receive (subscribed, connected, listening). */
   consumer(address: Address): Promise<Consumer>;
+  /**
+   * Where producer and consumer run when the harness or the conformance suite drives an
+   * in-process variant: on the calling thread (the default), or each on a worker thread of its
+   * own ("threads"), for media that are memory shared between threads.
+   */
+  readonly placement?: "same-thread" | "threads";
   /** Runs the narrated demo of this variant. */
   demo?(narrator: Narrator): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The conformance fixture: opens a variant's medium and attaches a producer and a consumer,
  * each in its own OS process for inter-process variants (the address travels as JSON), or in
- * this process for in-process ones. Everything it opens is torn down by `dispose`, which the
+ * this process for in-process ones (each on a worker thread of its own when the variant asks for
+ * `placement: "threads"`, the address then being memory both threads share). Everything it opens is torn down by `dispose`, which the
  * suite calls in `finally`, so a failing case leaves no process, queue or socket behind.
  */
 
@@ -44,6 +45,20 @@ export async function openPair(variant: AnyVariant, options?: OpenOptions): Prom
         consumer,
         producerRetained: () => producer.retainedBytes(),
         pids: { producer: await producer.reportedPid(), consumer: await consumer.reportedPid() },
+        dispose,
+      };
+    }
+    if (variant.placement === "threads") {
+      const consumer = await spawnConsumer(variant, endpoint.address, { in: "thread" });
+      cleanups.push(() => consumer.dispose());
+      const producer = await spawnProducer(variant, endpoint.address, { in: "thread" });
+      cleanups.push(() => producer.dispose());
+      return {
+        endpoint,
+        producer,
+        consumer,
+        producerRetained: () => producer.retainedBytes(),
+        pids: { producer: process.pid, consumer: process.pid },
         dispose,
       };
     }
