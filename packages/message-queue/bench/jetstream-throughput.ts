@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, release } from "node:os";
 import { spawnScript } from "@ipc-atlas/core";
 import { natsUrlsFromEnv, startNatsServer } from "@ipc-atlas/nats";
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream.ts";
+import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
 
 const WARMUP = 2000;
 const HEADER = 12; // u32 sequence + u64 send time (process.hrtime.bigint, one clock per host)

@@ -4,7 +4,7 @@
  */
 
 import { childNarrator } from "@ipc-atlas/core";
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream.ts";
+import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
 
 const [addressJson, countText = "20"] = process.argv.slice(2);
 const address = JSON.parse(addressJson!) as JetStreamAddress;

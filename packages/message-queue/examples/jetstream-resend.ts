@@ -7,7 +7,7 @@
  * and N. Reports each receipt to the parent process (or prints it).
  */
 
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream.ts";
+import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
 
 const [addressJson, producerId = "resender", countText = "10"] = process.argv.slice(2);
 const address = JSON.parse(addressJson!) as JetStreamAddress;

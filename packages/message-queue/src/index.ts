@@ -5,7 +5,7 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { messageQueuesJetStream } from "./jetstream.ts";
+import { messageQueuesJetStream } from "./jetstream/index.ts";
 import { messageQueues } from "./message-queues.ts";
 
 export {
@@ -34,7 +34,7 @@ export {
   type JetStreamQueueOptions,
   messageQueuesJetStream,
   type SendReceipt,
-} from "./jetstream.ts";
+} from "./jetstream/index.ts";
 export { MQ_PRIO_MAX, NAME_MAX, type SystemLimits, systemLimits } from "./limits.ts";
 export {
   MessageQueue,

@@ -5,7 +5,7 @@
  */
 
 import { afterEach, expect, it } from "vitest";
-import { JetStreamQueue } from "../src/jetstream.ts";
+import { JetStreamQueue } from "../src/jetstream/index.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { liveNatsServers, natsUrlsFromEnv, startNatsServer } from "@ipc-atlas/na
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { afterEach, expect, it } from "vitest";
-import { JetStreamQueue, JetStreamQueueError, messageQueuesJetStream } from "../src/jetstream.ts";
+import { JetStreamQueue, JetStreamQueueError, messageQueuesJetStream } from "../src/jetstream/index.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

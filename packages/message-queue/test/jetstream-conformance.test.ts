@@ -1,4 +1,4 @@
 import { runConformanceSuite } from "@ipc-atlas/core/conformance";
-import { messageQueuesJetStream } from "../src/jetstream.ts";
+import { messageQueuesJetStream } from "../src/jetstream/index.ts";
 
 runConformanceSuite(messageQueuesJetStream);

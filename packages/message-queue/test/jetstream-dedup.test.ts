@@ -6,7 +6,7 @@
 
 import { spawnScript } from "@ipc-atlas/core";
 import { afterEach, expect, it } from "vitest";
-import { JetStreamQueue, type SendReceipt } from "../src/jetstream.ts";
+import { JetStreamQueue, type SendReceipt } from "../src/jetstream/index.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

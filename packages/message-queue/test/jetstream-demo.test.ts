@@ -5,7 +5,7 @@
 
 import type { Narrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
-import { messageQueuesJetStream } from "../src/jetstream.ts";
+import { messageQueuesJetStream } from "../src/jetstream/index.ts";
 
 it("the demo kills a consumer with kill -9 mid-stream and counts 12 sent, 12 received, 0 lost", async () => {
   const lines: string[] = [];

@@ -7,7 +7,7 @@
 import { type RemoteConsumer, type RemoteProducer, spawnConsumer, spawnProducer } from "@ipc-atlas/core";
 import { type NatsServer, startNatsServer } from "@ipc-atlas/nats";
 import { afterEach, expect, it } from "vitest";
-import { JetStreamQueue, messageQueuesJetStream } from "../src/jetstream.ts";
+import { JetStreamQueue, messageQueuesJetStream } from "../src/jetstream/index.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

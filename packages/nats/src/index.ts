@@ -9,6 +9,7 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
+export { type JetStreamCluster, type JetStreamClusterOptions, startJetStreamCluster } from "./cluster.ts";
 export {
   type NatsAddress,
   NatsConnectionError,
