@@ -65,21 +65,33 @@ describe("startJetStreamCluster", () => {
 
         // Kill the leader: another node takes over and the stream still takes messages.
         leader!.kill("SIGKILL");
-        await waitFor("a new stream leader", async () => {
-          const now = await cluster.leaderOf("orders");
-          return now !== undefined && now !== leader;
-        }, 30_000);
+        await waitFor(
+          "a new stream leader",
+          async () => {
+            const now = await cluster.leaderOf("orders");
+            return now !== undefined && now !== leader;
+          },
+          30_000,
+        );
         for (let i = 0; i < 100; i++) await js.publish("orders", new Uint8Array([i]), { timeout: 10_000 });
 
         // Restart the dead node: it catches up with the 200 messages.
         await leader!.start();
-        await waitFor("the restarted node to catch up", async () => {
-          const jsz = (await monitorJson(`${leader!.monitorUrl}/jsz?accounts=true&streams=true`)) as {
-            account_details?: Array<{ stream_detail?: Array<{ name: string; state: { messages: number } }> }>;
-          };
-          const stream = jsz?.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === "orders");
-          return stream?.state.messages === 200;
-        }, 30_000);
+        await waitFor(
+          "the restarted node to catch up",
+          async () => {
+            const jsz = (await monitorJson(`${leader!.monitorUrl}/jsz?accounts=true&streams=true`)) as {
+              account_details?: Array<{
+                stream_detail?: Array<{ name: string; state: { messages: number } }>;
+              }>;
+            };
+            const stream = jsz?.account_details
+              ?.flatMap((a) => a.stream_detail ?? [])
+              .find((s) => s.name === "orders");
+            return stream?.state.messages === 200;
+          },
+          30_000,
+        );
         leader = undefined;
       } finally {
         await nc.close();
@@ -110,7 +122,9 @@ describe("startJetStreamCluster", () => {
           owner.process.on("message", (m: { servers?: Array<{ pid: number; dir: string }> }) => {
             if (m?.servers) resolve(m.servers);
           });
-          void owner.exited.then((code) => reject(new Error(`the owner exited (${code}) before it reported`)));
+          void owner.exited.then((code) =>
+            reject(new Error(`the owner exited (${code}) before it reported`)),
+          );
         });
         assert.equal(servers.length, 3);
         for (const { pid, dir } of servers) assert.ok(alive(pid) && existsSync(dir));
