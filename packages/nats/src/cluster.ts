@@ -32,6 +32,15 @@ export interface JetStreamCluster extends NatsCluster {
    * the stream's cluster info on a running node; undefined while there is no leader.
    */
   leaderOf(stream: string, consumer?: string): Promise<NatsServer | undefined>;
+  /** What `node` holds of `stream` (its own copy, from its monitoring endpoint); undefined when it has none or does not answer. */
+  streamOn(node: NatsServer, stream: string): Promise<StreamCopy | undefined>;
+}
+
+/** One node's copy of a stream. */
+export interface StreamCopy {
+  messages: number;
+  firstSeq: number;
+  lastSeq: number;
 }
 
 export interface JetStreamClusterOptions {
@@ -46,6 +55,7 @@ interface Jsz {
   account_details?: Array<{
     stream_detail?: Array<{
       name: string;
+      state?: { messages: number; first_seq: number; last_seq: number };
       cluster?: { leader?: string };
       consumer_detail?: Array<{ name: string; cluster?: { leader?: string } }>;
     }>;
@@ -69,14 +79,17 @@ export async function startJetStreamCluster(
     readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
   });
   const byName = (name: string | undefined) => cluster.servers.find((s) => s.name === name);
-  /** Asks each running node in turn; the first that answers with a leader wins. */
+  /**
+   * Asks every running node who leads; the answer is the node that names itself (a node that
+   * just came back may still name the leader it knew before it died).
+   */
   const ask = async (path: string, pick: (jsz: Jsz) => string | undefined) => {
-    for (const server of cluster.servers) {
-      if (!server.running) continue;
-      const leader = pick(((await monitorJson(`${server.monitorUrl}${path}`)) ?? {}) as Jsz);
-      if (leader) return byName(leader);
-    }
-    return undefined;
+    const running = cluster.servers.filter((s) => s.running);
+    const views = await Promise.all(
+      running.map(async (s) => pick(((await monitorJson(`${s.monitorUrl}${path}`)) ?? {}) as Jsz)),
+    );
+
+    return running.find((s, i) => views[i] === s.name);
   };
   return {
     urls: cluster.urls,
@@ -95,5 +108,12 @@ export async function startJetStreamCluster(
         }
         return undefined;
       }),
+    streamOn: async (node, stream) => {
+      const jsz = (await monitorJson(`${node.monitorUrl}/jsz?accounts=true&streams=true`)) as Jsz | undefined;
+      const state = jsz?.account_details
+        ?.flatMap((a) => a.stream_detail ?? [])
+        .find((s) => s.name === stream)?.state;
+      return state && { messages: state.messages, firstSeq: state.first_seq, lastSeq: state.last_seq };
+    },
   };
 }

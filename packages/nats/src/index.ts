@@ -9,7 +9,12 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
-export { type JetStreamCluster, type JetStreamClusterOptions, startJetStreamCluster } from "./cluster.ts";
+export {
+  type JetStreamCluster,
+  type JetStreamClusterOptions,
+  type StreamCopy,
+  startJetStreamCluster,
+} from "./cluster.ts";
 export {
   type NatsAddress,
   NatsConnectionError,
