@@ -11,7 +11,7 @@
  * consumers check that nothing was lost, duplicated or reordered; every message carries its
  * send time, so they also record one-way latency.
  *
- *   node --import tsx packages/message-queue/bench/jetstream-throughput.ts [messages] [size]
+ *   node --import tsx packages/message-queue/bench/jetstream-throughput.ts [messages] [size] [rounds]
  */
 
 import { execFileSync } from "node:child_process";
@@ -48,7 +48,7 @@ if (role === "producer")
     Number(rest[4]),
   );
 else if (role === "consumer") await consumerMain(rest[0] as Kind, JSON.parse(rest[1]!), Number(rest[2]));
-else await main(Number(role ?? 20_000), Number(rest[0] ?? 64));
+else await main(Number(role ?? 20_000), Number(rest[0] ?? 64), Number(rest[1] ?? 3));
 
 function message(seq: number, size: number): Buffer {
   const m = Buffer.alloc(Math.max(size, HEADER));
@@ -194,10 +194,10 @@ async function runOnce(kind: Kind, servers: string[], count: number, size: numbe
   }
 }
 
-async function main(count: number, size: number): Promise<void> {
+async function main(count: number, size: number, rounds: number): Promise<void> {
   const version = execFileSync("nats-server", ["--version"]).toString().trim();
   console.log(
-    `JetStream queue throughput: ${count} messages of ${size} B after ${WARMUP} warm-up, producer and consumer in separate processes`,
+    `JetStream queue throughput: ${count} messages of ${size} B after ${WARMUP} warm-up, producer and consumer in separate processes, ${rounds} rounds (median)`,
   );
   console.log(
     `${cpus()[0]?.model} x${cpus().length}, Linux ${release()}, Node ${process.version}, ${version}, file storage, load ${loadavg()
@@ -227,30 +227,36 @@ async function main(count: number, size: number): Promise<void> {
         },
       ];
   const rows = [];
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   for (const topology of topologies) {
     const { servers, stop } = await topology.start();
     try {
       for (const pending of [32, 256]) {
-        const pair: Record<Kind, number> = { raw: 0, variant: 0 };
-        // Raw first, then the variant, on the same servers: the pair shares the machine's state.
+        type Run = Awaited<ReturnType<typeof runOnce>>;
+        const runs: Record<Kind, Run[]> = { raw: [], variant: [] };
+        // Raw and the variant take turns on the same servers, so that both meet the same load.
+        for (let round = 0; round < rounds; round++) {
+          for (const kind of ["raw", "variant"] as const)
+            runs[kind].push(await runOnce(kind, servers, count, size, pending));
+        }
+        const rates = (kind: Kind) => runs[kind].map((r) => r.consumer.received / r.consumer.seconds);
         for (const kind of ["raw", "variant"] as const) {
-          const r = await runOnce(kind, servers, count, size, pending);
-          const rate = r.consumer.received / r.consumer.seconds;
-          pair[kind] = rate;
+          const rs = rates(kind);
+          const sum = (f: (r: Run) => number) => runs[kind].reduce((total, r) => total + f(r), 0);
           rows.push({
             servers: topology.name,
-            replicas: r.replicas,
+            replicas: runs[kind][0]!.replicas,
             pending,
             client: kind === "raw" ? "raw @nats-io/jetstream" : "variant (defaults)",
-            "msg/s": Math.round(rate),
-            "vs raw": kind === "raw" ? "" : `${(rate / pair.raw).toFixed(2)}×`,
-            "send msg/s": Math.round(count / r.producer.seconds),
-            "p50 µs": Math.round(r.consumer.latencyUs.p50),
-            "p99 µs": Math.round(r.consumer.latencyUs.p99),
-            lost: count - r.consumer.received,
-            dup: r.consumer.duplicates,
-            reordered: r.consumer.outOfOrder,
-            retries: r.producer.retries,
+            "msg/s (median)": Math.round(median(rs)),
+            "min–max": `${Math.round(Math.min(...rs))}–${Math.round(Math.max(...rs))}`,
+            "vs raw": kind === "raw" ? "" : `${(median(rs) / median(rates("raw"))).toFixed(2)}×`,
+            "p50 µs": Math.round(median(runs[kind].map((r) => r.consumer.latencyUs.p50))),
+            "p99 µs": Math.round(median(runs[kind].map((r) => r.consumer.latencyUs.p99))),
+            lost: sum((r) => count - r.consumer.received),
+            dup: sum((r) => r.consumer.duplicates),
+            reordered: sum((r) => r.consumer.outOfOrder),
+            retries: sum((r) => r.producer.retries),
           });
         }
       }
@@ -258,6 +264,11 @@ async function main(count: number, size: number): Promise<void> {
       await stop();
     }
   }
+  console.log(
+    `load after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   console.table(rows);
   console.log(JSON.stringify({ bench: "jetstream-throughput", size, count, rows }));
 }

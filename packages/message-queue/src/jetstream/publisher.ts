@@ -118,8 +118,9 @@ class StreamRoom {
   readonly #maxBytes: number;
   readonly #maxMessages: number;
   #base = { bytes: 0, messages: 0, lastSeq: 0 };
-  /** This producer's messages stored after the base: [stream sequence, bytes]. */
-  #since: Array<[number, number]> = [];
+  /** This producer's messages stored after the base: stream sequence, bytes, flat. */
+  #since: number[] = [];
+  #sinceCount = 0;
   #sinceBytes = 0;
   #highestSeq = 0;
   #largest = STORE_OVERHEAD;
@@ -139,29 +140,20 @@ class StreamRoom {
     return Number.isFinite(this.#maxBytes) || Number.isFinite(this.#maxMessages);
   }
 
-  #used(): { bytes: number; messages: number } {
-    const others = Math.max(0, this.#highestSeq - this.#base.lastSeq - this.#since.length);
-    return {
-      bytes: this.#base.bytes + this.#sinceBytes + others * this.#largest + this.#inflightBytes,
-      messages: this.#base.messages + this.#since.length + others + this.#inflight,
-    };
-  }
-
-  /** Whether `count` more messages of `bytes` each fit for sure. */
-  fits(bytes: number, count = 1): boolean {
-    if (!this.bounded) return true;
-    const used = this.#used();
-    return used.bytes + bytes * count <= this.#maxBytes && used.messages + count <= this.#maxMessages;
-  }
-
-  /** Whether the room left is short: less than a window's worth, or under a quarter of the limit. */
-  short(window: number): boolean {
-    if (!this.bounded) return false;
-    const used = this.#used();
-    return (
-      used.bytes + this.#largest * window > this.#maxBytes * 0.75 ||
-      used.messages + window > this.#maxMessages * 0.75
-    );
+  /**
+   * Whether a message of `bytes` fits for sure ("no" when not), and whether the room left after
+   * it is short ("short": less than a window's worth more, or under a quarter of the limit).
+   */
+  check(bytes: number, window: number): "no" | "short" | "yes" {
+    if (!this.bounded) return "yes";
+    const others = Math.max(0, this.#highestSeq - this.#base.lastSeq - this.#sinceCount);
+    const usedBytes = this.#base.bytes + this.#sinceBytes + others * this.#largest + this.#inflightBytes;
+    const usedMessages = this.#base.messages + this.#sinceCount + others + this.#inflight;
+    if (usedBytes + bytes > this.#maxBytes || usedMessages + 1 > this.#maxMessages) return "no";
+    const short =
+      usedBytes + this.#largest * window > this.#maxBytes * 0.75 ||
+      usedMessages + window > this.#maxMessages * 0.75;
+    return short ? "short" : "yes";
   }
 
   written(pending: Pending): void {
@@ -176,7 +168,8 @@ class StreamRoom {
     if (!ack || !this.bounded) return;
     this.#highestSeq = Math.max(this.#highestSeq, ack.seq);
     if (!ack.duplicate && ack.seq > this.#base.lastSeq) {
-      this.#since.push([ack.seq, pending.bytes]);
+      this.#since.push(ack.seq, pending.bytes);
+      this.#sinceCount++;
       this.#sinceBytes += pending.bytes;
     }
   }
@@ -193,8 +186,16 @@ class StreamRoom {
       try {
         const { state } = await this.#jsm.streams.info(this.#stream);
         this.#base = { bytes: state.bytes, messages: state.messages, lastSeq: state.last_seq };
-        this.#since = this.#since.filter(([seq]) => seq > state.last_seq);
-        this.#sinceBytes = this.#since.reduce((sum, [, bytes]) => sum + bytes, 0);
+        const kept: number[] = [];
+        let bytes = 0;
+        for (let i = 0; i < this.#since.length; i += 2) {
+          if (this.#since[i]! <= state.last_seq) continue;
+          kept.push(this.#since[i]!, this.#since[i + 1]!);
+          bytes += this.#since[i + 1]!;
+        }
+        this.#since = kept;
+        this.#sinceCount = kept.length / 2;
+        this.#sinceBytes = bytes;
       } catch {
         // No answer now (server restarting, leader election): keep the old bound, look again later.
       } finally {
@@ -277,8 +278,8 @@ export class JetStreamProducer implements Producer {
   }
 
   /** Stores one message in the queue: resolves once the server stored it (see `publish`). */
-  async send(message: Uint8Array): Promise<void> {
-    await this.publish(message);
+  send(message: Uint8Array): Promise<void> {
+    return this.publish(message) as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -352,10 +353,11 @@ export class JetStreamProducer implements Producer {
     }
     while (this.#queue.length > 0) {
       const next = this.#queue[0]!;
-      const cap = this.#probing || this.#room.short(this.#window) ? 1 : this.#window;
+      const room = this.#room.check(next.bytes, this.#window);
+      const cap = this.#probing || room !== "yes" ? 1 : this.#window;
       if (this.#inflight.size >= cap) break;
-      if (this.#room.short(this.#window)) void this.#room.refresh(20);
-      if (!this.#room.fits(next.bytes)) {
+      if (room === "short") void this.#room.refresh(20);
+      if (room === "no") {
         // No room for sure: wait for consumers (backpressure), looking at the stream again.
         if (this.#inflight.size === 0)
           this.#pause(this.#room.refresh(Math.min(5 * 2 ** this.#roomWaits++, 50)));
