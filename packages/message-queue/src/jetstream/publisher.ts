@@ -40,6 +40,7 @@ import {
   queueGone,
   randomId,
 } from "./connection.ts";
+import { STORE_OVERHEAD, StreamRoom } from "./stream-room.ts";
 
 export interface JetStreamProducerOptions {
   /**
@@ -85,8 +86,6 @@ export interface JetStreamProducerStats {
 }
 
 const DEFAULT_WINDOW = 128;
-/** Stored size of a message beyond its payload, subject and id: headers and the store's framing, rounded up. */
-const STORE_OVERHEAD = 64;
 
 /** One send, from the call until the server stored it or it failed for good. */
 interface Pending {
@@ -105,107 +104,6 @@ interface Pending {
 
 const isFull = (error: unknown) =>
   error instanceof JetStreamApiError && /maximum (messages|bytes) exceeded/i.test(error.message);
-
-/**
- * The producer's own bound on the stream: how many messages and bytes it holds at most, from
- * its last known state plus what was stored since (by the PubAck sequences; other producers'
- * messages counted at the largest size seen) plus what is in flight. It only errs high: a
- * consumer's acks become visible at the next look at the stream's state.
- */
-class StreamRoom {
-  readonly #jsm: JetStreamManager;
-  readonly #stream: string;
-  readonly #maxBytes: number;
-  readonly #maxMessages: number;
-  #base = { bytes: 0, messages: 0, lastSeq: 0 };
-  /** This producer's messages stored after the base: stream sequence, bytes, flat. */
-  #since: number[] = [];
-  #sinceCount = 0;
-  #sinceBytes = 0;
-  #highestSeq = 0;
-  #largest = STORE_OVERHEAD;
-  #inflightBytes = 0;
-  #inflight = 0;
-  #looking: Promise<void> | undefined;
-  #lookedAt = 0;
-
-  constructor(jsm: JetStreamManager, stream: string, limits: { maxBytes: number; maxMessages: number }) {
-    this.#jsm = jsm;
-    this.#stream = stream;
-    this.#maxBytes = limits.maxBytes > 0 ? limits.maxBytes : Number.POSITIVE_INFINITY;
-    this.#maxMessages = limits.maxMessages > 0 ? limits.maxMessages : Number.POSITIVE_INFINITY;
-  }
-
-  get bounded(): boolean {
-    return Number.isFinite(this.#maxBytes) || Number.isFinite(this.#maxMessages);
-  }
-
-  /**
-   * Whether a message of `bytes` fits for sure ("no" when not), and whether the room left after
-   * it is short ("short": less than a window's worth more, or under a quarter of the limit).
-   */
-  check(bytes: number, window: number): "no" | "short" | "yes" {
-    if (!this.bounded) return "yes";
-    const others = Math.max(0, this.#highestSeq - this.#base.lastSeq - this.#sinceCount);
-    const usedBytes = this.#base.bytes + this.#sinceBytes + others * this.#largest + this.#inflightBytes;
-    const usedMessages = this.#base.messages + this.#sinceCount + others + this.#inflight;
-    if (usedBytes + bytes > this.#maxBytes || usedMessages + 1 > this.#maxMessages) return "no";
-    const short =
-      usedBytes + this.#largest * window > this.#maxBytes * 0.75 ||
-      usedMessages + window > this.#maxMessages * 0.75;
-    return short ? "short" : "yes";
-  }
-
-  written(pending: Pending): void {
-    this.#largest = Math.max(this.#largest, pending.bytes);
-    this.#inflightBytes += pending.bytes;
-    this.#inflight++;
-  }
-
-  settled(pending: Pending, ack?: PubAck): void {
-    this.#inflightBytes -= pending.bytes;
-    this.#inflight--;
-    if (!ack || !this.bounded) return;
-    this.#highestSeq = Math.max(this.#highestSeq, ack.seq);
-    if (!ack.duplicate && ack.seq > this.#base.lastSeq) {
-      this.#since.push(ack.seq, pending.bytes);
-      this.#sinceCount++;
-      this.#sinceBytes += pending.bytes;
-    }
-  }
-
-  /**
-   * Looks at the stream's state (one request at a time, at most every `minGapMs`): what the
-   * consumers acked since is gone from it. Resolves when the look is done (or was not due).
-   */
-  refresh(minGapMs: number): Promise<void> {
-    if (this.#looking) return this.#looking;
-    const wait = this.#lookedAt + minGapMs - Date.now();
-    this.#looking = (async () => {
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      try {
-        const { state } = await this.#jsm.streams.info(this.#stream);
-        this.#base = { bytes: state.bytes, messages: state.messages, lastSeq: state.last_seq };
-        const kept: number[] = [];
-        let bytes = 0;
-        for (let i = 0; i < this.#since.length; i += 2) {
-          if (this.#since[i]! <= state.last_seq) continue;
-          kept.push(this.#since[i]!, this.#since[i + 1]!);
-          bytes += this.#since[i + 1]!;
-        }
-        this.#since = kept;
-        this.#sinceCount = kept.length / 2;
-        this.#sinceBytes = bytes;
-      } catch {
-        // No answer now (server restarting, leader election): keep the old bound, look again later.
-      } finally {
-        this.#lookedAt = Date.now();
-        this.#looking = undefined;
-      }
-    })();
-    return this.#looking;
-  }
-}
 
 /** The `protocol.connected` flag of a nats.js connection: false from a disconnect until the reconnect. */
 function isConnected(nc: NatsConnection): boolean {
@@ -234,6 +132,8 @@ export class JetStreamProducer implements Producer {
   #probing = false;
   /** The pause before the fence's resend, or the wait for room. */
   #paused: NodeJS.Timeout | undefined;
+  /** Running while the connection is down: the send deadline. */
+  #offline: NodeJS.Timeout | undefined;
   #failures = 0;
   /** Waits for room in a row: the look at the stream's state backs off while it stays full. */
   #roomWaits = 0;
@@ -309,6 +209,7 @@ export class JetStreamProducer implements Producer {
         await this.#settledAll();
       } finally {
         clearTimeout(this.#paused);
+        clearTimeout(this.#offline);
         await this.#nc.close().catch(() => {});
       }
     })();
@@ -338,6 +239,7 @@ export class JetStreamProducer implements Producer {
     if (this.#paused) return;
     if (!isConnected(this.#nc)) {
       this.#fence();
+      this.#giveUpUnlessReconnected();
       return;
     }
     if (this.#fenced) {
@@ -374,7 +276,7 @@ export class JetStreamProducer implements Producer {
   #write(pending: Pending): void {
     if (pending.failedAt !== undefined) this.stats.resent++;
     this.#inflight.add(pending);
-    this.#room.written(pending);
+    this.#room.written(pending.bytes);
     this.#js
       .publish(this.#address.subject, pending.payload, { msgID: pending.msgId, timeout: this.#ackTimeoutMs })
       .then(
@@ -385,7 +287,7 @@ export class JetStreamProducer implements Producer {
 
   #stored(pending: Pending, ack: PubAck): void {
     this.#inflight.delete(pending);
-    this.#room.settled(pending, ack);
+    this.#room.settled(pending.bytes, ack);
     this.stats.stored++;
     this.#failures = 0;
     this.#roomWaits = 0;
@@ -399,7 +301,7 @@ export class JetStreamProducer implements Producer {
 
   #failedOnce(pending: Pending, error: unknown): void {
     this.#inflight.delete(pending);
-    this.#room.settled(pending);
+    this.#room.settled(pending.bytes);
     if (this.#nc.isClosed()) {
       this.#failAll(pending, new ClosedError("JetStream producer's connection"));
       return;
@@ -445,6 +347,23 @@ export class JetStreamProducer implements Producer {
     if (this.#inflight.size === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 
+  /** Sends waiting while no server answers fail after retryForMs, as a publish that keeps timing out does. */
+  #giveUpUnlessReconnected(): void {
+    if (this.#offline) return;
+    this.#offline = setTimeout(() => {
+      this.#offline = undefined;
+      if (isConnected(this.#nc) || this.#nc.isClosed()) return;
+      const error = new JetStreamQueueError(
+        "EPUBLISH",
+        `no NATS server answered for ${this.#retryForMs} ms; ${this.#queue.length + this.#failed.length} messages were not stored in ${this.#address.stream}`,
+        "check that nats-server runs (the client keeps reconnecting); resending with the same ids is safe",
+      );
+      for (const p of [...this.#failed.splice(0), ...this.#queue.splice(0)]) p.reject(error);
+      if (this.#inflight.size === 0) for (const wake of this.#idle.splice(0)) wake();
+    }, this.#retryForMs);
+    this.#offline.unref();
+  }
+
   #fence(): void {
     if (!this.#fenced) this.stats.fences++;
     this.#fenced = true;
@@ -466,7 +385,11 @@ export class JetStreamProducer implements Producer {
   async #watchConnection(): Promise<void> {
     for await (const status of this.#nc.status()) {
       if (status.type === "disconnect" || status.type === "staleConnection") this.#fence();
-      else if (status.type === "reconnect") this.#pump();
+      else if (status.type === "reconnect") {
+        clearTimeout(this.#offline);
+        this.#offline = undefined;
+        this.#pump();
+      }
     }
   }
 
