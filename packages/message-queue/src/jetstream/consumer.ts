@@ -62,9 +62,13 @@ export class JetStreamConsumer implements Consumer {
   readonly #held = new Set<JsMsg>();
   /** What the iterator handed out last; acked when the next one is asked for. */
   #current: JsMsg | undefined;
-  /** The open pull request (a set, so that closing never misses one being replaced). */
+  /** Pull requests sent, read in order by #drain (at most two). */
+  readonly #pulls: Array<{ pull: Promise<ConsumerMessages>; count: number }> = [];
+  /** Messages asked for and not delivered yet. */
+  #onTheirWay = 0;
+  #draining = false;
+  /** The pull requests' iterators (a set, so that closing never misses one). */
   readonly #fetches = new Set<ConsumerMessages>();
-  #fetching = false;
   /** Callers of receive() (or the iterator) waiting for a message. */
   readonly #takers: Array<() => void> = [];
   #failure: Error | undefined;
@@ -197,57 +201,73 @@ export class JetStreamConsumer implements Consumer {
   }
 
   /**
-   * Keeps at most `prefetch` messages here or on their way: when half of them were taken, a
-   * new pull request asks for the difference while the rest are still being handed out, so the
-   * application does not wait a round trip for every batch. One pull request at a time: two
-   * would deliver through two iterators, which can hand their messages over out of order.
+   * Keeps at most `prefetch` messages here or on their way. When half of them were taken, the
+   * next pull request is sent while the current one still delivers, so no round trip to the
+   * consumer's leader is waited for between batches. Two pulls at once stay in order: the
+   * server fills pull requests first come first served, and one loop reads their iterators one
+   * after the other (reading both at once could interleave their messages).
    */
   #refill(): void {
-    if (this.#closed || this.#ended || this.#fetching) return;
-    const have = this.#buffer.length;
-    if (have > this.#prefetch / 2) return;
-    this.#fetching = true;
-    void this.#fetch(this.#prefetch - have);
+    if (this.#closed || this.#ended || this.#failure || this.#pulls.length >= 2) return;
+    const room = this.#prefetch - this.#buffer.length - this.#onTheirWay;
+    if (room < this.#prefetch / 2) return;
+    this.#onTheirWay += room;
+    const pull = this.#consumer.fetch({ max_messages: room, expires: FETCH_EXPIRES_MS });
+    pull.catch(() => {}); // read (and its failure handled) in #drain
+    this.#pulls.push({ pull, count: room });
+    if (!this.#draining) void this.#drain();
   }
 
-  async #fetch(count: number): Promise<void> {
-    let batch: ConsumerMessages | undefined;
-    let failed = false;
-    try {
-      batch = await this.#consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
-      this.#fetches.add(batch);
-      for await (const m of batch) {
-        if (this.#closed || this.#ended) {
-          m.nak();
-          continue;
-        }
-        this.#buffer.push(m);
-        this.#wakeTakers();
-      }
-    } catch (error) {
-      failed = true;
-      if (!this.#closed && !this.#ended) {
-        // A pull fails during a server restart, or for good when the queue was deleted.
-        const missing = await this.#consumer.info().then(
-          () => false,
-          (e: unknown) => isMissing(e),
-        );
-        if (missing) {
-          this.#failure = queueGone(this.#address, error);
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#pulls.length > 0) {
+      const { pull, count } = this.#pulls[0]!;
+      let batch: ConsumerMessages | undefined;
+      let got = 0;
+      let failed = false;
+      try {
+        batch = await pull;
+        this.#fetches.add(batch);
+        for await (const m of batch) {
+          got++;
+          this.#onTheirWay--;
+          if (this.#closed || this.#ended) {
+            m.nak();
+            continue;
+          }
+          this.#buffer.push(m);
           this.#wakeTakers();
+          this.#refill();
         }
+      } catch (error) {
+        failed = true;
+        if (!this.#closed && !this.#ended) {
+          // A pull fails during a server restart, or for good when the queue was deleted.
+          const missing = await this.#consumer.info().then(
+            () => false,
+            (e: unknown) => isMissing(e),
+          );
+          if (missing) {
+            this.#failure = queueGone(this.#address, error);
+            this.#wakeTakers();
+          }
+        }
+      } finally {
+        if (batch) this.#fetches.delete(batch);
+        this.#onTheirWay -= count - got; // what this pull will no longer bring
+        this.#pulls.shift();
       }
-    } finally {
-      if (batch) this.#fetches.delete(batch);
-      this.#fetching = false;
+      if (this.#failure) break;
+      if (failed) await sleep(250);
+      this.#refill();
     }
-    if (this.#failure) return;
-    if (failed) await sleep(250);
-    this.#refill();
+    this.#draining = false;
   }
 
   async #stopFetching(): Promise<void> {
-    await Promise.all([...this.#fetches].map((batch) => batch.close().catch(() => {})));
+    const open = await Promise.all(this.#pulls.map((p) => p.pull.catch(() => undefined)));
+    const all = new Set([...this.#fetches, ...open.filter((b) => b !== undefined)]);
+    await Promise.all([...all].map((batch) => batch.close().catch(() => {})));
   }
 
   async #take(): Promise<{ msg: JsMsg; data: Uint8Array } | null> {
