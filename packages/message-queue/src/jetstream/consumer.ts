@@ -48,6 +48,8 @@ export interface JetStreamDelivery {
 const DEFAULT_PREFETCH = 64;
 /** A pull request stays open this long before the consumer renews it (the server's minimum is 1 s). */
 const FETCH_EXPIRES_MS = 5000;
+/** How often the server tells a waiting pull request it is alive. */
+const PULL_HEARTBEAT_MS = 1000;
 /** How soon an END marker that arrived before earlier messages were acked is looked at again. */
 const END_RECHECK_MS = 100;
 
@@ -212,7 +214,13 @@ export class JetStreamConsumer implements Consumer {
     const room = this.#prefetch - this.#buffer.length - this.#onTheirWay;
     if (room < this.#prefetch / 2) return;
     this.#onTheirWay += room;
-    const pull = this.#consumer.fetch({ max_messages: room, expires: FETCH_EXPIRES_MS });
+    // Heartbeats from the server while a pull waits: a pull to a leader that died fails within
+    // two missed beats instead of waiting out its expiry, and the next pull finds the new leader.
+    const pull = this.#consumer.fetch({
+      max_messages: room,
+      expires: FETCH_EXPIRES_MS,
+      idle_heartbeat: PULL_HEARTBEAT_MS,
+    });
     pull.catch(() => {}); // read (and its failure handled) in #drain
     this.#pulls.push({ pull, count: room });
     if (!this.#draining) void this.#drain();
