@@ -6,6 +6,11 @@
 
 export { type JetStreamAddress, JetStreamQueueError } from "./connection.ts";
 export { JetStreamConsumer, type JetStreamConsumerOptions, type JetStreamDelivery } from "./consumer.ts";
-export { JetStreamProducer, type JetStreamProducerOptions, type SendReceipt } from "./publisher.ts";
+export {
+  JetStreamProducer,
+  type JetStreamProducerOptions,
+  type JetStreamProducerStats,
+  type SendReceipt,
+} from "./publisher.ts";
 export { JetStreamQueue, type JetStreamQueueInfo, type JetStreamQueueOptions } from "./queue.ts";
 export { messageQueuesJetStream } from "./variant.ts";
