@@ -123,6 +123,8 @@ export class JetStreamProducer implements Producer {
   readonly #ackTimeoutMs: number;
   /** Not written yet, in call order (failed ones go back to the front). */
   #queue: Pending[] = [];
+  /** Where the queue starts: taking from the front moves an index, not the whole array. */
+  #head = 0;
   readonly #inflight = new Set<Pending>();
   /** Failed and waiting for the fence to end. */
   #failed: Pending[] = [];
@@ -248,13 +250,14 @@ export class JetStreamProducer implements Producer {
       if (this.#failed.length > 0) {
         // Resend in call order, ahead of everything not written yet.
         this.#failed.sort((a, b) => a.order - b.order);
-        this.#queue = [...this.#failed, ...this.#queue];
+        this.#queue = [...this.#failed, ...this.#queue.slice(this.#head)];
+        this.#head = 0;
         this.#failed = [];
         this.#probing = true;
       }
     }
-    while (this.#queue.length > 0) {
-      const next = this.#queue[0]!;
+    while (this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head]!;
       const room = this.#room.check(next.bytes, this.#window);
       const cap = this.#probing || room !== "yes" ? 1 : this.#window;
       if (this.#inflight.size >= cap) break;
@@ -265,10 +268,14 @@ export class JetStreamProducer implements Producer {
           this.#pause(this.#room.refresh(Math.min(5 * 2 ** this.#roomWaits++, 50)));
         break;
       }
-      this.#queue.shift();
+      this.#head++;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
       this.#write(next);
     }
-    if (this.#queue.length === 0 && this.#inflight.size === 0 && this.#failed.length === 0) {
+    if (this.#head === this.#queue.length && this.#inflight.size === 0 && this.#failed.length === 0) {
       for (const wake of this.#idle.splice(0)) wake();
     }
   }
@@ -343,7 +350,7 @@ export class JetStreamProducer implements Producer {
   /** The connection is closed: every send not stored yet fails. */
   #failAll(pending: Pending, error: Error): void {
     pending.reject(error);
-    for (const p of [...this.#failed.splice(0), ...this.#queue.splice(0)]) p.reject(error);
+    for (const p of this.#dropWaiting()) p.reject(error);
     if (this.#inflight.size === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 
@@ -355,13 +362,24 @@ export class JetStreamProducer implements Producer {
       if (isConnected(this.#nc) || this.#nc.isClosed()) return;
       const error = new JetStreamQueueError(
         "EPUBLISH",
-        `no NATS server answered for ${this.#retryForMs} ms; ${this.#queue.length + this.#failed.length} messages were not stored in ${this.#address.stream}`,
+        `no NATS server answered for ${this.#retryForMs} ms; ${this.#queue.length - this.#head + this.#failed.length} messages were not stored in ${this.#address.stream}`,
         "check that nats-server runs (the client keeps reconnecting); resending with the same ids is safe",
       );
-      for (const p of [...this.#failed.splice(0), ...this.#queue.splice(0)]) p.reject(error);
+      for (const p of this.#dropWaiting()) p.reject(error);
       if (this.#inflight.size === 0) for (const wake of this.#idle.splice(0)) wake();
     }, this.#retryForMs);
     this.#offline.unref();
+  }
+
+  /** Takes every send not written yet (failed ones first, in call order) out of the producer. */
+  #dropWaiting(): Pending[] {
+    const waiting = [
+      ...this.#failed.splice(0).sort((a, b) => a.order - b.order),
+      ...this.#queue.slice(this.#head),
+    ];
+    this.#queue = [];
+    this.#head = 0;
+    return waiting;
   }
 
   #fence(): void {
@@ -395,7 +413,7 @@ export class JetStreamProducer implements Producer {
 
   /** Resolves when every send so far was stored or failed for good. */
   #settledAll(): Promise<void> {
-    if (this.#queue.length === 0 && this.#inflight.size === 0 && this.#failed.length === 0) {
+    if (this.#head === this.#queue.length && this.#inflight.size === 0 && this.#failed.length === 0) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.#idle.push(resolve));
