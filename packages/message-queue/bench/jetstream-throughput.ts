@@ -11,7 +11,9 @@
  * consumers check that nothing was lost, duplicated or reordered; every message carries its
  * send time, so they also record one-way latency.
  *
- *   node --import tsx packages/message-queue/bench/jetstream-throughput.ts [messages] [size] [rounds]
+ *   node --import tsx packages/message-queue/bench/jetstream-throughput.ts [messages] [size] [rounds] [pending,...]
+ *
+ * (pending 1 awaits each send: one PubAck round trip per message, what `window: 1` costs.)
  */
 
 import { execFileSync } from "node:child_process";
@@ -48,7 +50,13 @@ if (role === "producer")
     Number(rest[4]),
   );
 else if (role === "consumer") await consumerMain(rest[0] as Kind, JSON.parse(rest[1]!), Number(rest[2]));
-else await main(Number(role ?? 20_000), Number(rest[0] ?? 64), Number(rest[1] ?? 3));
+else
+  await main(
+    Number(role ?? 20_000),
+    Number(rest[0] ?? 64),
+    Number(rest[1] ?? 3),
+    (rest[2] ?? "32,256").split(",").map(Number),
+  );
 
 function message(seq: number, size: number): Buffer {
   const m = Buffer.alloc(Math.max(size, HEADER));
@@ -194,7 +202,7 @@ async function runOnce(kind: Kind, servers: string[], count: number, size: numbe
   }
 }
 
-async function main(count: number, size: number, rounds: number): Promise<void> {
+async function main(count: number, size: number, rounds: number, pendings: number[]): Promise<void> {
   const version = execFileSync("nats-server", ["--version"]).toString().trim();
   console.log(
     `JetStream queue throughput: ${count} messages of ${size} B after ${WARMUP} warm-up, producer and consumer in separate processes, ${rounds} rounds (median)`,
@@ -231,7 +239,7 @@ async function main(count: number, size: number, rounds: number): Promise<void> 
   for (const topology of topologies) {
     const { servers, stop } = await topology.start();
     try {
-      for (const pending of [32, 256]) {
+      for (const pending of pendings) {
         type Run = Awaited<ReturnType<typeof runOnce>>;
         const runs: Record<Kind, Run[]> = { raw: [], variant: [] };
         // Raw and the variant take turns on the same servers, so that both meet the same load.
