@@ -193,6 +193,7 @@ export class JetStreamConsumer implements Consumer {
   }
 
   #wakeTakers(): void {
+    if (this.#takers.length === 0) return; // the usual case while messages stream in: no new array
     for (const wake of this.#takers.splice(0)) wake();
   }
 
