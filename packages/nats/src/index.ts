@@ -10,6 +10,12 @@ import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
 export {
+  type JetStreamCluster,
+  type JetStreamClusterOptions,
+  type StreamCopy,
+  startJetStreamCluster,
+} from "./cluster.ts";
+export {
   type NatsAddress,
   NatsConnectionError,
   type NatsConsumer,

@@ -1,6 +1,7 @@
 /**
  * @ipc-atlas/message-queue/jetstream — the message queue past one host: the same
- * Producer/Consumer over a NATS JetStream work-queue stream, at-least-once and durable. A
+ * Producer/Consumer over a NATS JetStream work-queue stream — durable, at-least-once, sends
+ * pipelined in call order, and on a three-node cluster it survives the loss of a node. A
  * subpath of its own so that the POSIX queue (the main entry) loads no NATS code, and a user
  * who needs only that installs no NATS client: the NATS packages are optional peer
  * dependencies, needed only by whoever imports this subpath.
@@ -9,21 +10,17 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { messageQueuesJetStream } from "../jetstream.ts";
+import { messageQueuesJetStream } from "./variant.ts";
 
+export { type JetStreamAddress, JetStreamQueueError } from "./connection.ts";
+export { JetStreamConsumer, type JetStreamConsumerOptions, type JetStreamDelivery } from "./consumer.ts";
 export {
-  type JetStreamAddress,
-  JetStreamConsumer,
-  type JetStreamConsumerOptions,
-  type JetStreamDelivery,
   JetStreamProducer,
   type JetStreamProducerOptions,
-  JetStreamQueue,
-  JetStreamQueueError,
-  type JetStreamQueueInfo,
-  type JetStreamQueueOptions,
-  messageQueuesJetStream,
+  type JetStreamProducerStats,
   type SendReceipt,
-} from "../jetstream.ts";
+} from "./publisher.ts";
+export { JetStreamQueue, type JetStreamQueueInfo, type JetStreamQueueOptions } from "./queue.ts";
+export { messageQueuesJetStream };
 
 export const variants: AnyVariant[] = [messageQueuesJetStream];
