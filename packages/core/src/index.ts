@@ -44,6 +44,21 @@ export {
 } from "./process.ts";
 export { VariantRegistry } from "./registry.ts";
 export {
+  AuthError,
+  checkLimit,
+  demoSecurity,
+  type EndpointSecurity,
+  endpointSecurity,
+  InsecureListenError,
+  InvalidLimitError,
+  isLoopback,
+  newToken,
+  redact,
+  redactUrl,
+  TlsVerifyError,
+  tokenMatches,
+} from "./security.ts";
+export {
   isInterProcess,
   isVariantId,
   type Model,
@@ -55,4 +70,5 @@ export {
   type VariantId,
   variantIds,
 } from "./taxonomy.ts";
+export { makeCertificates, type TlsMaterial } from "./tls.ts";
 export type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer, Variant } from "./variant.ts";
