@@ -10,13 +10,18 @@ import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
 export {
+  DEFAULT_MAX_PENDING,
+  DEFAULT_MAX_PENDING_BYTES,
   type NatsAddress,
+  type NatsAuth,
   NatsConnectionError,
   type NatsConsumer,
   type NatsConsumerOptions,
   type NatsConsumerStats,
   type NatsProducer,
   type NatsProducerStats,
+  NatsSlowConsumerError,
+  natsConnectOptions,
   natsConsumer,
   natsProducer,
   newSubject,
