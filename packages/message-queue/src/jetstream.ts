@@ -26,6 +26,7 @@ import {
   type Narrator,
   type OpenOptions,
   type Producer,
+  redactUrl,
   registerErrorClass,
   spawnScript,
   taxonomy,
@@ -33,7 +34,7 @@ import {
   type Variant,
   wrapData,
 } from "@ipc-atlas/core";
-import { type NatsServer, natsUrlsFromEnv, startNatsServer } from "@ipc-atlas/nats";
+import { type NatsServer, natsConnectOptions, natsUrlsFromEnv, startNatsServer } from "@ipc-atlas/nats";
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -188,7 +189,8 @@ function randomId(): string {
 async function connectTo(servers: string[], role: string): Promise<NatsConnection> {
   try {
     return await connect({
-      servers,
+      // Credentials in the URLs (NATS_URL's user:pass@ or token@) go to nats.js as options.
+      ...natsConnectOptions(servers),
       name: `ipc-atlas jetstream ${role} (pid ${process.pid})`,
       // Keep reconnecting through a server restart; the queue's durability is the point.
       maxReconnectAttempts: -1,
@@ -199,7 +201,7 @@ async function connectTo(servers: string[], role: string): Promise<NatsConnectio
   } catch (error) {
     throw new JetStreamQueueError(
       "ECONNREFUSED",
-      `could not connect to NATS at ${servers.join(", ")}: ${(error as Error).message}`,
+      `could not connect to NATS at ${servers.map(redactUrl).join(", ")}: ${(error as Error).message}`,
       "start nats-server with JetStream (nats-server -js), or unset NATS_URL to let ipc-atlas start one",
       { cause: error },
     );
@@ -252,7 +254,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
         throw (error as Error).name === "JetStreamNotEnabled"
           ? new JetStreamQueueError(
               "ENOJETSTREAM",
-              `JetStream is not enabled on ${servers.join(", ")}`,
+              `JetStream is not enabled on ${servers.map(redactUrl).join(", ")}`,
               "start nats-server with -js (and a store directory: -sd DIR)",
               { cause: error },
             )
@@ -760,7 +762,7 @@ async function demo(narrator: Narrator): Promise<void> {
     narrator.say(
       "queue",
       "OPEN",
-      `work-queue stream ${queue.address.stream} on ${queue.address.servers.join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
+      `work-queue stream ${queue.address.stream} on ${queue.address.servers.map(redactUrl).join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
     );
     narrator.note("The producer runs first and exits: its messages wait in the stream, stored on disk.");
     const producer = spawnScript(new URL("../examples/jetstream-producer.ts", import.meta.url), {
