@@ -107,8 +107,8 @@ export class NatsSlowConsumerError extends IpcError {
 registerErrorClass(NatsSlowConsumerError);
 
 /** Defaults for what a subscriber may hold untaken. */
-export const DEFAULT_MAX_PENDING = 65_536;
-export const DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_PENDING = 262_144;
+export const DEFAULT_MAX_PENDING_BYTES = 128 * 1024 * 1024;
 
 /** A NATS connection failed (no server answered, or the connection was closed for good). */
 export class NatsConnectionError extends IpcError {
@@ -401,9 +401,9 @@ export interface NatsConsumerOptions {
   interestTimeoutMs?: number;
   /** Called when the connection drops and when it comes back. */
   onStatus?: (event: "disconnect" | "reconnect") => void;
-  /** Messages waiting untaken, at most; past it the iteration fails with NatsSlowConsumerError. Default 65,536. */
+  /** Messages waiting untaken, at most; past it the iteration fails with NatsSlowConsumerError. Default 262,144. */
   maxPending?: number;
-  /** Bytes waiting untaken, at most. Default 64 MiB. */
+  /** Bytes waiting untaken, at most. Default 128 MiB (more than a stalled conformance run sends). */
   maxPendingBytes?: number;
 }
 
