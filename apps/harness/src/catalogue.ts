@@ -15,6 +15,8 @@ export interface Semantics {
   boundaries: string;
   scope: string;
   limits: string;
+  /** Network variants (and their OS siblings): who can send to, end or read the medium. */
+  access?: string;
 }
 
 export const semanticsColumns: ReadonlyArray<[keyof Semantics, string]> = [
@@ -26,6 +28,7 @@ export const semanticsColumns: ReadonlyArray<[keyof Semantics, string]> = [
   ["boundaries", "Message boundaries"],
   ["scope", "Scope"],
   ["limits", "Limits"],
+  ["access", "Who can send and read"],
 ];
 
 export interface CatalogueEntry {
@@ -180,6 +183,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "kept",
       scope: "processes reaching one nats-server",
       limits: "max_payload (1 MiB by default)",
+      access:
+        "anyone with the address's token, which the server requires (0600 config file, not argv); servers from NATS_URL: whoever their own credentials admit",
     },
     demoSources: ["packages/nats/src/demo-os.ts", "packages/nats/examples/subscriber.ts"],
   },
@@ -193,6 +198,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "a byte stream; messages are framed",
       scope: "processes on one host, over loopback",
       limits: "frames up to 16 MiB; a bad length drops the connection",
+      access:
+        "anyone with the address's token (made by `open()`; the address stays out of argv and logs); `insecure: true` lets anyone on this host",
     },
     demoSources: [
       "packages/tcp/src/demo.ts",
@@ -211,6 +218,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "kept: one protobuf message per call",
       scope: "processes on one host, over a Unix domain socket",
       limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
+      access: "owner only: the socket sits in a 0700 directory",
     },
     demoSources: [
       "packages/grpc/src/grpc-variant.ts#runGrpcDemo",
@@ -228,6 +236,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "kept",
       scope: "processes on any hosts that reach the cluster",
       limits: "max_payload (1 MiB by default)",
+      access:
+        "anyone with the address's token, which every node requires (routes have a password of their own); servers from NATS_URL: whoever their own credentials admit",
     },
     demoSources: ["packages/nats/src/demo-network.ts", "packages/nats/examples/subscriber.ts"],
   },
@@ -241,6 +251,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "a byte stream; messages are framed",
       scope: "processes on any hosts, addressed by host and port",
       limits: "frames up to 16 MiB; a bad length drops the connection",
+      access:
+        "anyone with the address's token (made by `open()`; the address stays out of argv and logs); beyond loopback only with TLS, or anyone on the network with `insecure: true`",
     },
     demoSources: [
       "packages/tcp/src/tcp-ip.ts#demoTcpIp",
@@ -259,6 +271,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "kept: one protobuf message per call",
       scope: "processes on any hosts, addressed by host and port",
       limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
+      access:
+        "anyone with the address's token (made by `open()`; the address stays out of argv and logs), as `authorization: Bearer` metadata; beyond loopback only with TLS, or anyone on the network with `insecure: true`",
     },
     demoSources: [
       "packages/grpc/src/grpc-variant.ts#runGrpcDemo",
@@ -277,6 +291,8 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       boundaries: "kept: one request body per message",
       scope: "processes on any hosts, addressed by URL",
       limits: "a body limit (413 above it), header and request timeouts",
+      access:
+        "anyone with the address's token (made by `open()`; the address stays out of argv and logs), as `Authorization: Bearer`; beyond loopback only with HTTPS, or anyone on the network with `insecure: true`",
     },
     demoSources: [
       "packages/rest/src/rest.ts#demo",

@@ -39,6 +39,8 @@ interface DemoFlags {
   host?: string;
   port?: number;
   connect?: string;
+  tls?: boolean;
+  insecure?: boolean;
 }
 
 const demoEnvironment: ReadonlyArray<[keyof DemoFlags, string]> = [
@@ -46,6 +48,8 @@ const demoEnvironment: ReadonlyArray<[keyof DemoFlags, string]> = [
   ["host", "IPC_ATLAS_HOST"],
   ["port", "IPC_ATLAS_PORT"],
   ["connect", "IPC_ATLAS_CONNECT"],
+  ["tls", "IPC_ATLAS_TLS"],
+  ["insecure", "IPC_ATLAS_INSECURE"],
 ];
 
 const program = new Command()
@@ -79,6 +83,14 @@ program
   .option("--host <host>", "network demos: the interface the consumer listens on (default 127.0.0.1)")
   .option("--port <port>", "network demos: the port the consumer listens on", positiveInt)
   .option("--connect <host:port>", "network demos: where the producer half connects")
+  .option(
+    "--tls",
+    "network demos: TLS with a certificate authority made for the endpoint (needed beyond loopback)",
+  )
+  .option(
+    "--insecure",
+    "network demos: no token, and no TLS beyond loopback: anyone who reaches the port may send",
+  )
   .action(async (ids: string[], options: DemoFlags) => {
     // Demos take no arguments; the two-machine options reach them as environment variables,
     // which is also how a demo's child processes inherit them.

@@ -131,7 +131,7 @@ function where(id: (typeof variantIds)[number]): string {
 
 function semantics(id: (typeof variantIds)[number]): string {
   const s = catalogue[id].semantics;
-  return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key]} |`)].join("\n")}\n`;
+  return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`)].join("\n")}\n`;
 }
 
 /** The function `name` in `source`, with the comment block right above it. */
@@ -234,7 +234,7 @@ function comparison(): string {
   const rule = `| --- | --- | ${semanticsColumns.map(() => "---").join(" | ")} |`;
   const rows = variantIds.map(
     (id) =>
-      `| [${id}](${id}.md) | ${taxonomy[id].timing} | ${semanticsColumns.map(([key]) => catalogue[id].semantics[key]).join(" | ")} |`,
+      `| [${id}](${id}.md) | ${taxonomy[id].timing} | ${semanticsColumns.map(([key]) => catalogue[id].semantics[key] ?? "—").join(" | ")} |`,
   );
   return `${[header, rule, ...rows].join("\n")}\n`;
 }

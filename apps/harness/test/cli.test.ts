@@ -30,6 +30,13 @@ describe("the ipc-atlas command", () => {
     expect(stdout).toContain("15 of 15 variants available");
   });
 
+  it("refuses a network demo beyond loopback without --tls or --insecure, naming both", async () => {
+    const { code, stdout } = await run("demo", "rest", "--host", "0.0.0.0");
+    expect(code).not.toBe(0);
+    expect(stdout).toContain("--tls");
+    expect(stdout).toContain("--insecure");
+  });
+
   it("explains a variant from its catalogue page", async () => {
     const { code, stdout } = await run("explain", "message-queues");
     expect(code).toBe(0);

@@ -12,6 +12,8 @@ import { FrameError, MessageTooLargeError } from "./errors.ts";
 export const FRAME_HEADER_BYTES = 4;
 /** Default largest frame body: 16 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** A split frame's buffer starts at this size (or the frame's, if smaller) and doubles as bytes arrive. */
+const INITIAL_GATHER_BYTES = 64 * 1024;
 
 /** Encodes one message as header + body (one buffer, so a single write keeps it whole). */
 export function encodeFrame(message: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
@@ -27,9 +29,10 @@ export function encodeFrame(message: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRA
 /**
  * Incremental decoder: push chunks as they arrive, take whole messages out.
  * A frame that lies whole inside a chunk comes out as a view of that chunk (no copy); a frame
- * split across chunks is copied once into a buffer of its announced size, allocated only after
- * the size passed the limit check. After a FrameError the decoder stays failed: the stream it
- * reads cannot be trusted again.
+ * split across chunks is gathered into a buffer that grows (doubling, up to the announced size)
+ * as its bytes arrive: a peer that announces a large frame and sends little pins little, so
+ * many such peers cannot make the reader allocate their announced sizes. After a FrameError the
+ * decoder stays failed: the stream it reads cannot be trusted again.
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
@@ -37,6 +40,8 @@ export class FrameDecoder {
   #headerFilled = 0;
   #body: Buffer | undefined;
   #bodyFilled = 0;
+  /** The announced length of the frame being gathered in #body (which may be smaller, for now). */
+  #bodyLength = 0;
   #failure: FrameError | undefined;
 
   constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
@@ -59,11 +64,12 @@ export class FrameDecoder {
     while (offset < bytes.length) {
       if (this.#body) {
         // Continue a frame that started in an earlier chunk.
-        const n = Math.min(this.#body.length - this.#bodyFilled, bytes.length - offset);
+        const n = Math.min(this.#bodyLength - this.#bodyFilled, bytes.length - offset);
+        if (this.#bodyFilled + n > this.#body.length) this.#grow(this.#bodyFilled + n);
         bytes.copy(this.#body, this.#bodyFilled, offset, offset + n);
         this.#bodyFilled += n;
         offset += n;
-        if (this.#bodyFilled === this.#body.length) {
+        if (this.#bodyFilled === this.#bodyLength) {
           messages.push(this.#body);
           this.#body = undefined;
         }
@@ -74,7 +80,7 @@ export class FrameDecoder {
         if (bytes.length - offset >= length) {
           messages.push(bytes.subarray(offset, offset + length));
           offset += length;
-        } else this.#startBody(length);
+        } else this.#startBody(length, bytes.length - offset);
       } else {
         // A header split across chunks: gather it byte by byte (at most three bytes).
         this.#header[this.#headerFilled++] = bytes[offset++]!;
@@ -82,7 +88,7 @@ export class FrameDecoder {
           this.#headerFilled = 0;
           const length = this.#check(this.#header.readUInt32BE(0));
           if (length === 0) messages.push(Buffer.alloc(0));
-          else this.#startBody(length);
+          else this.#startBody(length, bytes.length - offset);
         }
       }
     }
@@ -113,8 +119,17 @@ export class FrameDecoder {
     return length;
   }
 
-  #startBody(length: number): void {
-    this.#body = Buffer.allocUnsafe(length);
+  /** Starts gathering a frame of `length` bytes, `available` of which are at hand now. */
+  #startBody(length: number, available: number): void {
+    this.#bodyLength = length;
+    this.#body = Buffer.allocUnsafe(Math.min(length, Math.max(available, INITIAL_GATHER_BYTES)));
     this.#bodyFilled = 0;
+  }
+
+  /** Makes room for at least `needed` bytes: doubling keeps the copies at most twice the frame. */
+  #grow(needed: number): void {
+    const body = Buffer.allocUnsafe(Math.min(this.#bodyLength, Math.max(needed, this.#body!.length * 2)));
+    this.#body!.copy(body, 0, 0, this.#bodyFilled);
+    this.#body = body;
   }
 }

@@ -47,6 +47,21 @@ export {
 } from "./process.ts";
 export { VariantRegistry } from "./registry.ts";
 export {
+  AuthError,
+  checkLimit,
+  demoSecurity,
+  type EndpointSecurity,
+  endpointSecurity,
+  InsecureListenError,
+  InvalidLimitError,
+  isLoopback,
+  newToken,
+  redact,
+  redactUrl,
+  TlsVerifyError,
+  tokenMatches,
+} from "./security.ts";
+export {
   isInterProcess,
   isVariantId,
   type Model,
@@ -59,4 +74,5 @@ export {
   variantIds,
 } from "./taxonomy.ts";
 export { spawnThread, type ThreadHandle, type ThreadOptions } from "./thread.ts";
+export { makeCertificates, type TlsMaterial } from "./tls.ts";
 export type { AnyVariant, Consumer, Endpoint, OpenOptions, Producer, Variant } from "./variant.ts";

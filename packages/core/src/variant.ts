@@ -7,6 +7,7 @@
 
 import type { Narrator } from "./narrator.ts";
 import type { Taxonomy } from "./taxonomy.ts";
+import type { TlsMaterial } from "./tls.ts";
 
 export interface Producer {
   /**
@@ -43,6 +44,22 @@ export interface OpenOptions {
   maxMessageSize?: number;
   /** Network variants: the interface to listen on. Default 127.0.0.1: loopback unless asked otherwise. */
   host?: string;
+  /**
+   * Network variants: the secret producers must present. Default: a fresh random one, put in
+   * `address.token` — which makes the whole address a secret (keep it out of argv and logs).
+   */
+  token?: string;
+  /**
+   * Network variants: TLS. `true` makes a certificate authority and a server certificate for this
+   * endpoint (the CA goes in the address, producers verify the server with it); or pass your own
+   * PEMs. Required to listen on anything but loopback, unless `insecure`.
+   */
+  tls?: boolean | TlsMaterial;
+  /**
+   * Network variants: run without a token, and allow a non-loopback host without TLS. Anyone who
+   * reaches the port can then send, end the stream or read; a warning says so.
+   */
+  insecure?: boolean;
 }
 
 export interface Endpoint<Address> {

@@ -1,6 +1,6 @@
 /**
  * The demo's server process: the consumer of a grpc-os or grpc-network endpoint. It binds the
- * address (argv: variant id, then the address as JSON, host:port or a socket path), hosts the Greeter beside the Messages service, and
+ * address (argv: the variant id; the address JSON in IPC_ATLAS_ADDRESS, or host:port or a socket path in argv), hosts the Greeter beside the Messages service, and
  * takes messages one by one, pausing once so the client's synchronous Send visibly waits.
  */
 

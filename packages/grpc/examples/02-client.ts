@@ -1,7 +1,7 @@
 /**
  * The demo's client process: calls the Greeter (SayHello, SayHelloAgain, GetPersonInfo), then
- * sends a few messages through a producer of the same endpoint (argv: variant id, then the
- * address as JSON, host:port or a socket path).
+ * sends a few messages through a producer of the same endpoint (argv: the variant id; the
+ * address JSON in IPC_ATLAS_ADDRESS, or host:port or a socket path in argv).
  */
 
 import { childNarrator, type IpcError, preview } from "@ipc-atlas/core";

@@ -19,11 +19,13 @@ export function parseCommandLine(argv: string[]): {
   variant: GrpcVariant<GrpcAddressBase>;
   address: GrpcAddressBase;
 } {
-  const [variantId, where] = argv;
+  // The demo passes the address (which may hold a token) in the environment, never in argv.
+  const [variantId, given] = argv;
+  const where = process.env.IPC_ATLAS_ADDRESS ?? given;
   const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase> | undefined;
   if (!variant || !where) {
     throw new Error(
-      "usage: <grpc-os|grpc-network> <address JSON | host:port | socket path>\n" +
+      "usage: <grpc-os|grpc-network> <host:port | socket path> (or the address JSON in IPC_ATLAS_ADDRESS; a token in IPC_ATLAS_TOKEN)\n" +
         "  e.g. grpc-network 0.0.0.0:50051 (server), grpc-network 192.168.1.20:50051 (client)",
     );
   }

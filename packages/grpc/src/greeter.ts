@@ -5,7 +5,7 @@
  * failed call into a GrpcError.
  */
 
-import { type Client, credentials, type ServiceError, status as Status } from "@grpc/grpc-js";
+import { type Client, type ServiceError, status as Status } from "@grpc/grpc-js";
 import { toGrpcError } from "./errors.ts";
 import type { ServiceRegistration } from "./messages.ts";
 import {
@@ -16,6 +16,7 @@ import {
   type PersonInfo,
   type PersonRequest,
 } from "./proto.ts";
+import { channelCredentials, presentToken } from "./security.ts";
 
 export interface Person {
   name: string;
@@ -81,6 +82,10 @@ export function greeterService(
 export interface GreeterClientOptions {
   /** Deadline of each call. Default 5 s. */
   deadlineMs?: number;
+  /** The endpoint's token, presented on every call. */
+  token?: string | undefined;
+  /** The CA that signed the server's certificate (TLS). */
+  ca?: string | undefined;
 }
 
 /** A Greeter client with promise methods; every call carries a deadline. */
@@ -92,7 +97,9 @@ export class GreeterClient {
   constructor(target: string, options: GreeterClientOptions = {}) {
     this.target = target;
     this.#deadlineMs = options.deadlineMs ?? 5_000;
-    this.#client = new GreeterClientConstructor(target, credentials.createInsecure());
+    this.#client = new GreeterClientConstructor(target, channelCredentials(options.ca), {
+      ...(options.token ? { interceptors: [presentToken(options.token)] } : {}),
+    });
   }
 
   #call<Request, Reply>(method: string, request: Request): Promise<Reply> {

@@ -9,10 +9,13 @@
  * read it, release it) and hands that port over; the consumer binds it moments later. Another
  * program could take the port in between; the consumer then fails with EADDRINUSE, never
  * silently. Pass a fixed `port` to openAt() instead when the address is agreed in advance.
+ *
+ * Every endpoint has a token that producers present as call metadata (see security.ts), and
+ * beyond loopback TLS (`open({ tls: true })`) or an explicit `insecure: true`.
  */
 
 import { createServer } from "node:net";
-import { AddressError, taxonomy } from "@ipc-atlas/core";
+import { AddressError, checkLimit, endpointSecurity, type TlsMaterial, taxonomy } from "@ipc-atlas/core";
 import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
@@ -21,6 +24,10 @@ export interface GrpcNetworkAddress extends GrpcAddressBase {
   /** The interface the consumer listens on. */
   host: string;
   port: number;
+  /** What producers present as `authorization: Bearer`. Absent: the server checks nothing (insecure). */
+  token?: string;
+  /** TLS: producers verify the server with `ca`; the server serves `cert` and `key`. */
+  tls?: TlsMaterial;
 }
 
 /** A free TCP port on `host`, from the kernel's ephemeral range. */
@@ -63,8 +70,10 @@ export function addressAt(host: string, port: number, options: GrpcOpenOptions =
     host,
     port,
     target: hostPort(host, port),
-    maxMessageSize: options.maxMessageSize ?? defaultMaxMessageSize,
-    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    maxMessageSize: checkLimit("maxMessageSize", options.maxMessageSize ?? defaultMaxMessageSize, 0, 2 ** 30),
+    deadlineMs: checkLimit("deadlineMs", options.deadlineMs ?? DEFAULT_DEADLINE_MS, 1, 2 ** 31 - 1),
+    // By hand (another machine): the token comes from the environment, never the command line.
+    ...(process.env.IPC_ATLAS_TOKEN ? { token: process.env.IPC_ATLAS_TOKEN } : {}),
   };
 }
 
@@ -77,7 +86,9 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
 
   async open(options: GrpcOpenOptions = {}) {
     const host = options.host ?? "127.0.0.1";
-    const address = addressAt(host, await freePort(host), options);
+    const security = await endpointSecurity("grpc-network", host, options);
+    const address = { ...addressAt(host, await freePort(host), options), ...security };
+    if (!security.token) delete address.token;
     return {
       address,
       maxMessageSize: address.maxMessageSize,
@@ -87,16 +98,24 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
   },
 
   consumer: (address, options = {}) =>
-    GrpcConsumer.listen(address.target, { maxMessageSize: address.maxMessageSize, ...options }),
+    GrpcConsumer.listen(address.target, {
+      maxMessageSize: address.maxMessageSize,
+      token: address.token,
+      tls: address.tls,
+      ...options,
+    }),
 
   producer: (address, options = {}) =>
     GrpcProducer.connect(dialTarget(address), {
       maxMessageSize: address.maxMessageSize,
       deadlineMs: address.deadlineMs,
+      token: address.token,
+      ca: address.tls?.ca,
       ...options,
     }),
 
-  greeter: (address, options) => new GreeterClient(dialTarget(address), options),
+  greeter: (address, options) =>
+    new GreeterClient(dialTarget(address), { token: address.token, ca: address.tls?.ca, ...options }),
 
   demo: (narrator) =>
     runGrpcDemo(

@@ -10,11 +10,12 @@
  * connection on it, the file is stale and removed; if somebody does, that is a clear error.
  */
 
+import { rmSync } from "node:fs";
 import { lstat, mkdtemp, rm, unlink } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AddressError, taxonomy } from "@ipc-atlas/core";
+import { AddressError, atExit, taxonomy } from "@ipc-atlas/core";
 import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
@@ -107,6 +108,8 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = {
         maxMessageSize,
         deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       };
+      // Removed at exit too, SIGINT/SIGTERM included, like FIFO directories.
+      atExit(() => rmSync(directory, { recursive: true, force: true }));
       return {
         address,
         maxMessageSize,

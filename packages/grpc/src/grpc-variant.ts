@@ -5,6 +5,7 @@
  */
 
 import {
+  demoSecurity,
   type Endpoint,
   type Narrator,
   type OpenOptions,
@@ -46,15 +47,18 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
   narrator: Narrator,
   describe: (address: Address) => string,
 ): Promise<void> {
-  const endpoint = await variant.open();
-  const args = [variant.id, JSON.stringify(endpoint.address)];
+  // --host, --tls and --insecure reach network demos through the environment (demoSecurity).
+  const endpoint = await variant.open(variant.id === "grpc-network" ? demoSecurity() : {});
+  // The address may hold a token: the children get it in their environment, never in argv.
+  const args = [variant.id];
+  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
   const children: Array<ReturnType<typeof spawnScript>> = [];
   try {
     narrator.note(`${describe(endpoint.address)}; the server (the consumer) binds it, the client dials it`);
     // Both processes start at once (starting Node takes longer than anything gRPC does); the
     // client dials only when the parent tells it the server listens.
-    const server = spawnScript(new URL("../examples/01-server.ts", import.meta.url), { narrator, args });
-    const client = spawnScript(new URL("../examples/02-client.ts", import.meta.url), { narrator, args });
+    const server = spawnScript(new URL("../examples/01-server.ts", import.meta.url), { narrator, args, env });
+    const client = spawnScript(new URL("../examples/02-client.ts", import.meta.url), { narrator, args, env });
     children.push(server, client);
     await new Promise<void>((resolve, reject) => {
       server.process.on("message", (m: { listening?: boolean }) => {

@@ -19,9 +19,7 @@ import {
   type Client,
   type ClientWritableStream,
   connectivityState as ConnectivityState,
-  credentials,
   Server,
-  ServerCredentials,
   type ServerReadableStream,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -34,6 +32,7 @@ import {
   AddressError,
   ClosedError,
   type Consumer,
+  checkLimit,
   MessageTooLargeError,
   type Producer,
 } from "@ipc-atlas/core";
@@ -47,6 +46,7 @@ import {
   type StreamSummary,
   type WireMessage,
 } from "./proto.ts";
+import { channelCredentials, gate, presentToken, serverCredentials, tlsProblem } from "./security.ts";
 
 /** Default deadline of a unary call: how long a synchronous send waits for the consumer to take it. */
 export const DEFAULT_DEADLINE_MS = 30_000;
@@ -54,6 +54,13 @@ export const DEFAULT_DEADLINE_MS = 30_000;
 export const DEFAULT_STREAM_DEADLINE_MS = 10 * 60_000;
 /** How long producer() waits for the server to answer before saying nothing listens. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Unary Send calls that may wait to be taken at once (count, and bytes of their messages). */
+export const DEFAULT_MAX_WAITING = 1024;
+export const DEFAULT_MAX_WAITING_BYTES = 16 * 1024 * 1024;
+/** A Send that carries no deadline of its own gets this one from the server. */
+export const DEFAULT_SERVER_DEADLINE_MS = 60_000;
+/** HTTP/2 streams (calls) one connection may have open at once. */
+const MAX_CONCURRENT_STREAMS = 100;
 
 // While the inbox holds this much from streams, the server stops reading them (backpressure).
 const STREAM_HIGH_WATER_MESSAGES = 4096;
@@ -76,6 +83,16 @@ export interface ConsumerOptions {
   services?: ServiceRegistration[];
   /** Called when a Send's caller gave up (deadline, cancel) before the consumer took its message. */
   onSendCancelled?: (message: Uint8Array) => void;
+  /** Calls without `authorization: Bearer <token>` end UNAUTHENTICATED. Absent: no check (insecure). */
+  token?: string | undefined;
+  /** Serve TLS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string } | undefined;
+  /** Send calls waiting to be taken, at most; more end RESOURCE_EXHAUSTED. Default 1,024. */
+  maxWaiting?: number | undefined;
+  /** Bytes of Send messages waiting to be taken, at most. Default 16 MiB. */
+  maxWaitingBytes?: number | undefined;
+  /** Deadline the server gives a Send that carries none. Default 60 s. */
+  serverDeadlineMs?: number | undefined;
 }
 
 export interface ProducerOptions {
@@ -89,6 +106,10 @@ export interface ProducerOptions {
   streamDeadlineMs?: number;
   /** How long to wait for the server to answer when connecting. Default 5 s. */
   connectTimeoutMs?: number;
+  /** The endpoint's token, presented on every call. */
+  token?: string | undefined;
+  /** The CA that signed the server's certificate (TLS). */
+  ca?: string | undefined;
 }
 
 export const defaultMaxMessageSize: number = largestPayload(DEFAULT_GRPC_MESSAGE_LIMIT);
@@ -123,6 +144,8 @@ export class GrpcConsumer implements Consumer {
   taken = 0;
   /** How often the server stopped reading a Stream call because the inbox was full. */
   streamPauses = 0;
+  /** Calls refused: without the right token (UNAUTHENTICATED), past the waiting cap (RESOURCE_EXHAUSTED). */
+  readonly refused = { unauthenticated: 0, busy: 0 };
 
   readonly #server: Server;
   readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
@@ -138,25 +161,59 @@ export class GrpcConsumer implements Consumer {
   #closed = false;
   #closing: Promise<void> | undefined;
   #wakers: Array<() => void> = [];
+  readonly #maxWaiting: number;
+  readonly #maxWaitingBytes: number;
+  readonly #serverDeadlineMs: number;
+  /** Send calls waiting to be taken, and their messages' bytes. */
+  #waiting = 0;
+  #waitingBytes = 0;
 
   private constructor(server: Server, target: string, maxMessageSize: number, options: ConsumerOptions) {
     this.#server = server;
     this.target = target;
     this.maxMessageSize = maxMessageSize;
     this.#onSendCancelled = options.onSendCancelled;
+    this.#maxWaiting = options.maxWaiting ?? DEFAULT_MAX_WAITING;
+    this.#maxWaitingBytes = options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
+    this.#serverDeadlineMs = options.serverDeadlineMs ?? DEFAULT_SERVER_DEADLINE_MS;
   }
 
   /** Binds `target` (`unix:/path` or `host:port`) and resolves once the server listens. */
   static async listen(target: string, options: ConsumerOptions = {}): Promise<GrpcConsumer> {
-    const maxMessageSize = options.maxMessageSize ?? defaultMaxMessageSize;
+    const maxMessageSize = checkLimit(
+      "maxMessageSize",
+      options.maxMessageSize ?? defaultMaxMessageSize,
+      0,
+      2 ** 30,
+    );
+    checkLimit("maxWaiting", options.maxWaiting ?? DEFAULT_MAX_WAITING, 1, 2 ** 20);
+    checkLimit("maxWaitingBytes", options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES, 1, 2 ** 40);
+    checkLimit("serverDeadlineMs", options.serverDeadlineMs ?? DEFAULT_SERVER_DEADLINE_MS, 1, 2 ** 31 - 1);
+    // The gate refuses calls before their message is read; it asks the consumer, made just after.
+    let consumer: GrpcConsumer | undefined;
     const server = new Server({
       "grpc.max_receive_message_length": Math.max(encodedMessageSize(maxMessageSize), 1024),
+      "grpc.max_concurrent_streams": MAX_CONCURRENT_STREAMS,
+      // Only with a token: grpc-os (owner-only socket directory) keeps the plain call path.
+      ...(options.token
+        ? {
+            interceptors: [
+              gate(
+                options.token,
+                () => {
+                  if (consumer) consumer.refused.unauthenticated++;
+                },
+                (path) => (consumer && path.endsWith("/Send") ? consumer.#full(0) : null),
+              ),
+            ],
+          }
+        : {}),
     });
-    const consumer = new GrpcConsumer(server, target, maxMessageSize, options);
+    consumer = new GrpcConsumer(server, target, maxMessageSize, options);
     server.addService(messagesServiceDefinition, consumer.#implementation());
     for (const extra of options.services ?? []) server.addService(extra.service, extra.implementation);
     await new Promise<void>((resolve, reject) => {
-      server.bindAsync(target, ServerCredentials.createInsecure(), (error) => {
+      server.bindAsync(target, serverCredentials(options.tls), (error) => {
         if (!error) return resolve();
         server.forceShutdown();
         const inUse = /EADDRINUSE/.test(error.message);
@@ -175,20 +232,42 @@ export class GrpcConsumer implements Consumer {
     return consumer;
   }
 
+  /** RESOURCE_EXHAUSTED when one more Send of `bytes` would pass the waiting cap. */
+  #full(bytes: number): { code: Status; details: string } | null {
+    if (this.#waiting < this.#maxWaiting && this.#waitingBytes + bytes <= this.#maxWaitingBytes) return null;
+    this.refused.busy++;
+    return {
+      code: Status.RESOURCE_EXHAUSTED,
+      details: `the consumer already holds ${this.#waiting} waiting messages (${this.#waitingBytes} bytes); retry later`,
+    };
+  }
+
   #implementation(): UntypedServiceImplementation {
     return {
       Send: (call: ServerUnaryCall<WireMessage, unknown>, callback: sendUnaryData<unknown>) => {
-        const refusal = this.#refusal();
+        const refusal = this.#refusal() ?? this.#full(call.request.data.byteLength);
         if (refusal) return callback(refusal);
+        const bytes = call.request.data.byteLength;
+        this.#waiting++;
+        this.#waitingBytes += bytes;
+        let timer: NodeJS.Timeout | undefined;
+        // Once per call, however it ends: taken, refused, cancelled or past the server's deadline.
+        const release = () => {
+          this.#waiting--;
+          this.#waitingBytes -= bytes;
+          if (timer) clearTimeout(timer);
+        };
         const refuse = (error: Partial<ServiceError>) => {
           entry.withdrawn = true;
           entry.onTaken = undefined;
+          release();
           callback(error);
         };
         const entry: InboxEntry = {
           data: call.request.data,
           onTaken: () => {
             this.#unanswered.delete(refuse);
+            release();
             callback(null, {});
           },
           stream: undefined,
@@ -201,9 +280,21 @@ export class GrpcConsumer implements Consumer {
           this.#unanswered.delete(refuse);
           entry.withdrawn = true;
           entry.onTaken = undefined;
+          release();
           this.cancelledSends++;
           this.#onSendCancelled?.(entry.data);
         });
+        // A call without a deadline of its own would otherwise wait as long as the consumer.
+        if (call.getDeadline() === Number.POSITIVE_INFINITY) {
+          timer = setTimeout(() => {
+            if (entry.onTaken === undefined) return;
+            this.#unanswered.delete(refuse);
+            refuse({
+              code: Status.DEADLINE_EXCEEDED,
+              details: `not taken within the server's ${this.#serverDeadlineMs} ms`,
+            });
+          }, this.#serverDeadlineMs);
+        }
         this.#push(entry);
       },
       Stream: (
@@ -381,10 +472,15 @@ export class GrpcConsumer implements Consumer {
  * Dials the consumer's server and waits until the connection is up. A refused connection
  * (nobody listens) fails at once instead of retrying until the timeout.
  */
-async function connectClient(target: string, connectTimeoutMs: number): Promise<Client> {
-  const client = new MessagesClientConstructor(target, credentials.createInsecure(), {
+async function connectClient(
+  target: string,
+  connectTimeoutMs: number,
+  options: ProducerOptions,
+): Promise<Client> {
+  const client = new MessagesClientConstructor(target, channelCredentials(options.ca), {
     // A synchronous send must not be repeated behind the producer's back.
     "grpc.enable_retries": 0,
+    ...(options.token ? { interceptors: [presentToken(options.token)] } : {}),
   });
   const channel = client.getChannel();
   const deadline = Date.now() + connectTimeoutMs;
@@ -399,7 +495,9 @@ async function connectClient(target: string, connectTimeoutMs: number): Promise<
     );
   try {
     for (let state = channel.getConnectivityState(true); state !== ConnectivityState.READY; ) {
-      if (state === ConnectivityState.TRANSIENT_FAILURE) throw refused("connection refused");
+      if (state === ConnectivityState.TRANSIENT_FAILURE) {
+        throw (options.ca && (await tlsProblem(target, options.ca))) || refused("connection refused");
+      }
       if (state === ConnectivityState.SHUTDOWN) throw refused("channel shut down");
       await new Promise<void>((resolve, reject) => {
         channel.watchConnectivityState(state, deadline, (error) =>
@@ -458,7 +556,11 @@ export class GrpcProducer implements Producer {
 
   /** Connects to the consumer at `target`; AddressError when nothing answers there. */
   static async connect(target: string, options: ProducerOptions = {}): Promise<GrpcProducer> {
-    const client = await connectClient(target, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const client = await connectClient(
+      target,
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      options,
+    );
     const producer = new GrpcProducer(client, target, options);
     if (producer.mode === "stream") producer.#openStream();
     return producer;

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { credentials, type ServiceError, status as Status } from "@grpc/grpc-js";
+import { credentials, Metadata, type ServiceError, status as Status } from "@grpc/grpc-js";
 import {
   errorFromJSON,
   type IpcErrorJSON,
@@ -32,6 +32,7 @@ import { nextMessage, sleep, startFixture, stop } from "./helpers.ts";
 
 type RawUnary = (
   request: { data: Uint8Array },
+  metadata: Metadata,
   options: { deadline: number },
   callback: (error: ServiceError | null) => void,
 ) => void;
@@ -107,8 +108,13 @@ describe.each(grpcVariants)("$id limits", (variant) => {
       await expect(producer.send(new Uint8Array(EIGHT_MIB))).rejects.toBeInstanceOf(MessageTooLargeError);
 
       const error = await new Promise<Error>((resolve) => {
+        // With the endpoint's token, so that the size is what the server refuses.
+        const metadata = new Metadata();
+        const token = (endpoint.address as { token?: string }).token;
+        if (token) metadata.set("authorization", `Bearer ${token}`);
         (raw as unknown as { Send: RawUnary }).Send(
           { data: new Uint8Array(EIGHT_MIB) },
+          metadata,
           { deadline: Date.now() + 10_000 },
           (e: ServiceError | null) =>
             resolve(toGrpcError(e ?? new Error("the server accepted 8 MiB"), "Send", target)),

@@ -4,7 +4,7 @@
  * within a priority, the order they were sent in.
  */
 
-import { childNarrator } from "@ipc-atlas/core";
+import { childNarrator, preview } from "@ipc-atlas/core";
 import { MessageQueue } from "../src/index.ts";
 
 const name = process.argv[2];
@@ -18,7 +18,8 @@ for (;;) {
   // receive() waits on the event loop when the queue is empty; 200 ms with nothing more means done.
   const message = await queue.receive({ timeoutMs: 200 }).catch(() => undefined);
   if (!message) break;
-  narrator.sayAs("RECEIVED", `"${message.data.toString()}" priority ${message.priority}`);
+  // Received bytes go through preview(): never raw to the terminal (control characters, size).
+  narrator.sayAs("RECEIVED", `${preview(message.data)} priority ${message.priority}`);
 }
 narrator.sayAs("EMPTY", `currentMessages=${queue.attributes().currentMessages}; exiting`);
 queue.close();

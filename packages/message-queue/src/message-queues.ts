@@ -11,6 +11,7 @@
 
 import { randomBytes } from "node:crypto";
 import {
+  atExit,
   ClosedError,
   type Consumer,
   END_MARKER,
@@ -113,6 +114,10 @@ export const messageQueues: Variant<MessageQueueAddress> = {
     // The queue lives in the kernel; this process needs no descriptor to keep it.
     queue.close();
     let removed = false;
+    // Removed at exit too, SIGINT/SIGTERM included, like FIFO directories: a queue outlives processes.
+    atExit(() => {
+      if (!removed) MessageQueue.unlinkSync(name);
+    });
     return {
       address: { name },
       maxMessageSize,

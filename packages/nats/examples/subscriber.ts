@@ -1,6 +1,6 @@
 /**
  * A subscriber process for the demos: subscribes to the subject in the address it is given
- * (argv[2], JSON), says SUBSCRIBED once the server has the subscription, then RECEIVED for
+ * (IPC_ATLAS_ADDRESS, JSON: it may hold a token, so never argv), says SUBSCRIBED once the server has the subscription, then RECEIVED for
  * each message until the publisher's END. Run by demo-os.ts and demo-network.ts through
  * core's spawnScript; its narration travels to the parent's transcript.
  */
@@ -8,8 +8,8 @@
 import { childNarrator, preview } from "@ipc-atlas/core";
 import { type NatsAddress, natsConsumer } from "../src/pub-sub.ts";
 
-const address = JSON.parse(process.argv[2] ?? "{}") as NatsAddress;
-const actor = process.argv[3] ?? "subscriber";
+const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "{}") as NatsAddress;
+const actor = process.argv[2] ?? "subscriber";
 const narrator = childNarrator(actor);
 
 // 1. Subscribe: consumer() resolves once the server (and, in a cluster, the publisher's node)

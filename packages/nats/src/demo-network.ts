@@ -3,7 +3,7 @@
  * subscriber processes on nodes B and C; every message crosses a route between servers.
  */
 
-import type { Narrator } from "@ipc-atlas/core";
+import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
 import { type SubscriberProcess, startSubscriber } from "./demo-support.ts";
 import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
 import { monitorJson, natsUrlsFromEnv, startNatsCluster } from "./server.ts";
@@ -17,7 +17,9 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
     "A NATS cluster: three nats-servers, each with a route (a TCP connection) to the others. A client connects to any node; the nodes forward each message over the routes to the nodes that have subscribers for it.",
   );
   const existing = natsUrlsFromEnv();
-  const cluster = existing ? undefined : await startNatsCluster({ nodes: 3 });
+  // Our own cluster requires a token of clients and a password of routes (config files, not argv).
+  const cluster = existing ? undefined : await startNatsCluster({ nodes: 3, token: newToken() });
+  const auth = cluster?.token ? { token: cluster.token } : {};
   const urls = existing ?? cluster!.urls;
   const [nodeA, nodeB = nodeA, nodeC = nodeB] = urls as [string, ...string[]];
   if (cluster) {
@@ -26,7 +28,7 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
     });
     narrator.say("cluster", "ROUTES UP", "A-B, A-C, B-C (checked on each node's /routez)");
   } else {
-    narrator.say("cluster", "EXISTING", `${urls.join(", ")} (from NATS_URL)`);
+    narrator.say("cluster", "EXISTING", `${urls.map(redactUrl).join(", ")} (from NATS_URL)`);
   }
   const subject = newSubject("demo");
   const started: SubscriberProcess[] = [];
@@ -34,14 +36,19 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
     narrator.note(
       "Subscribers on nodes B and C. Each waits until node A has learnt its interest over the routes (a probe published on A came back).",
     );
-    const on = (node: string): NatsAddress => ({ servers: [nodeA], subscribeServers: [node], subject });
+    const on = (node: string): NatsAddress => ({
+      servers: [nodeA],
+      subscribeServers: [node],
+      subject,
+      ...auth,
+    });
     started.push(
       ...(await Promise.all([
         startSubscriber(narrator, on(nodeB), "subscriber on B"),
         startSubscriber(narrator, on(nodeC), "subscriber on C"),
       ])),
     );
-    const publisher = await natsProducer({ servers: [nodeA], subject });
+    const publisher = await natsProducer({ servers: [nodeA], subject, ...auth });
     narrator.say("publisher", "CONNECTED", `node A ${publisher.server()}`);
     const before = cluster ? await routedOut(cluster.servers[0]!.monitorUrl, cluster) : undefined;
     for (const text of ["#1 from node A", "#2 across routes", "#3 to B and C"]) {

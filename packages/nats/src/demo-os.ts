@@ -4,7 +4,7 @@
  * is a separate process (examples/subscriber.ts).
  */
 
-import type { Narrator } from "@ipc-atlas/core";
+import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
 import { messageCounters, type SubscriberProcess, startSubscriber } from "./demo-support.ts";
 import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
@@ -16,10 +16,13 @@ export async function runOsDemo(narrator: Narrator): Promise<void> {
     "Publish/subscribe: a publisher sends to a subject; nats-server hands a copy to every subscription on that subject at that moment, and keeps nothing.",
   );
   const existing = natsUrlsFromEnv();
-  const server = existing ? undefined : await startNatsServer();
+  // A server of our own requires a token (in its 0600 config file, never on its command line).
+  const server = existing ? undefined : await startNatsServer({ token: newToken() });
   const servers = existing ?? [server!.url];
-  if (server) narrator.say("nats-server", "STARTED", `${server.url} (pid ${server.pid})`);
-  else narrator.say("nats-server", "EXISTING", `${servers.join(", ")} (from NATS_URL)`);
+  const auth = server?.token ? { token: server.token } : {};
+  if (server)
+    narrator.say("nats-server", "STARTED", `${server.url} (pid ${server.pid}), clients need its token`);
+  else narrator.say("nats-server", "EXISTING", `${servers.map(redactUrl).join(", ")} (from NATS_URL)`);
   const started: SubscriberProcess[] = [];
   const subscribe = async (address: NatsAddress, actor: string) => {
     const sub = await startSubscriber(narrator, address, actor);
@@ -29,7 +32,7 @@ export async function runOsDemo(narrator: Narrator): Promise<void> {
   try {
     // 1. Fan-out.
     narrator.note("1. Fan-out: two subscriber processes on one subject; each gets every message.");
-    const fanOut: NatsAddress = { servers, subject: newSubject("demo") };
+    const fanOut: NatsAddress = { servers, subject: newSubject("demo"), ...auth };
     const fans = await Promise.all([subscribe(fanOut, "subscriber A"), subscribe(fanOut, "subscriber B")]);
     const publisher = await natsProducer(fanOut);
     for (const text of ["#1 hello", "#2 one publish", "#3 two copies"]) {
@@ -44,7 +47,7 @@ export async function runOsDemo(narrator: Narrator): Promise<void> {
     narrator.note(
       "2. A message published while nobody subscribes is gone. (In the message-queues demo it waits in the queue until a consumer comes.)",
     );
-    const late: NatsAddress = { servers, subject: newSubject("demo") };
+    const late: NatsAddress = { servers, subject: newSubject("demo"), ...auth };
     const lonely = await natsProducer(late);
     const before = server ? await messageCounters(server.monitorUrl) : undefined;
     narrator.say("publisher", "SEND", '"#1 anyone there?" (no subscriber yet)');
@@ -69,7 +72,7 @@ export async function runOsDemo(narrator: Narrator): Promise<void> {
     narrator.note(
       '3. Queue group: subscribers in the same group ("workers") share the messages: each goes to ONE member, chosen by the server.',
     );
-    const group: NatsAddress = { servers, subject: newSubject("demo"), queue: "workers" };
+    const group: NatsAddress = { servers, subject: newSubject("demo"), queue: "workers", ...auth };
     const workers = await Promise.all([subscribe(group, "worker 1"), subscribe(group, "worker 2")]);
     const dispatcher = await natsProducer(group);
     for (let i = 1; i <= 6; i++) {

@@ -23,7 +23,9 @@ export async function startSubscriber(
 ): Promise<SubscriberProcess> {
   const child = spawnScript(subscriberScript, {
     narrator,
-    args: [JSON.stringify(address), actor],
+    // The address may hold a token: it goes through the environment, never argv.
+    args: [actor],
+    env: { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) },
     stdio: "pipe",
   });
   const subscribed = new Promise<void>((resolve, reject) => {

@@ -16,13 +16,18 @@ export {
   startJetStreamCluster,
 } from "./cluster.ts";
 export {
+  DEFAULT_MAX_PENDING,
+  DEFAULT_MAX_PENDING_BYTES,
   type NatsAddress,
+  type NatsAuth,
   NatsConnectionError,
   type NatsConsumer,
   type NatsConsumerOptions,
   type NatsConsumerStats,
   type NatsProducer,
   type NatsProducerStats,
+  NatsSlowConsumerError,
+  natsConnectOptions,
   natsConsumer,
   natsProducer,
   newSubject,

@@ -11,7 +11,14 @@
  * probe published on the publisher's node has come back to it through the routes.
  */
 
-import { ENVELOPE_BYTES, type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import {
+  ENVELOPE_BYTES,
+  endpointSecurity,
+  type Narrator,
+  type OpenOptions,
+  taxonomy,
+  type Variant,
+} from "@ipc-atlas/core";
 import { runNetworkDemo } from "./demo-network.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsCluster } from "./server.ts";
@@ -29,15 +36,24 @@ export const pubSubNatsNetwork: Variant<NatsAddress> = {
   summary:
     "Publish/subscribe across a 3-node NATS cluster: publisher on one node, subscribers on others, over routes.",
   module: import.meta.url,
-  async open() {
+  async open(options: OpenOptions = {}) {
     const existing = natsUrlsFromEnv();
-    const cluster = existing ? undefined : await startNatsCluster({ nodes: 3 });
+    // The servers started here listen on loopback and require the token (and TLS when asked);
+    // servers from NATS_URL bring their own credentials in the URL.
+    const security = existing ? {} : await endpointSecurity("pub-sub-nats-network", "127.0.0.1", options);
+    const auth = {
+      ...(security.token ? { token: security.token } : {}),
+      ...(security.tls ? { tls: { ca: security.tls.ca } } : {}),
+    };
+    const cluster = existing
+      ? undefined
+      : await startNatsCluster({ nodes: 3, token: security.token, tls: security.tls });
     try {
       const urls = existing ?? cluster!.urls;
-      const maxMessageSize = (await maxPayloadOf(urls)) - ENVELOPE_BYTES;
+      const maxMessageSize = (await maxPayloadOf(urls, auth)) - ENVELOPE_BYTES;
       let closed = false;
       return {
-        address: clusterAddress(urls, newSubject("network")),
+        address: { ...clusterAddress(urls, newSubject("network")), ...auth },
         maxMessageSize,
         async close() {
           if (closed) return;

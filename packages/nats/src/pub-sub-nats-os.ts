@@ -10,7 +10,14 @@
  * conformance suite's conditions and what the real guarantee is (at-most-once).
  */
 
-import { ENVELOPE_BYTES, type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import {
+  ENVELOPE_BYTES,
+  endpointSecurity,
+  type Narrator,
+  type OpenOptions,
+  taxonomy,
+  type Variant,
+} from "@ipc-atlas/core";
 import { runOsDemo } from "./demo-os.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
@@ -20,15 +27,22 @@ export const pubSubNatsOs: Variant<NatsAddress> = {
   taxonomy: taxonomy["pub-sub-nats-os"],
   summary: "Publish/subscribe between processes on this host through a nats-server: fan-out, nothing kept.",
   module: import.meta.url,
-  async open() {
+  async open(options: OpenOptions = {}) {
     const existing = natsUrlsFromEnv();
-    const server = existing ? undefined : await startNatsServer();
+    // The servers started here listen on loopback and require the token (and TLS when asked);
+    // servers from NATS_URL bring their own credentials in the URL.
+    const security = existing ? {} : await endpointSecurity("pub-sub-nats-os", "127.0.0.1", options);
+    const auth = {
+      ...(security.token ? { token: security.token } : {}),
+      ...(security.tls ? { tls: { ca: security.tls.ca } } : {}),
+    };
+    const server = existing ? undefined : await startNatsServer({ token: security.token, tls: security.tls });
     try {
       const servers = existing ?? [server!.url];
-      const maxMessageSize = (await maxPayloadOf(servers)) - ENVELOPE_BYTES;
+      const maxMessageSize = (await maxPayloadOf(servers, auth)) - ENVELOPE_BYTES;
       let closed = false;
       return {
-        address: { servers, subject: newSubject("os") },
+        address: { servers, subject: newSubject("os"), ...auth },
         maxMessageSize,
         async close() {
           if (closed) return;

@@ -29,12 +29,14 @@ import { randomUUID } from "node:crypto";
 import {
   ClosedError,
   type Consumer,
+  checkLimit,
   END_MARKER,
   ENVELOPE_BYTES,
   IpcError,
   MessageTooLargeError,
   PeerGoneError,
   type Producer,
+  redactUrl,
   registerErrorClass,
   TimeoutError,
   unwrap,
@@ -51,7 +53,62 @@ export interface NatsAddress {
   subject: string;
   /** Queue group: subscribers with the same group share the messages instead of each getting all. */
   queue?: string;
+  /** The token the servers require (the address is then a secret: never argv, never logs). */
+  token?: string;
+  /** TLS: the CA that signed the servers' certificates. */
+  tls?: { ca: string };
 }
+
+/** What a connection needs besides the servers: the address's token and CA. */
+export type NatsAuth = Pick<NatsAddress, "token" | "tls">;
+
+/**
+ * nats.js options for `servers`, with credentials taken out of the URLs (`nats://user:pass@h:p`
+ * or `nats://token@h:p`, as NATS_URL may carry them; nats.js itself drops them) and the
+ * address's token and CA added. The servers come back without credentials, fit for messages.
+ */
+export function natsConnectOptions(
+  servers: string[],
+  auth: NatsAuth = {},
+): { servers: string[]; token?: string; user?: string; pass?: string; tls?: { ca: string } } {
+  const out: ReturnType<typeof natsConnectOptions> = { servers: [] };
+  for (const server of servers) {
+    const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@(.*)$/i.exec(server);
+    if (!match) {
+      out.servers.push(server);
+      continue;
+    }
+    const [, scheme, userinfo, rest] = match as unknown as [string, string, string, string];
+    out.servers.push(`${scheme}${rest}`);
+    const colon = userinfo.indexOf(":");
+    if (colon >= 0) {
+      out.user = decodeURIComponent(userinfo.slice(0, colon));
+      out.pass = decodeURIComponent(userinfo.slice(colon + 1));
+    } else out.token = decodeURIComponent(userinfo);
+  }
+  if (auth.token) out.token = auth.token;
+  if (auth.tls) out.tls = { ca: auth.tls.ca };
+  return out;
+}
+
+/** The subscriber's process let more messages wait than it may hold: it was cut off. */
+export class NatsSlowConsumerError extends IpcError {
+  constructor(count: number, bytes: number) {
+    super(
+      "ESLOWCONSUMER",
+      `the subscriber let ${count} messages (${bytes} bytes) wait untaken; it stopped receiving`,
+      {
+        hint: "take messages faster than they are published, or open the consumer with larger maxPending / maxPendingBytes; core NATS keeps nothing, so what was published meanwhile is lost",
+        details: { count, bytes },
+      },
+    );
+  }
+}
+registerErrorClass(NatsSlowConsumerError);
+
+/** Defaults for what a subscriber may hold untaken. */
+export const DEFAULT_MAX_PENDING = 262_144;
+export const DEFAULT_MAX_PENDING_BYTES = 128 * 1024 * 1024;
 
 /** A NATS connection failed (no server answered, or the connection was closed for good). */
 export class NatsConnectionError extends IpcError {
@@ -80,22 +137,30 @@ const CONNECT_DEFAULTS = {
 export async function natsConnect(
   servers: string[],
   name: string,
-  options: { noRandomize?: boolean } = {},
+  options: { noRandomize?: boolean } & NatsAuth = {},
 ): Promise<NatsConnection> {
+  const { token, tls, ...rest } = options;
+  const connectOptions = natsConnectOptions(servers, {
+    ...(token ? { token } : {}),
+    ...(tls ? { tls } : {}),
+  });
   try {
-    return await connect({ servers, name, ...CONNECT_DEFAULTS, ...options });
+    return await connect({ ...connectOptions, name, ...CONNECT_DEFAULTS, ...rest });
   } catch (error) {
+    const refused = /authorization/i.test((error as Error).message);
     throw new NatsConnectionError(
-      `could not connect to NATS at ${servers.join(", ")}: ${(error as Error).message}`,
-      "start nats-server there (or unset NATS_URL so that ipc-atlas starts one)",
+      `could not connect to NATS at ${connectOptions.servers.join(", ")}: ${(error as Error).message}`,
+      refused
+        ? "the server refused the credentials: use the whole address that open() returned (it carries the token)"
+        : "start nats-server there (or unset NATS_URL so that ipc-atlas starts one)",
       error,
     );
   }
 }
 
 /** The server's max_payload: the largest NATS message, envelope included. */
-export async function maxPayloadOf(servers: string[]): Promise<number> {
-  const nc = await natsConnect(servers, "ipc-atlas max_payload probe");
+export async function maxPayloadOf(servers: string[], auth: NatsAuth = {}): Promise<number> {
+  const nc = await natsConnect(servers, "ipc-atlas max_payload probe", auth);
   try {
     return nc.info?.max_payload ?? 1024 * 1024;
   } finally {
@@ -136,7 +201,10 @@ export type NatsProducer = Producer & {
 
 export async function natsProducer(address: NatsAddress): Promise<NatsProducer> {
   // noRandomize: the publisher stays on the first server (the one the consumers probed) while it is up.
-  const nc = await natsConnect(address.servers, "ipc-atlas publisher", { noRandomize: true });
+  const nc = await natsConnect(address.servers, "ipc-atlas publisher", {
+    noRandomize: true,
+    ...authOf(address),
+  });
   // The server's max_payload bounds a NATS message; the envelope takes one byte of it.
   const maxMessageSize = (nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
   const stats: NatsProducerStats = { published: 0, confirmed: 0, inDoubt: 0, disconnects: 0 };
@@ -316,6 +384,8 @@ export async function natsProducer(address: NatsAddress): Promise<NatsProducer> 
 
 export interface NatsConsumerStats {
   received: number;
+  /** Messages that were not ipc-atlas envelopes: dropped, never fatal. */
+  dropped: number;
   /** How many times the connection dropped; messages published meanwhile are lost (at-most-once). */
   disconnects: number;
 }
@@ -331,6 +401,10 @@ export interface NatsConsumerOptions {
   interestTimeoutMs?: number;
   /** Called when the connection drops and when it comes back. */
   onStatus?: (event: "disconnect" | "reconnect") => void;
+  /** Messages waiting untaken, at most; past it the iteration fails with NatsSlowConsumerError. Default 262,144. */
+  maxPending?: number;
+  /** Bytes waiting untaken, at most. Default 128 MiB (more than a stalled conformance run sends). */
+  maxPendingBytes?: number;
 }
 
 export async function natsConsumer(
@@ -338,8 +412,17 @@ export async function natsConsumer(
   options: NatsConsumerOptions = {},
 ): Promise<NatsConsumer> {
   const servers = address.subscribeServers ?? address.servers;
-  const nc = await natsConnect(servers, "ipc-atlas subscriber");
-  const stats: NatsConsumerStats = { received: 0, disconnects: 0 };
+  const nc = await natsConnect(servers, "ipc-atlas subscriber", authOf(address));
+  const stats: NatsConsumerStats = { received: 0, dropped: 0, disconnects: 0 };
+  const maxPending = checkLimit("maxPending", options.maxPending ?? DEFAULT_MAX_PENDING, 1, 2 ** 30);
+  const maxPendingBytes = checkLimit(
+    "maxPendingBytes",
+    options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+    1,
+    2 ** 40,
+  );
+  let pendingBytes = 0;
+  let overflow: NatsSlowConsumerError | undefined;
   let closing = false;
   // Messages wait here until the iteration takes them: nats.js calls the callbacks synchronously,
   // in the order the bytes came off the socket, so data and END (which may come on a second
@@ -349,7 +432,15 @@ export async function natsConsumer(
   let wake: (() => void) | undefined;
   let connectionEnded = false;
   const onMessage = (_error: unknown, m: Msg) => {
-    if (m.headers?.has(PROBE_HEADER)) return;
+    if (m.headers?.has(PROBE_HEADER) || overflow) return;
+    if (pending.length - head >= maxPending || pendingBytes + m.data.byteLength > maxPendingBytes) {
+      // Past the bound: stop receiving rather than grow; the iteration reports it after what waits.
+      overflow = new NatsSlowConsumerError(pending.length - head, pendingBytes);
+      void nc.close().catch(() => {});
+      wake?.();
+      return;
+    }
+    pendingBytes += m.data.byteLength;
     pending.push(m.data);
     wake?.();
   };
@@ -365,7 +456,7 @@ export async function natsConsumer(
     await nc.flush();
     const publishServer = address.servers[0];
     if (publishServer && !sameServers(servers, address.servers)) {
-      await waitForInterest(nc, publishServer, address.subject, options.interestTimeoutMs ?? 10_000);
+      await waitForInterest(nc, publishServer, address, options.interestTimeoutMs ?? 10_000);
     }
   } catch (error) {
     await nc.close().catch(() => {});
@@ -401,6 +492,7 @@ export async function natsConsumer(
     while (head < pending.length) {
       const data = pending[head]!;
       pending[head++] = EMPTY;
+      pendingBytes -= data.byteLength;
       if (head >= 4096 && head * 2 >= pending.length) {
         pending.splice(0, head);
         head = 0;
@@ -411,7 +503,15 @@ export async function natsConsumer(
         stats.received++;
         return { done: false, value: data.subarray(ENVELOPE_BYTES) };
       }
-      if (unwrap(data).kind === "end") {
+      // Not an envelope (a stranger's bytes on an insecure server): dropped and counted.
+      let kind: "data" | "end" | undefined;
+      try {
+        kind = unwrap(data).kind;
+      } catch {
+        stats.dropped++;
+        continue;
+      }
+      if (kind === "end") {
         void shutdown();
         return done;
       }
@@ -423,6 +523,10 @@ export async function natsConsumer(
       if (closing) return done;
       const result = take();
       if (result) return result;
+      if (overflow) {
+        void shutdown();
+        throw overflow;
+      }
       if (connectionEnded) {
         void shutdown();
         throw new NatsConnectionError(
@@ -451,6 +555,10 @@ export async function natsConsumer(
   };
 }
 
+function authOf(address: NatsAddress): NatsAuth {
+  return { ...(address.token ? { token: address.token } : {}), ...(address.tls ? { tls: address.tls } : {}) };
+}
+
 function sameServers(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((u, i) => u === b[i]);
 }
@@ -463,9 +571,10 @@ function sameServers(a: string[], b: string[]): boolean {
 async function waitForInterest(
   nc: NatsConnection,
   publishServer: string,
-  subject: string,
+  address: NatsAddress,
   timeoutMs: number,
 ): Promise<void> {
+  const subject = address.subject;
   const id = randomUUID();
   const seen = new Promise<void>((resolve) => {
     // A second subscription on the same subject, so the probe is seen without consuming `sub`.
@@ -478,7 +587,7 @@ async function waitForInterest(
       },
     });
   });
-  const prober = await natsConnect([publishServer], "ipc-atlas interest probe");
+  const prober = await natsConnect([publishServer], "ipc-atlas interest probe", authOf(address));
   const h = headers();
   h.set(PROBE_HEADER, id);
   const deadline = Date.now() + timeoutMs;
@@ -489,7 +598,7 @@ async function waitForInterest(
   try {
     while (!found) {
       if (Date.now() > deadline)
-        throw new TimeoutError(`interest for ${subject} reaching ${publishServer}`, timeoutMs);
+        throw new TimeoutError(`interest for ${subject} reaching ${redactUrl(publishServer)}`, timeoutMs);
       prober.publish(subject, undefined, { headers: h });
       await prober.flush();
       await Promise.race([seen, new Promise((r) => setTimeout(r, 25))]);

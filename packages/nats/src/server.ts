@@ -11,16 +11,28 @@
  *
  * `NATS_URL` (comma-separated for a cluster) names servers that already run; the variants use
  * them instead of starting their own (see `natsUrlsFromEnv`).
+ *
+ * Secrets never go on the command line (another local user can read it in /proc): a token for
+ * clients, TLS certificates and a cluster's route password are written to a config file (0600)
+ * in the server's private directory, and nats-server gets only that file's path (`-c`).
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { accessSync, constants, existsSync, rmSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { get as httpGet } from "node:http";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { atExit, IpcError, MissingProgramError, registerErrorClass, TimeoutError } from "@ipc-atlas/core";
+import {
+  atExit,
+  IpcError,
+  MissingProgramError,
+  registerErrorClass,
+  TimeoutError,
+  type TlsMaterial,
+} from "@ipc-atlas/core";
 
 /** nats-server exited or failed before it was ready, or a cluster's routes never came up. */
 export class NatsServerError extends IpcError {
@@ -46,6 +58,10 @@ export interface NatsServer {
   readonly name: string;
   /** Whether the server process is running now. */
   readonly running: boolean;
+  /** The token clients must present, when the server was started with one. A secret. */
+  readonly token?: string | undefined;
+  /** `url` with the token as its user part (`nats://<token>@host:port`), for `natsConnectOptions`. A secret. */
+  readonly clientUrl: string;
   /** Stops the server and removes its temporary files. Idempotent. */
   stop(): Promise<void>;
   /** Stops the server (keeping its store), waits `downMs`, starts it on the SAME port and store. */
@@ -71,12 +87,18 @@ export interface NatsServerOptions {
   readyTimeoutMs?: number;
   /** Extra command-line arguments for nats-server. */
   args?: string[];
+  /** Clients must present this token (written to the server's 0600 config file, never argv). */
+  token?: string | undefined;
+  /** Serve clients over TLS with this certificate and key (files in the private directory). */
+  tls?: Pick<TlsMaterial, "cert" | "key"> | undefined;
 }
 
 export interface NatsCluster {
   /** Client URLs, one per node, in node order. */
   readonly urls: string[];
   readonly servers: NatsServer[];
+  /** The token clients of every node must present, when started with one. A secret. */
+  readonly token?: string | undefined;
   /** Stops every node and removes their files. Idempotent. */
   stop(): Promise<void>;
 }
@@ -86,6 +108,9 @@ export interface NatsClusterOptions {
   nodes?: number;
   jetstream?: boolean;
   readyTimeoutMs?: number;
+  /** Clients of every node must present this token; routes get a password of their own. */
+  token?: string | undefined;
+  tls?: Pick<TlsMaterial, "cert" | "key"> | undefined;
 }
 
 const PROGRAM = "nats-server";
@@ -212,6 +237,10 @@ interface ServerPlan {
   routes?: string[];
   extraArgs: string[];
   readyTimeoutMs: number;
+  token?: string | undefined;
+  tls?: Pick<TlsMaterial, "cert" | "key"> | undefined;
+  /** Routes between cluster nodes authenticate with this (a cluster with a token only). */
+  routePassword?: string | undefined;
 }
 
 function randomName(prefix: string): string {
@@ -225,6 +254,7 @@ class ManagedServer implements NatsServer {
   private stopped = false;
   private exitPromise: Promise<void> = Promise.resolve();
   private currentPid = 0;
+  private config: string | undefined;
 
   constructor(
     private readonly binary: string,
@@ -237,6 +267,12 @@ class ManagedServer implements NatsServer {
 
   get url(): string {
     return `nats://127.0.0.1:${this.plan.port}`;
+  }
+  get token(): string | undefined {
+    return this.plan.token;
+  }
+  get clientUrl(): string {
+    return this.plan.token ? `nats://${this.plan.token}@127.0.0.1:${this.plan.port}` : this.url;
   }
   get port(): number {
     return this.plan.port;
@@ -264,12 +300,40 @@ class ManagedServer implements NatsServer {
     return this.logTail.join("\n");
   }
 
-  private args(): string[] {
+  /** The 0600 config file with what must not be on the command line, or undefined if nothing must. */
+  private async writeConfig(): Promise<string | undefined> {
+    const p = this.plan;
+    const lines: string[] = [];
+    if (p.token) lines.push(`authorization { token: ${JSON.stringify(p.token)} }`);
+    if (p.tls) {
+      const cert = join(this.dir, "server-cert.pem");
+      const key = join(this.dir, "server-key.pem");
+      await writeFile(cert, p.tls.cert, { mode: 0o600 });
+      await writeFile(key, p.tls.key, { mode: 0o600 });
+      lines.push(`tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)} }`);
+    }
+    if (p.clusterPort !== undefined && p.routePassword) {
+      const routes = (p.routes ?? []).map((r) =>
+        JSON.stringify(r.replace("nats://", `nats://route:${p.routePassword}@`)),
+      );
+      lines.push(
+        `cluster { name: ${JSON.stringify(p.clusterName ?? "ipc-atlas")}, listen: "127.0.0.1:${p.clusterPort}", ` +
+          `authorization { user: route, password: ${JSON.stringify(p.routePassword)} }, routes: [${routes.join(", ")}] }`,
+      );
+    }
+    if (lines.length === 0) return undefined;
+    const file = join(this.dir, "server.conf");
+    await writeFile(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+    return file;
+  }
+
+  private args(config?: string): string[] {
     const p = this.plan;
     const args = ["-a", "127.0.0.1", "-p", String(p.port), "-m", String(p.monitorPort), "-n", p.name];
+    if (config) args.push("-c", config);
     args.push("--ports_file_dir", join(this.dir, "ports"));
     if (p.jetstream) args.push("-js", "-sd", join(this.dir, "jetstream"));
-    if (p.clusterPort !== undefined) {
+    if (p.clusterPort !== undefined && !p.routePassword) {
       args.push(
         "--cluster",
         `nats://127.0.0.1:${p.clusterPort}`,
@@ -286,7 +350,9 @@ class ManagedServer implements NatsServer {
     if (this.stopped) throw new NatsServerError("this nats-server was stopped", "start a new one");
     if (this.running) return;
     await mkdir(join(this.dir, "ports"), { recursive: true });
-    const child = spawn(this.binary, this.args(), { stdio: ["ignore", "ignore", "pipe"] });
+    const config = await this.writeConfig();
+    this.config = config;
+    const child = spawn(this.binary, this.args(config), { stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;
     this.tracked.child = child;
     let spawnError: Error | undefined;
@@ -334,7 +400,7 @@ class ManagedServer implements NatsServer {
         /address already in use/i.test(this.log())
           ? "a port it needs is taken; retry, or pick another port"
           : "see its log in details.log",
-        { log: this.log(), args: this.args() },
+        { log: this.log(), args: this.args(this.config) },
       );
     let ports: Ports | undefined;
     const suffix = `_${child.pid}.ports`;
@@ -454,6 +520,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     monitorPort: -1,
     extraArgs: options.args ?? [],
     readyTimeoutMs: options.readyTimeoutMs ?? 10_000,
+    token: options.token,
+    tls: options.tls,
   });
   try {
     await server.start();
@@ -498,6 +566,8 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       if (!clusterPorts.includes(p)) clusterPorts.push(p);
     }
     const clusterName = randomName("ipc-atlas-cluster");
+    // With a token for clients, routes need a secret too: else anyone could join as a node.
+    const routePassword = options.token ? randomBytes(24).toString("base64url") : undefined;
     const servers: ManagedServer[] = [];
     try {
       for (let i = 0; i < nodes; i++) {
@@ -512,6 +582,9 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
             routes: clusterPorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`),
             extraArgs: [],
             readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
+            token: options.token,
+            tls: options.tls,
+            routePassword,
           }),
         );
       }
@@ -522,6 +595,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       return {
         urls: servers.map((s) => s.url),
         servers,
+        token: options.token,
         stop: async () => {
           if (stopped) return;
           stopped = true;

@@ -1,5 +1,5 @@
 /**
- * The demo's consumer process: runs the express server at the address it is given (argv[2])
+ * The demo's consumer process: runs the express server at the address it is given
  * and takes one message every 400 ms, narrating each request, reply and message. Each
  * request waits in the server until this loop takes its message; only then is it answered.
  */
@@ -7,8 +7,9 @@
 import { childNarrator, preview } from "@ipc-atlas/core";
 import { parseRestAddress, restConsumer } from "../src/index.ts";
 
-// The demo passes open()'s JSON; by hand, give host:port (consumer) or http://host:port (producer).
-const address = parseRestAddress(process.argv[2] ?? "127.0.0.1:8080");
+// The demo passes open()'s JSON in IPC_ATLAS_ADDRESS (it holds the token, so never in argv); by
+// hand, give host:port (consumer) or http://host:port (producer), and the token in IPC_ATLAS_TOKEN.
+const address = parseRestAddress(process.env.IPC_ATLAS_ADDRESS ?? process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("consumer (server)");
 
 // 1. Start the server, narrating every request as it arrives and every reply as it leaves.

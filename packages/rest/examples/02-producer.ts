@@ -5,11 +5,12 @@
  */
 
 import { childNarrator, MessageTooLargeError, preview } from "@ipc-atlas/core";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { parseRestAddress, restProducer } from "../src/index.ts";
 
-// The demo passes open()'s JSON; by hand, give host:port (consumer) or http://host:port (producer).
-const address = parseRestAddress(process.argv[2] ?? "127.0.0.1:8080");
+// The demo passes open()'s JSON in IPC_ATLAS_ADDRESS (it holds the token, so never in argv); by
+// hand, give host:port (consumer) or http://host:port (producer), and the token in IPC_ATLAS_TOKEN.
+const address = parseRestAddress(process.env.IPC_ATLAS_ADDRESS ?? process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("producer (client)");
 const ms = (since: bigint) => `${(Number(process.hrtime.bigint() - since) / 1e6).toFixed(0)} ms`;
 
@@ -40,20 +41,27 @@ try {
   );
 }
 
-// 4. What the server says to clients that get it wrong (plain HTTP, not the Producer).
-for (const [label, contentType, body] of [
-  ["text/plain body", "text/plain", "hello"],
-  ["malformed JSON", "application/json", '{"text": "hel'],
+// 4. What the server says to clients that get it wrong (plain HTTP, not the Producer). Only the
+// first comes without the token: a stranger is refused before its body is read.
+const dispatcher = address.tls ? new Agent({ connect: { ca: address.tls.ca } }) : undefined;
+const authorization = address.token ? { authorization: `Bearer ${address.token}` } : {};
+for (const [label, contentType, body, auth] of [
+  ["a message without the token", "application/octet-stream", "intruder", {}],
+  ["text/plain body", "text/plain", "hello", authorization],
+  ["malformed JSON", "application/json", '{"text": "hel', authorization],
 ] as const) {
+  if (!address.token && label.includes("token")) continue;
   narrator.sayAs("SEND", `${label} as POST /messages`);
   const reply = await request(`${address.url}/messages`, {
     method: "POST",
-    headers: { "content-type": contentType },
+    headers: { "content-type": contentType, ...auth },
     body,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   const json = (await reply.body.json()) as { error: { code: string; message: string } };
   narrator.sayAs("ERROR", `${reply.statusCode} ${json.error.code}: ${json.error.message}`);
 }
+await dispatcher?.close();
 
 // 5. End the stream: POST /close is answered once the consumer's iteration has taken the end.
 narrator.sayAs("CLOSE", "POST /close");

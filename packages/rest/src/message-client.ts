@@ -11,10 +11,12 @@
 
 import {
   AddressError,
+  AuthError,
   ClosedError,
   MessageTooLargeError,
   PeerGoneError,
   type Producer,
+  TlsVerifyError,
 } from "@ipc-atlas/core";
 import { Client } from "undici";
 import { type ErrorBody, HttpError } from "./http-error.ts";
@@ -26,14 +28,18 @@ export interface MessageClientOptions {
   maxMessageSize: number;
   /** How long to wait for a connection to the server. Default 10 s. */
   connectTimeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>` with every request. */
+  token?: string | undefined;
+  /** For an https URL: the CA (PEM) the server's certificate must be signed by. */
+  ca?: string | undefined;
 }
-
-const OCTET_STREAM = { "content-type": "application/octet-stream" };
 
 export class MessageClient implements Producer {
   readonly url: string;
   readonly maxMessageSize: number;
   readonly #client: Client;
+  readonly #headers: Record<string, string>;
+  readonly #postHeaders: Record<string, string>;
   // Each send waits for the one before it: requests reach the server in call order.
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -46,8 +52,10 @@ export class MessageClient implements Producer {
       pipelining: 1,
       // A synchronous send waits for the consumer as long as the consumer takes: no answer deadline.
       headersTimeout: 0,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+      connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
     });
+    this.#headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
+    this.#postHeaders = { ...this.#headers, "content-type": "application/octet-stream" };
   }
 
   /** Checks that an ipc-atlas rest server answers at the URL, so a wrong address fails at attach time. */
@@ -103,7 +111,7 @@ export class MessageClient implements Producer {
       response = await this.#client.request({
         method,
         path,
-        ...(body ? { body, headers: OCTET_STREAM } : {}),
+        ...(body ? { body, headers: this.#postHeaders } : { headers: this.#headers }),
       });
     } catch (error) {
       throw this.#transportError(error, where);
@@ -119,6 +127,7 @@ export class MessageClient implements Producer {
     } catch {
       // Not our server's JSON (a proxy, another service): keep the raw text as the message.
     }
+    if (response.statusCode === 401) throw new AuthError(`${where}`);
     if (response.statusCode === 409 && problem.code === "ECLOSED") {
       throw new ClosedError(`the stream at ${this.url}`);
     }
@@ -132,6 +141,9 @@ export class MessageClient implements Producer {
   #transportError(error: unknown, where: string): Error {
     const code = (error as NodeJS.ErrnoException)?.code;
     const url = this.url;
+    if (typeof code === "string" && /CERT|SIGNATURE|SELF_SIGNED|ISSUER|ALTNAME/.test(code)) {
+      return new TlsVerifyError(url, code);
+    }
     switch (code) {
       case "ECONNREFUSED":
         return new AddressError(

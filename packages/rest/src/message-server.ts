@@ -10,11 +10,18 @@
  *   POST /close     the end of the stream: 204 once the iterator has taken the end and finished.
  *   GET  /health    `{"status": "ok", "variant": "rest", "maxMessageSize": N}`.
  * Every error answer is JSON, `{"error": {"code", "message", "hint"}}`, never a stack trace.
+ *
+ * Strangers and floods: with a token, every route first checks `Authorization: Bearer <token>`
+ * (constant-time) and answers 401 with `WWW-Authenticate` before reading any body. Requests
+ * waiting to be taken are capped in count and bytes (their Content-Length is reserved before
+ * the body is read); past the cap the answer is 503 with `Retry-After`, so a client that
+ * pipelines thousands of bodies on one connection cannot make the consumer hold them all.
  */
 
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { AddressError, type Consumer, IpcError } from "@ipc-atlas/core";
+import { AddressError, type Consumer, checkLimit, IpcError, tokenMatches } from "@ipc-atlas/core";
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import type { ErrorBody } from "./http-error.ts";
 
@@ -22,6 +29,11 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Requests that may wait to be taken at once (count), and their bodies' bytes. */
+export const DEFAULT_MAX_WAITING = 1024;
+export const DEFAULT_MAX_WAITING_BYTES = 16 * 1024 * 1024;
+/** What a 503 for a full consumer tells the client to wait, in seconds. */
+const RETRY_AFTER_SECONDS = 1;
 
 export interface MessageServerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -40,6 +52,14 @@ export interface MessageServerOptions {
   configure?: (app: Express) => void;
   /** Receives the cause of every 500 answer; the client only sees a generic message. Default: stderr. */
   onInternalError?: (error: unknown, request: Request) => void;
+  /** The secret every request must carry as `Authorization: Bearer <token>`. Absent: no check (insecure). */
+  token?: string | undefined;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string } | undefined;
+  /** Requests waiting to be taken, at most (more get 503). Default 1,024. */
+  maxWaiting?: number | undefined;
+  /** Bytes of bodies waiting to be taken, at most (more get 503). Default 16 MiB. */
+  maxWaitingBytes?: number | undefined;
 }
 
 /** An error answer the server means to give: status, code, message and hint go to the client. */
@@ -78,11 +98,22 @@ export class MessageServer implements Consumer {
   #ended = false;
   #closing: Promise<void> | undefined;
   #onInternalError: (error: unknown, request: Request) => void;
+  readonly #token: string | undefined;
+  readonly #maxWaiting: number;
+  readonly #maxWaitingBytes: number;
+  /** Requests admitted and not yet answered, and the body bytes reserved for them. */
+  #admitted = 0;
+  #admittedBytes = 0;
+  /** Requests refused: 401 (no or wrong token) and 503 (the consumer's cap was reached). */
+  readonly refused = { unauthorized: 0, busy: 0 };
 
   private constructor(app: Express, server: Server, maxMessageSize: number, options: MessageServerOptions) {
     this.app = app;
     this.server = server;
     this.maxMessageSize = maxMessageSize;
+    this.#token = options.token;
+    this.#maxWaiting = options.maxWaiting ?? DEFAULT_MAX_WAITING;
+    this.#maxWaitingBytes = options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
     this.#onInternalError =
       options.onInternalError ??
       ((error, request) => {
@@ -94,7 +125,14 @@ export class MessageServer implements Consumer {
   static async start(options: MessageServerOptions = {}): Promise<MessageServer> {
     const host = options.host ?? "127.0.0.1";
     const port = options.port ?? 0;
-    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    const maxMessageSize = checkLimit(
+      "maxMessageSize",
+      options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      0,
+      2 ** 30,
+    );
+    checkLimit("maxWaiting", options.maxWaiting ?? DEFAULT_MAX_WAITING, 1, 2 ** 20);
+    checkLimit("maxWaitingBytes", options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES, 1, 2 ** 40);
     const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
@@ -107,17 +145,17 @@ export class MessageServer implements Consumer {
       );
     }
     const app = express();
-    const server = createServer(
-      {
-        headersTimeout,
-        requestTimeout,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-        // Node checks both timeouts on this interval (30 s by default), so a short timeout needs a short interval.
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
-        noDelay: true,
-      },
-      app,
-    );
+    const settings = {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      // Node checks both timeouts on this interval (30 s by default), so a short timeout needs a short interval.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+      noDelay: true,
+    };
+    const server = options.tls
+      ? createHttpsServer({ ...settings, cert: options.tls.cert, key: options.tls.key }, app)
+      : createServer(settings, app);
     const messageServer = new MessageServer(app, server, maxMessageSize, options);
     messageServer.#mountRoutes(options.configure);
     await new Promise<void>((resolve, reject) => {
@@ -169,6 +207,9 @@ export class MessageServer implements Consumer {
     const app = this.app;
     app.disable("x-powered-by");
     configure?.(app);
+    // Before any parser: a stranger's body is never read, a flood never buffered.
+    app.use(this.#authenticate);
+    app.use(this.#admit);
     // Each parser acts only on its own content type and leaves every other body undefined, so
     // what req.body is afterwards says which form a message came in (see #messageOf).
     const raw = express.raw({ type: "application/octet-stream", limit: this.maxMessageSize });
@@ -332,6 +373,64 @@ export class MessageServer implements Consumer {
       clearTimeout(grace);
     })();
     return this.#closing;
+  }
+
+  #authenticate = (req: Request, res: Response, next: () => void): void => {
+    const header = req.get("authorization") ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : undefined;
+    if (this.#token === undefined || tokenMatches(this.#token, given)) {
+      next();
+      return;
+    }
+    this.refused.unauthorized++;
+    // The connection is not worth keeping: whatever body follows is not read.
+    res.set("www-authenticate", 'Bearer realm="ipc-atlas"').set("connection", "close");
+    res.status(401).json({
+      error: {
+        code: "EAUTH",
+        message: given === undefined ? "this consumer needs a token" : "wrong token",
+        hint: "send Authorization: Bearer <the token in the endpoint's address>",
+      },
+    } satisfies ErrorBody);
+  };
+
+  /** Reserves room for the request among those waiting; 503 + Retry-After when there is none. */
+  #admit = (req: Request, res: Response, next: () => void): void => {
+    if (req.method !== "POST") {
+      next();
+      return;
+    }
+    const length = Number(req.get("content-length") ?? this.maxMessageSize);
+    const bytes =
+      Number.isSafeInteger(length) && length >= 0
+        ? Math.min(length, this.maxMessageSize)
+        : this.maxMessageSize;
+    if (this.#admitted >= this.#maxWaiting || this.#admittedBytes + bytes > this.#maxWaitingBytes) {
+      this.refused.busy++;
+      // Closing the connection stops reading what a flood pipelined behind this request; a
+      // producer that retries after Retry-After connects again.
+      res.set("retry-after", String(RETRY_AFTER_SECONDS)).set("connection", "close");
+      res.status(503).json({
+        error: {
+          code: "EBUSY",
+          message: `the consumer already holds ${this.#admitted} waiting messages (${this.#admittedBytes} bytes)`,
+          hint: `retry after ${RETRY_AFTER_SECONDS} s; the consumer takes messages slower than they arrive`,
+        },
+      } satisfies ErrorBody);
+      return;
+    }
+    this.#admitted++;
+    this.#admittedBytes += bytes;
+    res.once("close", () => {
+      this.#admitted--;
+      this.#admittedBytes -= bytes;
+    });
+    next();
+  };
+
+  /** Requests admitted and not yet answered (waiting to be taken, or their bodies still arriving). */
+  get waiting(): { count: number; bytes: number } {
+    return { count: this.#admitted, bytes: this.#admittedBytes };
   }
 
   #errorHandler: ErrorRequestHandler = (error, req, res, _next) => {

@@ -8,6 +8,10 @@
  * onto "send, then hear that it was taken". The address is known before either side attaches:
  * `open()` reserves a free port by listening on it and letting it go, and puts the URL, the
  * port and the server's limits in a JSON address that the consumer's process listens on.
+ *
+ * The address also carries a token (every request sends it as `Authorization: Bearer`) and,
+ * with `open({ tls: true })`, the certificates for HTTPS: the address is a secret, handed to
+ * child processes through their environment, never their command line.
  */
 
 import { once } from "node:events";
@@ -16,12 +20,16 @@ import { hostname } from "node:os";
 import {
   AddressError,
   type Consumer,
+  checkLimit,
+  demoSecurity,
   type Endpoint,
+  endpointSecurity,
   type Narrator,
   type OpenOptions,
   PeerGoneError,
   type Producer,
   spawnScript,
+  type TlsMaterial,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
@@ -46,6 +54,13 @@ export interface RestAddress {
   headersTimeoutMs: number;
   /** The server's timeout for a whole request, headers and body. */
   requestTimeoutMs: number;
+  /** What producers send as `Authorization: Bearer`. Absent: the server checks nothing (insecure). */
+  token?: string;
+  /** HTTPS: producers verify the server with `ca`; the server serves `cert` and `key`. */
+  tls?: TlsMaterial;
+  /** Requests the consumer lets wait at once, in count and bytes; more get 503. */
+  maxWaiting?: number;
+  maxWaitingBytes?: number;
 }
 
 export interface RestOpenOptions extends OpenOptions {
@@ -55,6 +70,10 @@ export interface RestOpenOptions extends OpenOptions {
   headersTimeoutMs?: number;
   /** Default 30 s. */
   requestTimeoutMs?: number;
+  /** Requests waiting to be taken, at most; more get 503 + Retry-After. Default 1,024. */
+  maxWaiting?: number;
+  /** Bytes of bodies waiting to be taken, at most. Default 16 MiB. */
+  maxWaitingBytes?: number;
 }
 
 /** Finds a free port by listening on port 0 and closing again; the consumer listens there later. */
@@ -76,10 +95,10 @@ async function reservePort(host: string): Promise<number> {
   return port;
 }
 
-function urlFor(host: string, port: number): string {
+function urlFor(host: string, port: number, tls = false): string {
   // Listening on every interface: others reach this machine by its name.
   const reachable = host === "0.0.0.0" || host === "::" ? hostname() : host;
-  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+  return `${tls ? "https" : "http"}://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /**
@@ -94,6 +113,9 @@ export function parseRestAddress(text: string): RestAddress {
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   };
   if (text.trim().startsWith("{")) return { ...defaults, ...(JSON.parse(text) as RestAddress) };
+  // By hand (another machine): the token comes from the environment, never the command line.
+  const token = process.env.IPC_ATLAS_TOKEN;
+  if (token) Object.assign(defaults, { token });
   const url = new URL(/^https?:\/\//.test(text) ? text : `http://${text}`);
   const port = Number(url.port);
   if (url.protocol !== "http:" || !Number.isInteger(port) || port <= 0) {
@@ -112,14 +134,40 @@ export function parseRestAddress(text: string): RestAddress {
 
 async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress>> {
   const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? (await reservePort(host));
-  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const maxMessageSize = checkLimit(
+    "maxMessageSize",
+    options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+    0,
+    2 ** 30,
+  );
+  const max = 2 ** 31 - 1;
+  const headersTimeoutMs = checkLimit(
+    "headersTimeoutMs",
+    options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    1,
+    max,
+  );
+  const requestTimeoutMs = checkLimit(
+    "requestTimeoutMs",
+    options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    1,
+    max,
+  );
+  if (options.port !== undefined) checkLimit("port", options.port, 0, 65_535);
+  if (options.maxWaiting !== undefined) checkLimit("maxWaiting", options.maxWaiting, 1, 2 ** 20);
+  if (options.maxWaitingBytes !== undefined)
+    checkLimit("maxWaitingBytes", options.maxWaitingBytes, 1, 2 ** 40);
+  const security = await endpointSecurity("rest", host, options);
+  const port = options.port || (await reservePort(host));
   const address: RestAddress = {
-    url: urlFor(host, port),
+    url: urlFor(host, port, security.tls !== undefined),
     listen: { host, port },
     maxMessageSize,
-    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    ...security,
+    ...(options.maxWaiting !== undefined ? { maxWaiting: options.maxWaiting } : {}),
+    ...(options.maxWaitingBytes !== undefined ? { maxWaitingBytes: options.maxWaitingBytes } : {}),
   };
   return {
     address,
@@ -132,7 +180,12 @@ async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress
 
 /** Attaches a producer: checks that the server answers, then POSTs each message to it. */
 export async function restProducer(address: RestAddress): Promise<MessageClient> {
-  const client = new MessageClient({ url: address.url, maxMessageSize: address.maxMessageSize });
+  const client = new MessageClient({
+    url: address.url,
+    maxMessageSize: address.maxMessageSize,
+    token: address.token,
+    ca: address.tls?.ca,
+  });
   await client.connect();
   return client;
 }
@@ -152,15 +205,24 @@ export function restConsumer(
     maxMessageSize: address.maxMessageSize,
     headersTimeoutMs: address.headersTimeoutMs,
     requestTimeoutMs: address.requestTimeoutMs,
+    token: address.token,
+    tls: address.tls,
+    maxWaiting: address.maxWaiting,
+    maxWaitingBytes: address.maxWaitingBytes,
   });
 }
 
 /** Two processes: an express server consuming slowly, a client whose sends wait for it. */
 async function demo(narrator: Narrator): Promise<void> {
-  const endpoint = await open();
-  const args = [JSON.stringify(endpoint.address)];
-  narrator.note(`the consumer runs the HTTP server; open() reserved ${endpoint.address.url}`);
-  const consumer = spawnScript(new URL("../examples/01-consumer.ts", import.meta.url), { narrator, args });
+  // --host, --tls and --insecure reach the demo through the environment (see demoSecurity).
+  const endpoint = await open(demoSecurity());
+  // The address holds the token: the children get it in their environment, never in argv.
+  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
+  narrator.note(
+    `the consumer runs the HTTP server; open() reserved ${endpoint.address.url}` +
+      (endpoint.address.token ? " and made a token every request must carry" : " (insecure: no token)"),
+  );
+  const consumer = spawnScript(new URL("../examples/01-consumer.ts", import.meta.url), { narrator, env });
   let producer: ReturnType<typeof spawnScript> | undefined;
   try {
     // The consumer says when its server listens; only then does the producer start.
@@ -173,7 +235,7 @@ async function demo(narrator: Narrator): Promise<void> {
     narrator.note(
       "the consumer takes one message every 400 ms; the server answers each POST only once it is taken",
     );
-    producer = spawnScript(new URL("../examples/02-producer.ts", import.meta.url), { narrator, args });
+    producer = spawnScript(new URL("../examples/02-producer.ts", import.meta.url), { narrator, env });
     const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
     if (producerCode !== 0 || consumerCode !== 0) {
       throw new PeerGoneError(
@@ -187,7 +249,9 @@ async function demo(narrator: Narrator): Promise<void> {
   }
 }
 
-export const rest: Variant<RestAddress> = {
+export const rest: Variant<RestAddress> & {
+  open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
+} = {
   id: "rest",
   taxonomy: taxonomy.rest,
   summary:

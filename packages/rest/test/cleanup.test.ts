@@ -54,10 +54,12 @@ it("consumer.close() frees the port within a second, with an idle keep-alive con
   const idle = new MessageClient({
     url: endpoint.address.url,
     maxMessageSize: endpoint.address.maxMessageSize,
+    token: endpoint.address.token,
   });
   const waiting = new MessageClient({
     url: endpoint.address.url,
     maxMessageSize: endpoint.address.maxMessageSize,
+    token: endpoint.address.token,
   });
   try {
     await idle.connect(); // leaves a keep-alive connection open and idle

@@ -1,13 +1,14 @@
 // The consumer process of the tcp / tcp-ip demo: listens at the address it is given
-// (argv: variant id, address JSON), receives, and stays busy for a while after message #3 so
+// (argv: the variant id; IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a while after message #3 so
 // that the producer's burst fills the kernel's buffers and its sends wait.
 import { childNarrator, preview } from "@ipc-atlas/core";
 import type { TcpAddress, TcpConsumer } from "../src/index.ts";
 import { variants } from "../src/index.ts";
 
-const [variantId, addressJson] = process.argv.slice(2);
+// The address carries the endpoint's token, so it comes through the environment, never argv.
+const [variantId] = process.argv.slice(2);
 const variant = variants.find((v) => v.id === variantId)!;
-const address = JSON.parse(addressJson!) as TcpAddress;
+const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as TcpAddress;
 const narrator = childNarrator("consumer");
 
 // Listen: from here on connections are accepted, so the producer may start.

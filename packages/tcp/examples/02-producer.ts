@@ -1,13 +1,14 @@
 // The producer process of the tcp / tcp-ip demo: connects to the address it is given
-// (argv: variant id, address JSON), sends three small messages, then a burst that the busy
+// (argv: the variant id; IPC_ATLAS_ADDRESS: the address JSON), sends three small messages, then a burst that the busy
 // consumer cannot keep up with, then closes.
 import { childNarrator, preview } from "@ipc-atlas/core";
 import type { TcpAddress, TcpProducer } from "../src/index.ts";
 import { encodeMessage, variants } from "../src/index.ts";
 
-const [variantId, addressJson] = process.argv.slice(2);
+// The address carries the endpoint's token, so it comes through the environment, never argv.
+const [variantId] = process.argv.slice(2);
 const variant = variants.find((v) => v.id === variantId)!;
-const address = JSON.parse(addressJson!) as TcpAddress;
+const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as TcpAddress;
 const narrator = childNarrator("producer");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -12,13 +12,18 @@ import type { TcpAddress } from "./framed-socket.ts";
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/02-producer.ts", import.meta.url);
 
+/** The address holds the token: children get it in their environment, never on their command line. */
+function addressEnv(address: TcpAddress): NodeJS.ProcessEnv {
+  return { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) };
+}
+
 /** Starts the consumer process and resolves once it listens. */
 export async function startDemoConsumer(
   variantId: string,
   address: TcpAddress,
   narrator: Narrator,
 ): Promise<ChildHandle> {
-  const child = spawnScript(consumerScript, { narrator, args: [variantId, JSON.stringify(address)] });
+  const child = spawnScript(consumerScript, { narrator, args: [variantId], env: addressEnv(address) });
   await new Promise<void>((resolve, reject) => {
     child.process.on("message", (m: { ready?: boolean }) => {
       if (m?.ready) resolve();
@@ -36,7 +41,7 @@ export function startDemoProducer(
   address: TcpAddress,
   narrator: Narrator,
 ): ChildHandle & { start(): void } {
-  const child = spawnScript(producerScript, { narrator, args: [variantId, JSON.stringify(address)] });
+  const child = spawnScript(producerScript, { narrator, args: [variantId], env: addressEnv(address) });
   return { ...child, start: () => child.process.connected && child.process.send({ start: true }) };
 }
 

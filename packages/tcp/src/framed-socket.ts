@@ -15,12 +15,14 @@
  */
 
 import { EventEmitter } from "node:events";
-import { connect, createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
+import { createServer as createTlsServer } from "node:tls";
 import {
   AddressError,
   ClosedError,
   type Consumer,
+  checkLimit,
   END_MARKER,
   ENVELOPE_BYTES,
   encodeFrame,
@@ -31,8 +33,10 @@ import {
   MessageTooLargeError,
   PeerGoneError,
   type Producer,
+  type TlsMaterial,
   unwrap,
 } from "@ipc-atlas/core";
+import { ACK_BYTE, AUTH_TIMEOUT_MS, AuthGate, dial } from "./handshake.ts";
 import { Inbox } from "./inbox.ts";
 
 /** Where a TCP medium is: the consumer listens on host:port, producers connect there. JSON. */
@@ -42,7 +46,19 @@ export interface TcpAddress {
   port: number;
   /** Largest message body; the consumer drops a connection that announces more. */
   maxMessageSize: number;
+  /** The secret a producer presents in its first frame. Absent: anyone who connects may send (insecure). */
+  token?: string;
+  /** TLS: producers verify the consumer with `ca`; the consumer serves `cert` and `key`. */
+  tls?: TlsMaterial;
+  /** Connections the consumer accepts at once. Default 128. */
+  maxConnections?: number;
+  /** A connection that sends nothing for this long is dropped. Default 10 min. */
+  idleTimeoutMs?: number;
 }
+
+/** Defaults for the consumer's connection limits. */
+export const DEFAULT_MAX_CONNECTIONS = 128;
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 
 /** Default largest message: 1 MiB. A connection can make the consumer buffer at most this much. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -264,25 +280,17 @@ export class TcpProducer implements Producer {
   }
 
   /** Connects to the consumer listening at `address`; ECONNREFUSED etc. say where it tried. */
-  static connect(address: TcpAddress): Promise<TcpProducer> {
+  static async connect(address: TcpAddress): Promise<TcpProducer> {
     const host = connectHost(address.host);
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port: address.port, noDelay: true, timeout: CONNECT_TIMEOUT_MS });
-      const fail = (error: NodeJS.ErrnoException) => {
-        socket.destroy();
-        reject(connectError(error, host, address.port));
-      };
-      socket.once("error", fail);
-      socket.once("timeout", () =>
-        fail(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })),
-      );
-      socket.once("connect", () => {
-        socket.off("error", fail);
-        socket.removeAllListeners("timeout");
-        socket.setTimeout(0);
-        resolve(new TcpProducer(socket, address));
-      });
+    const socket = await dial({
+      host,
+      port: address.port,
+      token: address.token,
+      tls: address.tls,
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      connectError: (error) => connectError(error, host, address.port),
     });
+    return new TcpProducer(socket, address);
   }
 
   /** True while sends wait for the socket to drain (the kernel's buffers are full). */
@@ -428,6 +436,8 @@ interface Connection {
   readonly socket: Socket;
   readonly peer: string;
   readonly decoder: FrameDecoder;
+  /** Set while the connection has not yet presented the token; nothing it sends is buffered. */
+  gate: AuthGate | undefined;
   /** The producer sent END (closed cleanly), or the connection failed: it no longer counts. */
   finished: boolean;
 }
@@ -447,6 +457,8 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
   readonly address: TcpAddress;
   /** The most recent peer errors (up to 100), for diagnostics. */
   readonly peerErrors: PeerErrorEvent[] = [];
+  /** Connections dropped so far: wrong or missing token, bad frames, failed TLS, gone without close(). */
+  dropped = 0;
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
   readonly #inbox = new Inbox(QUEUE_HIGH_BYTES, QUEUE_HIGH_COUNT, () => this.#resumeReading());
@@ -459,13 +471,27 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     super();
     this.#server = server;
     this.address = address;
-    server.on("connection", (socket) => this.#accept(socket));
+    if (address.tls) {
+      server.on("secureConnection", (socket: Socket) => this.#accept(socket));
+      server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+        const peer = where(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
+        this.#reportPeer(
+          peer,
+          new PeerGoneError(`producer ${peer} failed the TLS handshake (${error.code ?? error.message})`),
+        );
+      });
+    } else server.on("connection", (socket) => this.#accept(socket));
   }
 
   /** Listens on `address`; resolves once connections are accepted. EADDRINUSE etc. are typed. */
   static async listen(address: TcpAddress): Promise<TcpConsumer> {
     checkMaxMessageSize(address.maxMessageSize);
-    const server = createServer();
+    checkLimit("maxConnections", address.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_536);
+    checkLimit("idleTimeoutMs", address.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 1, 2 ** 31 - 1);
+    const server: Server = address.tls
+      ? createTlsServer({ cert: address.tls.cert, key: address.tls.key, handshakeTimeout: AUTH_TIMEOUT_MS })
+      : createServer();
+    server.maxConnections = address.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, address.host, address.port));
       server.once("error", fail);
@@ -519,14 +545,29 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
       return;
     }
     // +1: the frame body carries the envelope's tag byte before the message.
+    const token = this.address.token;
     const connection: Connection = {
       socket,
       peer,
       decoder: new FrameDecoder(this.address.maxMessageSize + ENVELOPE_BYTES),
+      gate: token === undefined ? undefined : new AuthGate(token),
       finished: false,
     };
     this.#connections.add(connection);
-    socket.on("data", (chunk: Buffer) => this.#receive(connection, chunk));
+    const idle = this.address.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    socket.setTimeout(connection.gate ? Math.min(AUTH_TIMEOUT_MS, idle) : idle, () => {
+      this.#fail(
+        connection,
+        new PeerGoneError(
+          connection.gate
+            ? `producer ${peer} did not present a token within ${AUTH_TIMEOUT_MS} ms`
+            : `producer ${peer} sent nothing for ${idle} ms`,
+        ),
+      );
+    });
+    socket.on("data", (chunk: Buffer) =>
+      connection.gate ? this.#authenticate(connection, chunk) : this.#receive(connection, chunk),
+    );
     socket.on("end", () => {
       if (connection.finished) return;
       // FIN without END: the producer exited or crashed without close().
@@ -553,7 +594,24 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
       if (!connection.finished)
         this.#fail(connection, new PeerGoneError(`producer ${peer} went away without close()`));
     });
-    if (this.#paused) socket.pause();
+    // Paused reading only holds producers back; a connection still authenticating keeps reading
+    // its few handshake bytes (the gate bounds them).
+    if (this.#paused && !connection.gate) socket.pause();
+  }
+
+  /** Feeds the handshake; once the token matched, what follows is read as frames. */
+  #authenticate(connection: Connection, chunk: Buffer): void {
+    const result = connection.gate!.push(chunk);
+    if (result.state === "more") return;
+    if (result.state === "refused") {
+      this.#fail(connection, result.error as IpcError);
+      return;
+    }
+    connection.gate = undefined;
+    connection.socket.setTimeout(this.address.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    connection.socket.write(ACK_BYTE);
+    if (this.#paused) connection.socket.pause();
+    if (result.rest.byteLength > 0) this.#receive(connection, result.rest);
   }
 
   #receive(connection: Connection, chunk: Buffer): void {
@@ -594,7 +652,7 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
       // Stop reading: the kernel's buffers fill, TCP's window closes and the producers wait.
       this.#paused = true;
       inbox.wantResume();
-      for (const c of this.#connections) c.socket.pause();
+      for (const c of this.#connections) if (!c.gate) c.socket.pause();
     }
   }
 
@@ -631,6 +689,7 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
   }
 
   #reportPeer(peer: string, error: IpcError): void {
+    this.dropped++;
     const event = { peer, error };
     this.peerErrors.push(event);
     if (this.peerErrors.length > 100) this.peerErrors.shift();
@@ -639,7 +698,8 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
 
   #checkEnd(): void {
     if (this.#ending || this.#cleanEnds === 0) return;
-    for (const connection of this.#connections) if (!connection.finished) return;
+    // A connection still authenticating is nobody's producer yet: it cannot hold the end back.
+    for (const connection of this.#connections) if (!connection.finished && !connection.gate) return;
     this.#ending = true;
     this.#server.close();
     this.#inbox.end();

@@ -4,15 +4,24 @@
  * every interface) and producers connect from this or another machine. Same wire format and
  * semantics as `tcp`; only the reach differs.
  *
+ * Every endpoint has a token that producers present (see handshake.ts); beyond loopback it also
+ * needs TLS (`open({ tls: true })`) or an explicit `insecure: true`.
+ *
  * The demo runs both peers on this host by default. To run it across two machines, set on the
- * consumer's machine IPC_ATLAS_ROLE=consumer IPC_ATLAS_HOST=0.0.0.0 [IPC_ATLAS_PORT=7070], and
- * on the producer's machine IPC_ATLAS_ROLE=producer IPC_ATLAS_CONNECT=<consumer's ip>:<port>.
+ * consumer's machine IPC_ATLAS_ROLE=consumer IPC_ATLAS_HOST=0.0.0.0 IPC_ATLAS_TLS=1
+ * [IPC_ATLAS_PORT=7070]: it writes the address (token and CA) to a 0600 file; copy it over and
+ * set on the producer's machine IPC_ATLAS_ROLE=producer IPC_ATLAS_CONNECT=<consumer's ip>:<port>
+ * IPC_ATLAS_ADDRESS_FILE=<the copy>.
  */
 
+import { readFile, writeFile } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
+import { resolve } from "node:path";
 import {
   AddressError,
+  demoSecurity,
   type Endpoint,
+  endpointSecurity,
   type Narrator,
   type OpenOptions,
   taxonomy,
@@ -55,9 +64,11 @@ export const tcpIp: Variant<TcpAddress> & {
         "use 1024–65535, or 0 for a free one",
       );
     }
+    // Refused first: a host beyond loopback needs TLS or an explicit insecure.
+    const security = await endpointSecurity("tcp-ip", host, options);
     // Reserving checks now that the host is ours and the port free, with a clear error if not.
     const port = await reservePort(host, options.port ?? 0);
-    return tcpEndpoint({ host, port, maxMessageSize });
+    return tcpEndpoint({ host, port, maxMessageSize, ...security });
   },
   producer: (address) => TcpProducer.connect(address),
   consumer: (address) => TcpConsumer.listen(address),
@@ -75,7 +86,14 @@ export function demoSettings(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const port = env.IPC_ATLAS_PORT === undefined ? undefined : Number(env.IPC_ATLAS_PORT);
-  return { role, host: env.IPC_ATLAS_HOST ?? "127.0.0.1", port, connect: env.IPC_ATLAS_CONNECT };
+  return {
+    role,
+    host: env.IPC_ATLAS_HOST ?? "127.0.0.1",
+    port,
+    connect: env.IPC_ATLAS_CONNECT,
+    addressFile: env.IPC_ATLAS_ADDRESS_FILE,
+    ...demoSecurity(env),
+  };
 }
 
 function parseHostPort(value: string): { host: string; port: number } {
@@ -107,9 +125,21 @@ async function demoTcpIp(narrator: Narrator): Promise<void> {
         "give the address the consumer's machine printed",
       );
     }
+    // The consumer's machine wrote its address (token, CA) to a file the user copied over.
+    const given = settings.addressFile
+      ? (JSON.parse(await readFile(settings.addressFile, "utf8")) as TcpAddress)
+      : undefined;
+    if (!given && !settings.insecure) {
+      throw new AddressError(
+        "EINVAL",
+        "IPC_ATLAS_ROLE=producer needs IPC_ATLAS_ADDRESS_FILE=<the file the consumer's machine wrote>",
+        "it holds the endpoint's token (and CA); or pass --insecure to a consumer that runs with --insecure",
+      );
+    }
     const address: TcpAddress = {
-      ...parseHostPort(settings.connect),
       maxMessageSize: DEFAULT_MAX_MESSAGE_BYTES,
+      ...given,
+      ...parseHostPort(settings.connect),
     };
     narrator.note(`producer only: sending to the consumer at ${settings.connect}`);
     const producer = startDemoProducer("tcp-ip", address, narrator);
@@ -119,6 +149,8 @@ async function demoTcpIp(narrator: Narrator): Promise<void> {
   }
   const endpoint = await tcpIp.open({
     host: settings.host,
+    ...(settings.tls ? { tls: true } : {}),
+    ...(settings.insecure ? { insecure: true } : {}),
     ...(settings.port !== undefined ? { port: settings.port } : {}),
   });
   const { host, port } = endpoint.address;
@@ -126,9 +158,19 @@ async function demoTcpIp(narrator: Narrator): Promise<void> {
     if (settings.role === "consumer") {
       const consumer = await startDemoConsumer("tcp-ip", endpoint.address, narrator);
       const reachable = host === "0.0.0.0" || host === "::" ? externalAddresses() : [host];
-      narrator.note(`consumer only, listening on ${host}:${port}. On the other machine run:`);
+      // What a producer needs (token, CA; not the server's key), in a file only this user reads.
+      const file = resolve(settings.addressFile ?? "tcp-ip-address.json");
+      const { tls, ...rest } = endpoint.address;
+      const forProducer = tls ? { ...rest, tls: { ca: tls.ca, cert: "", key: "" } } : rest;
+      await writeFile(file, JSON.stringify(forProducer), { mode: 0o600 });
+      narrator.note(
+        `consumer only, listening on ${host}:${port}; the address (with its token) is in ${file}.`,
+      );
+      narrator.note("Copy that file to the other machine, keep it private, and run there:");
       for (const ip of reachable) {
-        narrator.note(`  IPC_ATLAS_ROLE=producer IPC_ATLAS_CONNECT=${ip}:${port} pnpm ipc-atlas demo tcp-ip`);
+        narrator.note(
+          `  IPC_ATLAS_ROLE=producer IPC_ATLAS_CONNECT=${ip}:${port} IPC_ATLAS_ADDRESS_FILE=<the copy> pnpm ipc-atlas demo tcp-ip`,
+        );
       }
       await expectExit(consumer, "consumer");
       return;

@@ -8,6 +8,7 @@
 import {
   AddressError,
   type Endpoint,
+  endpointSecurity,
   type Narrator,
   type OpenOptions,
   taxonomy,
@@ -52,7 +53,8 @@ export const tcp: Variant<TcpAddress> = {
     }
     const host = "127.0.0.1";
     const maxMessageSize = checkMaxMessageSize(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES);
-    return tcpEndpoint({ host, port: await reservePort(host), maxMessageSize });
+    const security = await endpointSecurity("tcp", host, options);
+    return tcpEndpoint({ host, port: await reservePort(host), maxMessageSize, ...security });
   },
   producer: (address) => TcpProducer.connect(address),
   consumer: (address) => TcpConsumer.listen(address),

@@ -4,7 +4,8 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { IpcError, registerErrorClass } from "@ipc-atlas/core";
+import { IpcError, redactUrl, registerErrorClass } from "@ipc-atlas/core";
+import { natsConnectOptions } from "@ipc-atlas/nats";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
@@ -47,7 +48,8 @@ export function randomId(): string {
 export async function connectTo(servers: string[], role: string): Promise<NatsConnection> {
   try {
     return await connect({
-      servers,
+      // Credentials in the URLs (NATS_URL's user:pass@ or token@) go to nats.js as options.
+      ...natsConnectOptions(servers),
       name: `ipc-atlas jetstream ${role} (pid ${process.pid})`,
       // Keep reconnecting through a server restart; the queue's durability is the point.
       maxReconnectAttempts: -1,
@@ -58,7 +60,7 @@ export async function connectTo(servers: string[], role: string): Promise<NatsCo
   } catch (error) {
     throw new JetStreamQueueError(
       "ECONNREFUSED",
-      `could not connect to NATS at ${servers.join(", ")}: ${(error as Error).message}`,
+      `could not connect to NATS at ${servers.map(redactUrl).join(", ")}: ${(error as Error).message}`,
       "start nats-server with JetStream (nats-server -js), or unset NATS_URL to let ipc-atlas start one",
       { cause: error },
     );

@@ -5,7 +5,7 @@
  * was lost.
  */
 
-import { type Narrator, spawnScript } from "@ipc-atlas/core";
+import { type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
 import { JetStreamQueue } from "./queue.ts";
 
 /** The narrated demo: a consumer killed with kill -9 mid-stream, a second one gets the rest, nothing lost. */
@@ -20,7 +20,7 @@ export async function demo(narrator: Narrator): Promise<void> {
     narrator.say(
       "queue",
       "OPEN",
-      `work-queue stream ${queue.address.stream} on ${queue.address.servers.join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
+      `work-queue stream ${queue.address.stream} on ${queue.address.servers.map(redactUrl).join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
     );
     narrator.note("The producer runs first and exits: its messages wait in the stream, stored on disk.");
     const producer = spawnScript(new URL("../../examples/jetstream-producer.ts", import.meta.url), {

@@ -7,7 +7,7 @@
  * keeps three replicas, so that it survives the loss of any one node.
  */
 
-import type { Endpoint } from "@ipc-atlas/core";
+import { type Endpoint, redactUrl } from "@ipc-atlas/core";
 import {
   type JetStreamCluster,
   type NatsServer,
@@ -144,7 +144,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
         throw (error as Error).name === "JetStreamNotEnabled"
           ? new JetStreamQueueError(
               "ENOJETSTREAM",
-              `JetStream is not enabled on ${servers.join(", ")}`,
+              `JetStream is not enabled on ${servers.map(redactUrl).join(", ")}`,
               "start nats-server with -js (and a store directory: -sd DIR)",
               { cause: error },
             )
