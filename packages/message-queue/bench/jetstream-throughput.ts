@@ -71,7 +71,11 @@ async function sender(kind: Kind, address: JetStreamAddress) {
     const producer = await JetStreamQueue.producer(address);
     return { send: (m: Uint8Array) => producer.send(m), close: () => producer.close(), retries: () => 0 };
   }
-  const nc = await connect({ servers: address.servers, noAsyncTraces: true });
+  const nc = await connect({
+    servers: address.servers,
+    noAsyncTraces: true,
+    ...(address.token ? { token: address.token } : {}),
+  });
   const js = jetstream(nc);
   let retries = 0;
   let id = 0;
@@ -123,7 +127,11 @@ async function* receiving(kind: Kind, address: JetStreamAddress, total: number):
     await consumer.close();
     return;
   }
-  const nc = await connect({ servers: address.servers, noAsyncTraces: true });
+  const nc = await connect({
+    servers: address.servers,
+    noAsyncTraces: true,
+    ...(address.token ? { token: address.token } : {}),
+  });
   const consumer = await jetstream(nc).consumers.get(address.stream, address.consumer);
   const messages = await consumer.consume({ max_messages: 64 });
   process.send!({ ready: true });

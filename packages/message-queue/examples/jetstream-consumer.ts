@@ -2,14 +2,14 @@
  * The JetStream demo's consumer process: takes messages one by one, "processes" each for a
  * while, and acks it when it takes the next, with explicit acks. Every message it
  * takes is reported to the parent, which counts them. Role: consumer; endpoint: the queue's
- * address (JSON, first argument); then its name and the processing time in ms.
+ * address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); arguments: its name and the processing time in ms.
  */
 
 import { childNarrator } from "@ipc-atlas/core";
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
+import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [addressJson, actor = "consumer", processMsText = "0"] = process.argv.slice(2);
-const address = JSON.parse(addressJson!) as JetStreamAddress;
+const [actor = "consumer", processMsText = "0"] = process.argv.slice(2);
+const address = addressFromEnv();
 const processMs = Number(processMsText);
 const narrator = childNarrator(actor);
 

@@ -4,13 +4,13 @@
  * many came again with the server's "redelivered" flag (a redelivery the application is told
  * about), how many came again without it (a duplicate nobody announced), and the longest time
  * it went without a message. Reports progress every 100 ms and the books at the END.
- * Role: consumer; endpoint: the queue's address (JSON, first argument); then N.
+ * Role: consumer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: N.
  */
 
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
+import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [addressJson, countText = "20000"] = process.argv.slice(2);
-const address = JSON.parse(addressJson!) as JetStreamAddress;
+const [countText = "20000"] = process.argv.slice(2);
+const address = addressFromEnv();
 const count = Number(countText);
 
 const consumer = await JetStreamQueue.consumer(address, { prefetch: 128 });

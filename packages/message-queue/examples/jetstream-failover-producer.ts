@@ -3,13 +3,13 @@
  * 64 bytes) without awaiting each one — up to 256 sends pending, pipelined by the producer's
  * window — and counts those the server acknowledged. It reports its progress to the parent
  * every 100 ms and, at the end, the longest time it went without an acknowledgement.
- * Role: producer; endpoint: the queue's address (JSON, first argument); then N.
+ * Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: N.
  */
 
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
+import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [addressJson, countText = "20000"] = process.argv.slice(2);
-const address = JSON.parse(addressJson!) as JetStreamAddress;
+const [countText = "20000"] = process.argv.slice(2);
+const address = addressFromEnv();
 const count = Number(countText);
 const PENDING = 256;
 

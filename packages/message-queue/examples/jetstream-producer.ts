@@ -1,13 +1,13 @@
 /**
  * The JetStream demo's producer process: stores N messages in the queue, then the END marker,
- * and exits. Role: producer; endpoint: the queue's address (JSON, first argument).
+ * and exits. Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: how many.
  */
 
 import { childNarrator } from "@ipc-atlas/core";
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
+import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [addressJson, countText = "20"] = process.argv.slice(2);
-const address = JSON.parse(addressJson!) as JetStreamAddress;
+const [countText = "20"] = process.argv.slice(2);
+const address = addressFromEnv();
 const count = Number(countText);
 const narrator = childNarrator("producer");
 

@@ -3,14 +3,14 @@
  * so their message ids are `<producerId>-1` .. `<producerId>-N`. Run it twice with the same id
  * (as a restarted producer that cannot know which of its sends were stored would) and the
  * server stores each message once: the second run's receipts all say `duplicate`.
- * Role: producer; endpoint: the queue's address (JSON, first argument); then the producer id
+ * Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: the producer id
  * and N. Reports each receipt to the parent process (or prints it).
  */
 
-import { type JetStreamAddress, JetStreamQueue } from "../src/jetstream/index.ts";
+import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [addressJson, producerId = "resender", countText = "10"] = process.argv.slice(2);
-const address = JSON.parse(addressJson!) as JetStreamAddress;
+const [producerId = "resender", countText = "10"] = process.argv.slice(2);
+const address = addressFromEnv();
 
 // The same producer id on every run: the sequence restarts at 1, so the ids repeat.
 const producer = await JetStreamQueue.producer(address, { producerId });

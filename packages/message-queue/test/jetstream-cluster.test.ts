@@ -18,8 +18,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
 
-async function replicasOf(servers: string[], stream: string) {
-  const nc = await connect({ servers });
+async function replicasOf(servers: string[], stream: string, token?: string) {
+  const nc = await connect({ servers, ...(token ? { token } : {}) });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
@@ -43,7 +43,7 @@ it.skipIf(process.env.NATS_URL !== undefined)(
     expect(queue.server).toBeUndefined();
     expect(queue.address.servers).toEqual(cluster.urls);
     expect(queue.replicas).toBe(3);
-    const replicas = await replicasOf(cluster.urls, queue.address.stream);
+    const replicas = await replicasOf(cluster.urls, queue.address.stream, queue.address.token);
     expect(replicas.stream).toBe(3);
     expect(replicas.peers).toBe(3);
     // The durable consumer inherits the stream's replicas (0 in its config means "as the stream").

@@ -6,7 +6,7 @@
 
 import { spawnScript } from "@ipc-atlas/core";
 import { afterEach, expect, it } from "vitest";
-import { JetStreamQueue, type SendReceipt } from "../src/jetstream/index.ts";
+import { addressEnv, JetStreamQueue, type SendReceipt } from "../src/jetstream/index.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -43,7 +43,8 @@ it("a producer process restarted under the same id resends 10 messages and the s
   const queue = await openQueue();
   const run = async (): Promise<SendReceipt[]> => {
     const child = spawnScript(new URL("../examples/jetstream-resend.ts", import.meta.url), {
-      args: [JSON.stringify(queue.address), "orders", "10"],
+      env: addressEnv(queue.address),
+      args: ["orders", "10"],
     });
     cleanups.push(async () => child.kill("SIGKILL"));
     const receipts = new Promise<SendReceipt[]>((resolve) =>

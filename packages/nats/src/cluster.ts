@@ -48,6 +48,8 @@ export interface JetStreamClusterOptions {
   nodes?: number;
   /** Milliseconds to wait for routes and a meta leader. Default 20 000. */
   readyTimeoutMs?: number;
+  /** Clients of every node must present this token (routes get a password of their own). */
+  token?: string | undefined;
 }
 
 interface Jsz {
@@ -77,6 +79,7 @@ export async function startJetStreamCluster(
     nodes,
     jetstream: true,
     readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
+    token: options.token,
   });
   const byName = (name: string | undefined) => cluster.servers.find((s) => s.name === name);
   /**

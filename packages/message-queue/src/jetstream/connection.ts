@@ -21,6 +21,33 @@ export interface JetStreamAddress {
   consumer: string;
   /** Largest application message a send accepts. */
   maxMessageSize: number;
+  /**
+   * The token the servers want, when the queue started them (a secret: whoever holds the
+   * address may send and read). Absent when the servers were given (NATS_URL or `servers`):
+   * their credentials, if any, travel in the URLs.
+   */
+  token?: string;
+}
+
+/** The environment variable that hands a queue's address to a child process (never argv: it holds the token). */
+export const ADDRESS_ENV = "IPC_ATLAS_ADDRESS";
+
+/** The environment a child process needs to reach `address`. */
+export function addressEnv(address: JetStreamAddress): NodeJS.ProcessEnv {
+  return { ...process.env, [ADDRESS_ENV]: JSON.stringify(address) };
+}
+
+/** The address a parent handed over through `addressEnv`. */
+export function addressFromEnv(): JetStreamAddress {
+  const json = process.env[ADDRESS_ENV];
+  if (!json) {
+    throw new JetStreamQueueError(
+      "EINVAL",
+      `${ADDRESS_ENV} is not set: this program expects the queue's address from its parent`,
+      "start it through the demo, or set IPC_ATLAS_ADDRESS to the JSON of JetStreamQueue's address",
+    );
+  }
+  return JSON.parse(json) as JetStreamAddress;
 }
 
 /** A JetStream queue failure that is not one of core's errors: no JetStream, the stream gone, ... */
@@ -45,11 +72,11 @@ export function randomId(): string {
   return randomBytes(6).toString("hex");
 }
 
-export async function connectTo(servers: string[], role: string): Promise<NatsConnection> {
+export async function connectTo(servers: string[], role: string, token?: string): Promise<NatsConnection> {
   try {
     return await connect({
       // Credentials in the URLs (NATS_URL's user:pass@ or token@) go to nats.js as options.
-      ...natsConnectOptions(servers),
+      ...natsConnectOptions(servers, token ? { token } : {}),
       name: `ipc-atlas jetstream ${role} (pid ${process.pid})`,
       // Keep reconnecting through a server restart; the queue's durability is the point.
       maxReconnectAttempts: -1,

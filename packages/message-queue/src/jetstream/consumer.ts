@@ -109,7 +109,7 @@ export class JetStreamConsumer implements Consumer {
     address: JetStreamAddress,
     options: JetStreamConsumerOptions = {},
   ): Promise<JetStreamConsumer> {
-    const nc = await connectTo(address.servers, "consumer");
+    const nc = await connectTo(address.servers, "consumer", address.token);
     try {
       const consumer = await jetstream(nc).consumers.get(address.stream, address.consumer);
       const info = await consumer.info(true);

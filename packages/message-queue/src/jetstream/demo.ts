@@ -6,6 +6,7 @@
  */
 
 import { type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
+import { addressEnv } from "./connection.ts";
 import { JetStreamQueue } from "./queue.ts";
 
 /** The narrated demo: a consumer killed with kill -9 mid-stream, a second one gets the rest, nothing lost. */
@@ -14,7 +15,6 @@ export async function demo(narrator: Narrator): Promise<void> {
   const killAt = 5;
   const ackWaitMs = 2000;
   const queue = await JetStreamQueue.open({ ackWaitMs });
-  const address = JSON.stringify(queue.address);
   const received = new Map<string, number>();
   try {
     narrator.say(
@@ -25,7 +25,8 @@ export async function demo(narrator: Narrator): Promise<void> {
     narrator.note("The producer runs first and exits: its messages wait in the stream, stored on disk.");
     const producer = spawnScript(new URL("../../examples/jetstream-producer.ts", import.meta.url), {
       narrator,
-      args: [address, String(count)],
+      env: addressEnv(queue.address),
+      args: [String(count)],
     });
     await producer.exited;
     const waiting = await queue.info();
@@ -40,7 +41,8 @@ export async function demo(narrator: Narrator): Promise<void> {
     );
     const consumerA = spawnScript(new URL("../../examples/jetstream-consumer.ts", import.meta.url), {
       narrator,
-      args: [address, "consumer A", "150"],
+      env: addressEnv(queue.address),
+      args: ["consumer A", "150"],
     });
     const killed = new Promise<void>((resolve) => {
       consumerA.process.on("message", (m: { received?: string }) => {
@@ -72,7 +74,8 @@ export async function demo(narrator: Narrator): Promise<void> {
 
     const consumerB = spawnScript(new URL("../../examples/jetstream-consumer.ts", import.meta.url), {
       narrator,
-      args: [address, "consumer B", "0"],
+      env: addressEnv(queue.address),
+      args: ["consumer B", "0"],
     });
     consumerB.process.on("message", (m: { received?: string }) => {
       if (m?.received) received.set(m.received, (received.get(m.received) ?? 0) + 1);

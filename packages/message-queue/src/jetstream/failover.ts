@@ -13,7 +13,7 @@
 
 import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
 import { type JetStreamCluster, type NatsServer, startJetStreamCluster } from "@ipc-atlas/nats";
-import { sleep } from "./connection.ts";
+import { addressEnv, sleep } from "./connection.ts";
 import { JetStreamQueue } from "./queue.ts";
 
 export type FailoverTarget = "stream-leader" | "consumer-node";
@@ -139,7 +139,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       const consumerChild = spawnScript(
         new URL("../../examples/jetstream-failover-consumer.ts", import.meta.url),
         {
-          args: [JSON.stringify(consumerAddress), String(messages)],
+          env: addressEnv(consumerAddress),
+          args: [String(messages)],
         },
       );
       children.push(consumerChild);
@@ -156,7 +157,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       const producerChild = spawnScript(
         new URL("../../examples/jetstream-failover-producer.ts", import.meta.url),
         {
-          args: [JSON.stringify(queue.address), String(messages)],
+          env: addressEnv(queue.address),
+          args: [String(messages)],
         },
       );
       children.push(producerChild);

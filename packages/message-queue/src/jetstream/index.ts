@@ -12,7 +12,7 @@
 import type { AnyVariant } from "@ipc-atlas/core";
 import { messageQueuesJetStream } from "./variant.ts";
 
-export { type JetStreamAddress, JetStreamQueueError } from "./connection.ts";
+export { addressEnv, addressFromEnv, type JetStreamAddress, JetStreamQueueError } from "./connection.ts";
 export { JetStreamConsumer, type JetStreamConsumerOptions, type JetStreamDelivery } from "./consumer.ts";
 export {
   JetStreamProducer,

@@ -167,7 +167,7 @@ export class JetStreamProducer implements Producer {
     address: JetStreamAddress,
     options: JetStreamProducerOptions = {},
   ): Promise<JetStreamProducer> {
-    const nc = await connectTo(address.servers, "producer");
+    const nc = await connectTo(address.servers, "producer", address.token);
     try {
       const jsm = await jetstreamManager(nc);
       const { config } = await jsm.streams.info(address.stream);

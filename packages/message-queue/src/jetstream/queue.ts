@@ -7,7 +7,7 @@
  * keeps three replicas, so that it survives the loss of any one node.
  */
 
-import { type Endpoint, redactUrl } from "@ipc-atlas/core";
+import { type Endpoint, newToken, redactUrl } from "@ipc-atlas/core";
 import {
   type JetStreamCluster,
   type NatsServer,
@@ -125,8 +125,11 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
   /** Creates the stream and its consumer, starting a JetStream nats-server unless servers are given or NATS_URL is set. */
   static async open(options: JetStreamQueueOptions = {}): Promise<JetStreamQueue> {
     const given = options.servers ?? natsUrlsFromEnv();
-    const cluster = !given && options.cluster ? await startJetStreamCluster() : undefined;
-    const server = given || cluster ? undefined : await startNatsServer({ jetstream: true });
+    // Servers this queue starts want a token of their own: on loopback, every local user
+    // could otherwise read the stream or delete it through $JS.API.
+    const token = given ? undefined : newToken();
+    const cluster = !given && options.cluster ? await startJetStreamCluster({ token }) : undefined;
+    const server = given || cluster ? undefined : await startNatsServer({ jetstream: true, token });
     const servers = given ?? cluster?.urls ?? [server!.url];
     const replicas = options.replicas ?? (servers.length >= 3 ? 3 : 1);
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
@@ -139,7 +142,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
     }
     let nc: NatsConnection | undefined;
     try {
-      nc = await connectTo(servers, "admin");
+      nc = await connectTo(servers, "admin", token);
       const jsm = await jetstreamManager(nc).catch((error: unknown) => {
         throw (error as Error).name === "JetStreamNotEnabled"
           ? new JetStreamQueueError(
@@ -190,7 +193,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
         max_deliver: -1,
       });
       return new JetStreamQueue(
-        { servers, stream, subject, consumer, maxMessageSize },
+        { servers, stream, subject, consumer, maxMessageSize, ...(token ? { token } : {}) },
         nc,
         { ...(server ? { server } : {}), ...(cluster ? { cluster } : {}) },
         replicas,
