@@ -93,9 +93,11 @@ static void stream_end(struct medium *m) {
   m->wfd = -1;
 }
 
-/* A path named `name-<index>` in a new private directory (mode 0700), for a FIFO or a socket. */
+/* A path named `name-<index>` in a new private directory (mode 0700), for a FIFO or a socket.
+ * The directory's name carries the pid, so a test can tell this run's from another's. */
 SHARED int private_path(struct medium *m, const char *name, int index, char *reason, size_t reason_len) {
-  char dir[] = "/tmp/ipc-atlas-c-XXXXXX";
+  char dir[64];
+  snprintf(dir, sizeof dir, "/tmp/ipc-atlas-c-%d-XXXXXX", (int)getpid());
   if (!mkdtemp(dir)) {
     snprintf(reason, reason_len, "mkdtemp: %s", strerror(errno));
     return -1;
