@@ -249,13 +249,15 @@ static void cpu_since(const struct rusage *a, struct report *r) {
   r->last_cpu = sched_getcpu();
 }
 
-static void stamp(uint8_t *msg, uint32_t seq) {
+/* Writes the sequence number and the send time into a message; returns that time. */
+static uint64_t stamp(uint8_t *msg, uint32_t seq) {
   uint64_t t = now_ns();
   msg[0] = (uint8_t)seq;
   msg[1] = (uint8_t)(seq >> 8);
   msg[2] = (uint8_t)(seq >> 16);
   msg[3] = (uint8_t)(seq >> 24);
   memcpy(msg + 8, &t, 8); /* x86-64 and arm64 are little-endian */
+  return t;
 }
 
 static uint32_t seq_of(const uint8_t *msg) {
@@ -290,30 +292,30 @@ static void arrived(struct checker *c, struct report *r, const uint8_t *msg, ssi
   record(c, t - sent_of(msg));
 }
 
+/* The warm-up ends after `warmup` messages or `max_seconds`, whichever comes first (a spinning
+ * pair that shares one CPU can be slow); the measured messages then start at sequence number
+ * `warmup` all the same, so the receiver tells them apart without being told. */
 static void produce(struct medium *m, size_t size, uint64_t warmup, uint64_t messages, double max_seconds, struct report *r) {
   uint8_t *msg = filler(size);
   m->coalesce = 1; /* one-way: byte streams gather frames (the others ignore it) */
-  uint32_t seq = 0;
-  for (; seq < warmup; seq++) {
-    stamp(msg, seq);
+  uint64_t limit = (uint64_t)(max_seconds * 1e9), deadline = now_ns() + limit;
+  for (uint32_t seq = 0; seq < warmup && stamp(msg, seq) <= deadline; seq++) {
     if (medium_send(m, msg, size) < 0) die("send");
+    r->sent++;
   }
   struct rusage u;
   cpu_mark(&u);
   r->start_ns = now_ns();
-  uint64_t deadline = r->start_ns + (uint64_t)(max_seconds * 1e9);
-  uint64_t measured = 0;
-  while (measured < messages) {
-    stamp(msg, seq);
+  deadline = r->start_ns + limit;
+  for (uint32_t seq = (uint32_t)warmup; r->measured_sent < messages; seq++) {
+    uint64_t t = stamp(msg, seq);
     if (medium_send(m, msg, size) < 0) die("send");
-    seq++;
-    measured++;
-    if ((measured & 63) == 0 && now_ns() > deadline) break;
+    r->sent++;
+    r->measured_sent++;
+    if (t > deadline) break;
   }
   medium_end(m);
   cpu_since(&u, r);
-  r->sent = seq;
-  r->measured_sent = measured;
 }
 
 static void consume(struct medium *m, size_t size, uint64_t warmup, struct report *r) {
@@ -338,31 +340,30 @@ static void pinger(struct medium *out, struct medium *back, size_t size, uint64_
   uint8_t *echo = malloc(size + 1);
   struct checker c = {.highest = -1};
   struct rusage u;
-  cpu_mark(&u);
-  uint64_t total = warmup + messages, deadline = UINT64_MAX;
+  uint64_t limit = (uint64_t)(max_seconds * 1e9), deadline = now_ns() + limit;
   uint32_t seq = 0;
-  for (; seq < total; seq++) {
-    if (seq == warmup) {
+  for (int measuring = 0;; seq++) {
+    if (!measuring && (seq == warmup || now_ns() > deadline)) { /* the measured window starts */
+      measuring = 1;
+      seq = (uint32_t)warmup;
       cpu_mark(&u);
       r->start_ns = now_ns();
-      deadline = r->start_ns + (uint64_t)(max_seconds * 1e9);
+      deadline = r->start_ns + limit;
     }
+    if (measuring && r->measured_sent == messages) break;
     stamp(msg, seq);
     if (medium_send(out, msg, size) < 0) die("send");
+    r->sent++;
+    r->measured_sent += (uint64_t)measuring;
     ssize_t n = medium_recv(back, echo, size + 1);
     uint64_t t = now_ns();
     if (n < 0) die("receive");
     if (n == 0) break;
     arrived(&c, r, echo, n, size, warmup, t);
-    if (seq >= warmup && ((seq - warmup + 1) & 63) == 0 && t > deadline) {
-      seq++;
-      break;
-    }
+    if (measuring && t > deadline) break;
   }
   medium_end(out);
   cpu_since(&u, r);
-  r->sent = seq;
-  r->measured_sent = seq > warmup ? seq - warmup : 0;
   summarise(&c, r);
 }
 
