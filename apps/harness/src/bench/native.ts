@@ -76,8 +76,6 @@ export type NativeOutcome =
       designs: NativeDesignFigures[];
       /** Designs that could not run, with why (a mechanism that cannot be polled, say). */
       failed: { design: NativeDesign; reason: string }[];
-      /** @deprecated The same as `best`; kept until the harness reads `best` (issue 12). */
-      figures: NativeDesignFigures;
     }
   | { status: "not-applicable"; reason: string }
   | { status: "unavailable"; reason: string };
@@ -170,7 +168,7 @@ export class NativeCeilings {
       const reason = failed.map((f) => `${f.design}: ${f.reason}`).join("; ");
       return { status: "unavailable", reason };
     }
-    return { status: "ok", best, designs, failed, figures: best };
+    return { status: "ok", best, designs, failed };
   }
 
   async #run(
