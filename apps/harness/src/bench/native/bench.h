@@ -17,7 +17,8 @@
  *   epoll     non-blocking descriptors; the call is tried first and only when it says EAGAIN
  *             does the side sleep in epoll_wait (the Node addon's design);
  *   spin      non-blocking descriptors retried at once: never sleeps, burns its CPU instead.
- * --pin puts the producer on the first CPU this process may use and the consumer on the second.
+ * --pin puts the consumer on the first CPU this process may use and the producer on the second,
+ * as the harness places the Node pairs.
  *
  * usage: <binary> one-way|round-trip SIZE WARMUP MESSAGES MAX_SECONDS blocking|epoll|spin [--pin]
  * prints one JSON line: the figures, or {"notApplicable": "..."} when the medium cannot be made.
@@ -140,7 +141,8 @@ SHARED int write_all(int fd, int ep, const uint8_t *p, size_t n) {
 static int pin_cpu[2] = {-1, -1}; /* producer's, consumer's; -1 when not pinned */
 static char pin_note[128];
 
-/* Picks the first two CPUs this process may run on; fills pin_note when there are fewer. */
+/* Picks the first two CPUs this process may run on, the first for the consumer (as the harness
+ * does with the Node pairs); fills pin_note when there are fewer. */
 static void pin_choose(void) {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) < 0) {
@@ -149,7 +151,7 @@ static void pin_choose(void) {
   }
   int found = 0;
   for (int cpu = 0; cpu < CPU_SETSIZE && found < 2; cpu++)
-    if (CPU_ISSET(cpu, &set)) pin_cpu[found++] = cpu;
+    if (CPU_ISSET(cpu, &set)) pin_cpu[1 - found++] = cpu;
   if (found < 2) {
     pin_cpu[0] = pin_cpu[1] = -1;
     snprintf(pin_note, sizeof pin_note, "only one CPU is available to this process");
