@@ -12,7 +12,14 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { ClosedError, type Consumer, MessageTooLargeError, type Producer, taxonomy, type Variant } from "@ipc-atlas/core";
+import {
+  ClosedError,
+  type Consumer,
+  MessageTooLargeError,
+  type Producer,
+  taxonomy,
+  type Variant,
+} from "@ipc-atlas/core";
 import { runDemo } from "./demo.ts";
 import { DONE, MessageQueue, type ReceivedMessage } from "./message-queue.ts";
 

@@ -74,8 +74,8 @@ export function planFor(size: number, options: BenchOptions, epochNs: string): P
   const messages = options.messages ?? 5_000_000;
   const warmup = counted ? Math.min(5000, Math.ceil(messages / 10)) : options.quick ? 2000 : 20_000;
   // A throughput run lasts about maxSeconds; with a message count the cap is only a safety net.
-  const maxSeconds = options.seconds ?? (counted ? 30 : options.quick ? 0.3 : 1);
-  const warmupSeconds = options.quick ? 0.1 : 0.3;
+  const maxSeconds = options.seconds ?? (counted ? 30 : options.quick ? 0.3 : 0.75);
+  const warmupSeconds = options.quick ? 0.1 : 0.25;
   return {
     size,
     pass: "throughput",
@@ -118,7 +118,7 @@ function nativePlan(plan: Plan, quick: boolean): Plan {
     ...plan,
     warmup: Math.min(plan.warmup, 20_000),
     messages: 5_000_000,
-    maxSeconds: quick ? 0.15 : 0.4,
+    maxSeconds: quick ? 0.15 : 0.3,
   };
 }
 

@@ -7,7 +7,8 @@
  *
  * Waiting for the next slot: a timer while it is more than 2 ms away, then one turn of the
  * event loop (so the variant's I/O and callbacks run), then a precise sleep of the rest with
- * Atomics.wait (a futex; a timer has only millisecond resolution). The loop never spins.
+ * Atomics.wait (a futex; a timer has only millisecond resolution). When the consumer shares
+ * the thread (in-process variants) the rest is turns of the event loop instead.
  * A variant that cannot take messages as fast as they are offered falls behind schedule; the
  * harness then reports the rate it reached as `saturated` instead of a latency.
  */
@@ -32,7 +33,11 @@ export const GIVE_UP_SECONDS = 1;
 
 const futex = new Int32Array(new SharedArrayBuffer(4));
 
-async function waitUntil(clock: Clock, due: number): Promise<void> {
+/**
+ * Waits for a slot. When the consumer runs on this same thread (an in-process variant), the
+ * thread must not block: the last part is then a turn of the event loop at a time instead.
+ */
+async function waitUntil(clock: Clock, due: number, sameThread: boolean): Promise<void> {
   let left = due - clock.now();
   if (left > 2e6) {
     await sleep(Math.floor((left - 1.5e6) / 1e6));
@@ -41,10 +46,19 @@ async function waitUntil(clock: Clock, due: number): Promise<void> {
   if (left <= 0) return;
   await turn();
   left = due - clock.now();
-  if (left > 0) Atomics.wait(futex, 0, 0, left / 1e6);
+  if (sameThread) {
+    while (left > 0) {
+      await turn();
+      left = due - clock.now();
+    }
+  } else if (left > 0) Atomics.wait(futex, 0, 0, left / 1e6);
 }
 
-export async function sendOpenLoop(producer: Producer, plan: Plan): Promise<SenderReport> {
+export async function sendOpenLoop(
+  producer: Producer,
+  plan: Plan,
+  sameThread = false,
+): Promise<SenderReport> {
   const rate = plan.ratePerSec!;
   const clock = new Clock(plan.epochNs);
   const window = plan.window > 1 ? OPEN_LOOP_WINDOW : 1;
@@ -58,7 +72,7 @@ export async function sendOpenLoop(producer: Producer, plan: Plan): Promise<Send
   let sent = 0;
   while (sent < total) {
     const due = start + sent * interval;
-    await waitUntil(clock, due);
+    await waitUntil(clock, due, sameThread);
     if (sent === plan.warmup) cpuStart = process.cpuUsage();
     const message = pool.take(sent);
     writeSentNs(message, due);

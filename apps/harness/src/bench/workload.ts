@@ -168,18 +168,28 @@ export function lastByte(size: number): number {
 
 /**
  * Buffers made before the run, used in turn. In-process variants may keep a reference to what
- * they were given until the consumer takes it, so a buffer comes round again only after many
- * more messages than any window plus any medium's capacity hold (at least 8 MiB of messages,
- * and never fewer than 1,024 + 4 × window buffers). A variant that still held one would show
- * up as duplicated or reordered messages, never silently.
+ * they were given until the consumer takes it, so a buffer comes round again only after more
+ * messages than any window plus any medium's capacity hold (64 + 4 × window at least, and 256 KiB
+ * of messages where that is more). A variant that still held one would show up as duplicated
+ * or reordered messages, never silently.
+ *
+ * Each buffer has an ArrayBuffer of its own: V8 keeps a typed array of up to 64 bytes made with
+ * `new Uint8Array(n)` inside the JavaScript heap, and native code asking for its bytes (a
+ * Node-API addon, a socket write) first moves them out, a cost per message that the variant
+ * would be charged with; and a view into one shared ArrayBuffer would be copied whole by
+ * structured clone (postMessage, the advanced IPC serialization).
  */
 export class MessagePool {
   readonly #buffers: Uint8Array[];
 
   constructor(size: number, window: number) {
-    const count = Math.max(1024 + 4 * window, Math.min(65_536, Math.ceil((8 * 2 ** 20) / size)));
+    const count = Math.max(64 + 4 * window, Math.min(65_536, Math.ceil(2 ** 18 / size)));
     const filler = template(size);
-    this.#buffers = Array.from({ length: count }, () => filler.slice());
+    this.#buffers = Array.from({ length: count }, () => {
+      const bytes = new Uint8Array(new ArrayBuffer(size));
+      bytes.set(filler);
+      return bytes;
+    });
   }
 
   get count(): number {
@@ -326,8 +336,8 @@ export function windowed(producer: Producer, window: number) {
  * the open loop of latency.ts. Closes the producer at the end so the consumer's iteration
  * finishes.
  */
-export async function sendStream(producer: Producer, plan: Plan): Promise<SenderReport> {
-  if (plan.pass === "latency") return (await import("./latency.ts")).sendOpenLoop(producer, plan);
+export async function sendStream(producer: Producer, plan: Plan, sameThread = false): Promise<SenderReport> {
+  if (plan.pass === "latency") return (await import("./latency.ts")).sendOpenLoop(producer, plan, sameThread);
   const clock = new Clock(plan.epochNs);
   const pool = new MessagePool(plan.size, plan.window);
   const sends = windowed(producer, plan.window);
@@ -449,7 +459,11 @@ export async function ping(
   plan: Plan,
 ): Promise<{ sender: SenderReport; receiver: ReceiverReport }> {
   if (plan.pass === "latency") {
-    const [sender, receiver] = await Promise.all([sendStream(producer, plan), receiveStream(consumer, plan)]);
+    // The echoes are read on this thread: it must not block between slots.
+    const [sender, receiver] = await Promise.all([
+      sendStream(producer, plan, true),
+      receiveStream(consumer, plan),
+    ]);
     await consumer.close();
     return { sender, receiver: { ...receiver, lost: Math.max(0, sender.sent - receiver.distinct) } };
   }
