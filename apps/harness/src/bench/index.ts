@@ -32,7 +32,7 @@ import {
   nullTarget,
   planForTarget,
   type RunOutcome,
-  runTargetPlans,
+  TargetProcesses,
   variantTarget,
 } from "./runner.ts";
 import { HEADER_BYTES, type Plan } from "./workload.ts";
@@ -53,7 +53,7 @@ export interface BenchOptions {
   rounds?: number;
   /** The latency pass's offered rates in msg/s (default 1,000 and 10,000); empty skips the pass. */
   rates?: number[];
-  /** Seconds per offered rate (default 2, 1 with --quick). */
+  /** Seconds per offered rate (default 2, 0.5 with --quick). */
   rateSeconds?: number;
   /** Producer and consumer on different CPUs. */
   pin?: boolean;
@@ -65,8 +65,7 @@ export type { BenchReport, BenchResult } from "./results.ts";
 
 export const DEFAULT_SIZES = [64, 1024, 65536];
 export const DEFAULT_RATES = [1000, 10_000];
-/** The latency pass runs at the sizes up to this (and at the smallest size when none is). */
-export const LATENCY_MAX_SIZE = 1024;
+/** The latency pass runs at the smallest size of the run: it is about time, not bytes. */
 
 /** The throughput plan of one size (before a target's window is applied). */
 export function planFor(size: number, options: BenchOptions, epochNs: string): Plan {
@@ -201,7 +200,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
   const mode = options.mode;
   const rounds = options.rounds ?? (options.quick ? 1 : 3);
   const rates = options.rates ?? DEFAULT_RATES;
-  const rateSeconds = options.rateSeconds ?? (options.quick ? 1 : 2);
+  const rateSeconds = options.rateSeconds ?? (options.quick ? 0.5 : 2);
   const pin = options.pin ?? false;
   if (!Number.isInteger(rounds) || rounds < 1 || rates.some((r) => !(r > 0))) {
     process.stderr.write("ipc-atlas bench: --rounds takes a whole number ≥ 1 and --rates positive msg/s\n");
@@ -211,11 +210,8 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
   const env = environment(mode, options.quick, { rounds, rates, pinned: pin });
   const natives = new NativeCeilings();
   const plans = sizes.map((size) => planFor(size, options, epochNs));
-  const latencySizes = sizes.filter((s) => s <= LATENCY_MAX_SIZE);
-  if (latencySizes.length === 0) latencySizes.push(Math.min(...sizes));
-  const latencyPlans = latencySizes.flatMap((size) =>
-    rates.map((rate) => latencyPlanFor(size, rate, rateSeconds, epochNs)),
-  );
+  const latencySize = Math.min(...sizes);
+  const latencyPlans = rates.map((rate) => latencyPlanFor(latencySize, rate, rateSeconds, epochNs));
   // Each ceiling (mechanism, mode) serves the targets with that mechanism and timing.
   const ceilingKeys = [
     ...new Set(targets.filter((t) => t.ceiling).map((t) => `${t.ceiling}|${nativeModeFor(t.timing, mode)}`)),
@@ -227,6 +223,8 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
   const throughput = new Map<string, RunOutcome[]>();
   const latency = new Map<string, { plan: Plan; outcome: RunOutcome }[]>();
   const nativeRounds = new Map<string, NativeOutcome[]>();
+  // Each target keeps its processes from round to round (and between its sizes and passes).
+  const processes = new Map(targets.map((t) => [t.id, new TargetProcesses()]));
   const push = <T>(map: Map<string, T[]>, key: string, value: T) => {
     const list = map.get(key) ?? [];
     list.push(value);
@@ -260,7 +258,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
         }
         // The latency pass once, in the last round, in the same processes.
         const runPlans = round === rounds - 1 ? [...plans, ...latencyPlans] : plans;
-        await runTargetPlans(
+        await processes.get(target.id)!.run(
           target,
           runPlans,
           mode,
@@ -278,6 +276,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
     }
   } finally {
     steps.stop();
+    await Promise.all([...processes.values()].map((p) => p.dispose()));
     await natives.dispose();
   }
   const ceilings: CeilingResult[] = [];

@@ -26,7 +26,7 @@ import {
 } from "./workload.ts";
 
 /** Pending sends allowed to an asynchronous variant in the open loop: enough never to hold it back. */
-export const OPEN_LOOP_WINDOW = 4096;
+export const OPEN_LOOP_WINDOW = 1024;
 
 /** How far behind schedule the sender may fall before it stops sending: the rate is not held. */
 export const GIVE_UP_SECONDS = 1;

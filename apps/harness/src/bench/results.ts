@@ -101,7 +101,7 @@ export interface BenchResult {
   mbPerSec: number | null;
   /** CPU time per message of each side's process, µs (median over rounds); null for one process. */
   cpuUsPerMsg: { producer: number; consumer: number } | null;
-  /** The latency pass: one entry per offered rate (sizes up to 1 KiB). */
+  /** The latency pass: one entry per offered rate, at the smallest size of the run (empty at the others). */
   latency: LatencyAtRate[];
   /** The lowest rate's latency when it was held (for readers of the older format), µs. */
   latencyUs: Omit<LatencyFigures, "samples"> | null;

@@ -218,14 +218,37 @@ export async function runTargetPlans(
   options: { reuseProcesses: boolean; pin?: boolean },
   hooks: RunHooks = {},
 ): Promise<RunOutcome[]> {
-  let children: BenchChild[] = [];
-  const outcomes: RunOutcome[] = [];
-  const dispose = async () => {
-    const ending = children;
-    children = [];
-    await Promise.all(ending.map((child) => child.dispose()));
-  };
+  const processes = new TargetProcesses();
   try {
+    return await processes.run(target, sizePlans, mode, options, hooks);
+  } finally {
+    await processes.dispose();
+  }
+}
+
+/**
+ * The bench children of one target, kept between calls of run() (the rounds of a bench run
+ * reuse them: starting Node, tsx and a variant's module takes seconds on a busy machine).
+ * A run that fails ends them; the next run starts fresh ones.
+ */
+export class TargetProcesses {
+  #children: BenchChild[] = [];
+
+  async dispose(): Promise<void> {
+    const ending = this.#children;
+    this.#children = [];
+    await Promise.all(ending.map((child) => child.dispose()));
+  }
+
+  async run(
+    target: BenchTarget,
+    sizePlans: Plan[],
+    mode: BenchMode,
+    options: { reuseProcesses: boolean; pin?: boolean },
+    hooks: RunHooks = {},
+  ): Promise<RunOutcome[]> {
+    const outcomes: RunOutcome[] = [];
+    const dispose = () => this.dispose();
     for (const sizePlan of sizePlans) {
       const plan = planForTarget(target, sizePlan);
       hooks.onStart?.(plan);
@@ -234,11 +257,12 @@ export async function runTargetPlans(
       let outcome: RunOutcome;
       try {
         const jobs = await jobsFor(target, plan, mode, endpoints);
-        if (children.length === 0)
-          children = jobs.map(
+        if (this.#children.length === 0)
+          this.#children = jobs.map(
             (job) =>
               new BenchChild(`${target.id} ${job.role} process`, options.pin ? cpuFor(job.role) : null),
           );
+        const children = this.#children;
         for (const child of children) await child.pinned;
         for (const [i, job] of jobs.entries()) children[i]!.send({ job, plan });
         for (const child of children) await child.next("loading", timeouts.setupMs);
@@ -268,10 +292,8 @@ export async function runTargetPlans(
       outcomes.push(outcome);
       hooks.onDone?.(plan, outcome);
     }
-  } finally {
-    await dispose();
+    return outcomes;
   }
-  return outcomes;
 }
 
 async function jobsFor(
