@@ -182,6 +182,24 @@ describe("runBench", () => {
     expect(ceilingPlanFor(variantTarget(benchQueue), "one-way")).toBeNull();
   });
 
+  it.runIf(process.platform === "linux")(
+    "--pin puts the consumer on CPU 0 and the producer on CPU 1, and says so",
+    async () => {
+      const { code, report } = await bench({ ids: ["socket-fixture"], pin: true });
+      expect(code, output).toBe(0);
+      expect(report.environment.pinned).toBe(true);
+      const row = report.results.find((r) => r.variant === "socket-fixture")!;
+      const cpus = Object.fromEntries(row.processes.map((p) => [p.role, p.cpusAllowed]));
+      expect(cpus).toEqual({ consumer: "0", producer: "1" });
+      // Unpinned, a process may run on any CPU.
+      const free = await bench({ ids: ["socket-fixture"] });
+      expect(free.report.environment.pinned).toBe(false);
+      expect(
+        free.report.results.find((r) => r.variant === "socket-fixture")!.processes[0]!.cpusAllowed,
+      ).not.toBe("0");
+    },
+  );
+
   it("refuses an unknown id and lists the known ones", async () => {
     const code = await runBench(registry(), { ids: ["nope"], sizes: [64], quick: true, mode: "one-way" });
     expect(code).toBe(2);

@@ -76,7 +76,7 @@ export async function sendOpenLoop(
     if (sent === plan.warmup) cpuStart = process.cpuUsage();
     const message = pool.take(sent);
     writeSentNs(message, due);
-    const wait = sends.send(message, sent);
+    const wait = sends.send(message);
     sent++;
     if (wait) {
       await wait;

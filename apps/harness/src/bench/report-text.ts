@@ -39,9 +39,12 @@ export function formatRange(result: BenchResult): string {
 
 /** CPU µs per message, producer/consumer; one process gives no split. */
 export function formatCpu(result: BenchResult): string {
-  if (!result.cpuUsPerMsg) return "—";
   const f = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2));
-  return `${f(result.cpuUsPerMsg.producer)}/${f(result.cpuUsPerMsg.consumer)}`;
+  if (result.cpuUsPerMsg) return `${f(result.cpuUsPerMsg.producer)}/${f(result.cpuUsPerMsg.consumer)}`;
+  // One process ran both sides (in-process variants, the null row): one figure for both.
+  const [only] = result.processes;
+  if (result.processes.length !== 1 || !only || result.received === 0) return "—";
+  return `${f(((only.cpu.userMs + only.cpu.systemMs) * 1000) / result.received)} both`;
 }
 
 /** One rate's latency cell: "p50 / p99" in µs, or "saturated at 3.2k". */
@@ -160,7 +163,8 @@ export function renderText(report: BenchReport): string {
   }
   if (report.ceilings.length > 0) out.push(...renderCeilings(report.ceilings), "");
   out.push(
-    "CPU µs/msg: CPU time per message of the producer/consumer process (pinger/ponger in round trips), median of the rounds.",
+    "CPU µs/msg: CPU time per message of the producer/consumer process (pinger/ponger in round trips), median of the rounds;",
+    "'both': one process ran both sides (the median round's figure).",
     "vs C: Node msg/s ÷ the best of three C designs (blocking, epoll, spin) over the mechanism named, in the variant's",
     "timing's mode: one-way for asynchronous variants, round trip for synchronous ones. null: the bench's own floor.",
     "saturated: the variant did not keep up with the offered rate; the rate it reached is given instead of a latency.",

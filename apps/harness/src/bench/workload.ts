@@ -20,6 +20,7 @@
  * time is a one-way latency even across processes.
  */
 
+import { readFileSync } from "node:fs";
 import type { Consumer, Producer } from "@ipc-atlas/core";
 import * as hdr from "hdr-histogram-js";
 
@@ -117,6 +118,8 @@ export interface ProcessFigures {
   cpu: CpuFigures;
   /** process.resourceUsage().maxRSS: peak resident set of the process's whole life, KiB. */
   maxRssKiB: number;
+  /** The CPUs the process may run on (Linux's Cpus_allowed_list, "0-1"; "1" when pinned to CPU 1). */
+  cpusAllowed: string | null;
 }
 
 export class Clock {
@@ -196,9 +199,16 @@ export class MessagePool {
     return this.#buffers.length;
   }
 
-  /** The buffer for message `seq`, its sequence number stamped in place. */
+  #next = 0;
+
+  /**
+   * The next buffer in turn, with `seq` stamped in place. The turn is the pool's own, not
+   * `seq`: the measured messages' numbers jump past a warm-up that ended early, and a buffer
+   * chosen by number could then be one still pending.
+   */
   take(seq: number): Uint8Array {
-    const message = this.#buffers[seq % this.#buffers.length]!;
+    const message = this.#buffers[this.#next]!;
+    this.#next = this.#next + 1 === this.#buffers.length ? 0 : this.#next + 1;
     writeSeq(message, seq);
     return message;
   }
@@ -286,7 +296,21 @@ export function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
 }
 
 export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
-  return { role, pid: process.pid, cpu, maxRssKiB: process.resourceUsage().maxRSS };
+  return {
+    role,
+    pid: process.pid,
+    cpu,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    cpusAllowed: cpusAllowed(),
+  };
+}
+
+function cpusAllowed(): string | null {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? null;
+  } catch {
+    return null; // not Linux
+  }
 }
 
 const ignore = () => {};
@@ -306,15 +330,17 @@ export function windowed(producer: Producer, window: number) {
   const inFlight: (Promise<void> | undefined)[] = new Array(Math.max(1, window)).fill(undefined);
   let handled: Promise<void> | undefined;
   let settled: Promise<void> | undefined;
+  // The ring's own count of sends (sequence numbers jump after a warm-up that ended early).
+  let count = 0;
   return {
-    send(message: Uint8Array, seq: number): Promise<void> | undefined {
+    send(message: Uint8Array): Promise<void> | undefined {
       const sent = producer.send(message);
       if (window <= 1) return sent === settled ? undefined : sent;
       if (sent !== handled) {
         sent.catch(ignore); // awaited later; this only keeps a rejection from being "unhandled" meanwhile
         handled = sent;
       }
-      const slot = seq % window;
+      const slot = count++ % window;
       const oldest = inFlight[slot];
       inFlight[slot] = sent;
       return oldest === settled ? undefined : oldest;
@@ -344,7 +370,7 @@ export async function sendStream(producer: Producer, plan: Plan, sameThread = fa
   const warmupEnd = clock.now() + plan.warmupSeconds * 1e9;
   let warmupSent = 0;
   while (warmupSent < plan.warmup) {
-    const wait = sends.send(pool.take(warmupSent), warmupSent);
+    const wait = sends.send(pool.take(warmupSent));
     warmupSent++;
     if (wait) {
       await wait;
@@ -358,7 +384,7 @@ export async function sendStream(producer: Producer, plan: Plan, sameThread = fa
   let measuredSent = 0;
   while (measuredSent < plan.messages) {
     const seq = plan.warmup + measuredSent;
-    const wait = sends.send(pool.take(seq), seq);
+    const wait = sends.send(pool.take(seq));
     measuredSent++;
     if (wait) {
       await wait;
