@@ -169,7 +169,7 @@ const fmt = (n: number | null | undefined, digits = 0) =>
 
 export function numbersTable(rows: BenchResult[], rates: number[] = [1000, 10_000]): string {
   if (rows.length === 0) return "No benchmark results for this variant yet.\n";
-  const hasLatency = rows.some((r) => r.latency?.length > 0);
+  const hasLatency = rows.some((r) => (r.latency?.length ?? 0) > 0);
   const shown = hasLatency ? rates : [];
   const lines = [
     `| variant | size | msg/s (median) | min–max | CPU µs/msg (producer/consumer) | ${shown.map((r) => `p50 / p99 µs at ${formatRate(r)}/s`).join(" | ")}${shown.length ? " | " : ""}best C msg/s (mode, design) | Node ÷ C |`,

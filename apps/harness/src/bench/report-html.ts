@@ -91,7 +91,7 @@ export function renderHtml(report: BenchReport): string {
   const sizes = [...new Set(report.results.map((r) => r.size))];
   const rates = env.rates ?? [];
   const latencySizes = sizes.filter((size) =>
-    report.results.some((r) => r.size === size && r.latency.length > 0),
+    report.results.some((r) => r.size === size && (r.latency?.length ?? 0) > 0),
   );
   const summaries = sizes
     .map((size) => {

@@ -49,7 +49,8 @@ export function formatCpu(result: BenchResult): string {
 
 /** One rate's latency cell: "p50 / p99" in µs, or "saturated at 3.2k". */
 export function formatLatency(result: BenchResult, rate: number): string {
-  const l = result.latency.find((x) => x.ratePerSec === rate);
+  // A report saved before the latency pass existed has no `latency`.
+  const l = result.latency?.find((x) => x.ratePerSec === rate);
   if (!l) return "—";
   if (l.status === "saturated") return `saturated (${formatRate(l.reachedPerSec)}/s)`;
   if (l.status === "failed") return "failed";
@@ -66,10 +67,9 @@ function checks(result: BenchResult): string {
 function nativeCell(result: BenchResult): [string, string] {
   if (result.native) {
     const ratio = formatRatio(result.native.ratio);
-    return [
-      `${formatRate(result.native.msgPerSec)} (${result.native.mechanism} ${result.native.mode} ${result.native.design})`,
-      ratio,
-    ];
+    // Reports saved before the designs existed name only the mechanism.
+    const how = [result.native.mechanism, result.native.mode, result.native.design].filter(Boolean).join(" ");
+    return [`${formatRate(result.native.msgPerSec)} (${how})`, ratio];
   }
   if (result.status !== "ok") return ["", ""];
   if (result.nativeNote?.startsWith("no native ceiling")) return ["", ""];
@@ -104,7 +104,7 @@ export function renderText(report: BenchReport): string {
   const env = report.environment;
   const rates = env.rates ?? [];
   const out: string[] = [
-    `ipc-atlas bench — ${env.mode}${env.quick ? " (quick)" : ""} · ${env.rounds} round${env.rounds === 1 ? "" : "s"}${env.pinned ? " · pinned (producer CPU 1, consumer CPU 0)" : ""}`,
+    `ipc-atlas bench — ${env.mode}${env.quick ? " (quick)" : ""} · ${env.rounds ?? 1} round${(env.rounds ?? 1) === 1 ? "" : "s"}${env.pinned ? " · pinned (producer CPU 1, consumer CPU 0)" : ""}`,
     `CPU: ${env.cpu} × ${env.cores} cores · kernel ${env.kernel} · Node ${env.node} (${env.arch}) · ${env.date}`,
     `load average at start: ${env.loadAverage.join(" ")} · C compiler: ${env.compiler ?? "none"}`,
     "",
@@ -116,7 +116,7 @@ export function renderText(report: BenchReport): string {
     out.push(
       `── ${formatSize(size)} messages, ${env.mode} · msg/s = median of the rounds (min–max) · latency = ${latencyKind} p50 / p99 in µs at an offered rate`,
     );
-    const hasLatency = rows.some((r) => r.latency.length > 0);
+    const hasLatency = rows.some((r) => (r.latency?.length ?? 0) > 0);
     const shownRates = hasLatency ? rates : [];
     const body = rows.map((r) => {
       const [native, ratio] = nativeCell(r);
@@ -173,7 +173,7 @@ export function renderText(report: BenchReport): string {
 }
 
 function renderCeilings(ceilings: CeilingResult[]): string[] {
-  const designs = [...new Set(ceilings.flatMap((c) => c.designs.map((d) => d.design)))];
+  const designs = [...new Set(ceilings.flatMap((c) => (c.designs ?? []).map((d) => d.design)))];
   const header = ["native C", "mode", "size", ...designs, "best"];
   const rows = ceilings.map((c) =>
     c.status === "ok"
@@ -181,7 +181,7 @@ function renderCeilings(ceilings: CeilingResult[]): string[] {
           c.mechanism,
           c.mode,
           formatSize(c.size),
-          ...designs.map((d) => formatRate(c.designs.find((x) => x.design === d)?.msgPerSec ?? null)),
+          ...designs.map((d) => formatRate(c.designs?.find((x) => x.design === d)?.msgPerSec ?? null)),
           c.design ?? "",
         ]
       : [c.mechanism, c.mode, formatSize(c.size), c.status === "not-applicable" ? "n/a" : "—"],
