@@ -260,8 +260,9 @@ function benchSummary(size: number): string {
 function familyOf(r: BenchResult): string {
   if (r.variant === "null") return "harness floor (null)";
   if (r.kind === "baseline") return "Node built-ins (baselines)";
-  const known = isVariantId(r.variant) ? taxonomy[r.variant].packageName : undefined;
-  return (known ?? r.variant).replace("@ipc-atlas/", "");
+  // Extra implementations (message-queues-jetstream) belong to the family of the id they extend.
+  const id = isVariantId(r.variant) ? r.variant : variantIds.find((v) => r.variant.startsWith(`${v}-`));
+  return (id ? taxonomy[id].packageName : r.variant).replace("@ipc-atlas/", "");
 }
 
 /**
