@@ -50,12 +50,16 @@ async function queueProducer(address: MessageQueueAddress): Promise<Producer> {
   const limit = queue.messageSize;
   let closed = false;
   return {
-    async send(message) {
-      if (closed) throw new ClosedError("message-queues producer");
+    // Not an async function: the queue's own promise goes back as it is (one settled promise
+    // for every message the kernel took at once), with no second promise per message.
+    send(message) {
+      if (closed) return Promise.reject(new ClosedError("message-queues producer"));
       if (message.byteLength > limit) {
-        throw new MessageTooLargeError(message.byteLength, limit, `message queue ${address.name}`);
+        return Promise.reject(
+          new MessageTooLargeError(message.byteLength, limit, `message queue ${address.name}`),
+        );
       }
-      await queue.send(message, DATA);
+      return queue.send(message, DATA);
     },
     async close() {
       if (closed) return;

@@ -330,16 +330,22 @@ export function windowed(producer: Producer, window: number) {
   const inFlight: (Promise<void> | undefined)[] = new Array(Math.max(1, window)).fill(undefined);
   let handled: Promise<void> | undefined;
   let settled: Promise<void> | undefined;
+  let shared: Promise<void> | undefined;
   // The ring's own count of sends (sequence numbers jump after a warm-up that ended early).
   let count = 0;
   return {
     send(message: Uint8Array): Promise<void> | undefined {
       const sent = producer.send(message);
       if (window <= 1) return sent === settled ? undefined : sent;
-      if (sent !== handled) {
+      if (sent === handled) shared = sent;
+      else {
         sent.catch(ignore); // awaited later; this only keeps a rejection from being "unhandled" meanwhile
         handled = sent;
       }
+      // A variant that says "taken at once" with one shared settled promise says "no room yet"
+      // with any other: wait for that one now, as `await send()` would, instead of queueing
+      // more sends behind it (a POSIX queue would then put every later send on its slow path).
+      if (shared !== undefined && sent !== shared) return sent;
       const slot = count++ % window;
       const oldest = inFlight[slot];
       inFlight[slot] = sent;
