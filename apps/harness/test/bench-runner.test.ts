@@ -151,9 +151,10 @@ describe("runBench", () => {
     expect(row.latency).toHaveLength(1);
     const [at200] = row.latency;
     expect(at200).toMatchObject({ ratePerSec: 200, status: "ok" });
-    // Every message waits DELAY_MS on its timer: the p50 is that delay (timers never fire
-    // early; a loaded machine adds some), not the depth of a queue.
-    expect(at200!.p50!).toBeGreaterThanOrEqual(DELAY_MS * 1000 * 0.95);
+    // Every message waits DELAY_MS on its timer: the p50 is that delay (a loaded machine adds
+    // some), not the depth of a queue. Node's timers count from the event loop's cached
+    // millisecond clock, so one can fire up to 1 ms short of its delay in real time.
+    expect(at200!.p50!).toBeGreaterThanOrEqual(DELAY_MS * 1000 - 1000);
     expect(at200!.p50!).toBeLessThan(DELAY_MS * 1000 * 4);
     expect(row.latencyUs!.p50).toBe(at200!.p50);
   });
