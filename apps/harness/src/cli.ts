@@ -33,6 +33,16 @@ function sizes(value: string): number[] {
   return list;
 }
 
+function rateList(value: string): number[] {
+  const list = value.split(",").map((s) => Number(s.trim()));
+  if (list.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new InvalidArgumentError(
+      "expected messages per second separated by commas, e.g. 1000,10000 (0 skips the latency pass)",
+    );
+  }
+  return list.filter((n) => n > 0);
+}
+
 interface DemoFlags {
   all?: boolean;
   role?: string;
@@ -115,7 +125,14 @@ program
   .option("--round-trip", "measure ping-pong round trips instead of one-way delivery")
   .option("--json <file>", "write the results as JSON")
   .option("--html <file>", "write a self-contained HTML report with charts")
-  .option("--quick", "small runs for a fast overview of every variant")
+  .option("--quick", "small runs for a fast overview of every variant (one round)")
+  .option("--rounds <n>", "throughput rounds, variants taking turns (default 3, 1 with --quick)", positiveInt)
+  .option(
+    "--rates <list>",
+    "the latency pass's offered rates in msg/s (default 1000,10000; 0 skips it)",
+    rateList,
+  )
+  .option("--pin", "producer and consumer (and the C pairs) on different CPUs")
   .action(
     async (
       ids: string[],
@@ -127,6 +144,9 @@ program
         json?: string;
         html?: string;
         quick?: boolean;
+        rounds?: number;
+        rates?: number[];
+        pin?: boolean;
       },
     ) => {
       for (const id of ids) registry.get(id);
@@ -140,6 +160,9 @@ program
         ...(options.html ? { html: options.html } : {}),
         quick: options.quick ?? false,
         mode: options.roundTrip ? "round-trip" : "one-way",
+        ...(options.rounds ? { rounds: options.rounds } : {}),
+        ...(options.rates ? { rates: options.rates } : {}),
+        pin: options.pin ?? false,
       });
     },
   );

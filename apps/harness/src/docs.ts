@@ -14,7 +14,7 @@
  * else, adds or drops an event, or changes an actor still fails the check.
  */
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   type AnyVariant,
@@ -25,8 +25,9 @@ import {
   variantIds,
 } from "@ipc-atlas/core";
 import { apiDir, apiDrift, renderApi } from "./api-docs.ts";
+import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
-import { formatRatio, summaryLine } from "./bench/report-text.ts";
+import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
 import { loadRegistry } from "./registry.ts";
@@ -167,20 +168,26 @@ const fmt = (n: number | null | undefined, digits = 0) =>
     ? "–"
     : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-export function numbersTable(rows: BenchResult[]): string {
+export function numbersTable(rows: BenchResult[], rates: number[] = [1000, 10_000]): string {
   if (rows.length === 0) return "No benchmark results for this variant yet.\n";
+  const hasLatency = rows.some((r) => (r.latency?.length ?? 0) > 0);
+  const shown = hasLatency ? rates : [];
   const lines = [
-    "| variant | size | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | native C msg/s | Node ÷ C |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| variant | size | msg/s (median) | min–max | CPU µs/msg (producer/consumer) | ${shown.map((r) => `p50 / p99 µs at ${formatRate(r)}/s`).join(" | ")}${shown.length ? " | " : ""}best C msg/s (mode, design) | Node ÷ C |`,
+    `| --- | ---: | ---: | ---: | ---: | ${shown.map(() => "---: | ").join("")}---: | ---: |`,
   ];
   for (const r of rows) {
     if (r.status !== "ok") {
-      lines.push(`| ${r.variant} | ${r.size} | ${r.status}: ${r.reason ?? ""} | | | | | | |`);
+      lines.push(
+        `| ${r.variant} | ${r.size} | ${r.status}: ${r.reason ?? ""} | | |${shown.map(() => " |").join("")} | |`,
+      );
       continue;
     }
+    const range = r.msgPerSecRange ? `${fmt(r.msgPerSecRange[0])}–${fmt(r.msgPerSecRange[1])}` : "–";
     const ratio = r.native?.ratio ? formatRatio(r.native.ratio) : "–";
+    const best = r.native ? `${fmt(r.native.msgPerSec)} (${r.native.mode}, ${r.native.design})` : "–";
     lines.push(
-      `| ${r.variant} | ${r.size} | ${fmt(r.msgPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.latencyUs?.p50, 1)} | ${fmt(r.latencyUs?.p99, 1)} | ${fmt(r.latencyUs?.p999, 1)} | ${fmt(r.native?.msgPerSec)} | ${ratio} |`,
+      `| ${r.variant} | ${r.size} | ${fmt(r.msgPerSec)}${r.unstable ? " ⚠ unstable" : ""} | ${range} | ${formatCpu(r)} | ${shown.map((rate) => `${formatLatency(r, rate)} | `).join("")}${best} | ${ratio} |`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -188,14 +195,14 @@ export function numbersTable(rows: BenchResult[]): string {
 
 function machine(report: BenchReport): string {
   const e = report.environment;
-  return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start${e.quick ? ", `--quick`" : ""}`;
+  return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start, ${e.rounds ?? 1} round${e.rounds === 1 ? "" : "s"}${e.pinned ? ", pinned" : ""}${e.quick ? ", `--quick`" : ""}`;
 }
 
 function numbers(id: string): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
   const rows = results.results.filter((r) => r.variant === id || r.variant.startsWith(`${id}-`));
-  return `${numbersTable(rows)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
+  return `${numbersTable(rows, results.environment.rates)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
 }
 
 async function transcript(variant: AnyVariant | undefined): Promise<string> {
@@ -243,28 +250,64 @@ function benchSummary(size: number): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet.\n";
   const rows = results.results.filter((r) => r.size === size);
-  return `${summaryLine(rows) ?? ""}\n\n${numbersTable(rows)}\n${machine(results)}.\n`;
+  const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
+  const chart = existsSync(`${docs}charts/throughput-${size}.svg`)
+    ? `\n![throughput at ${size} B](charts/throughput-${size}.svg)\n`
+    : "";
+  return `${summaryLine(rows.filter((r) => r.variant !== "null")) ?? ""}\n${chart}\n${numbersTable(rows, results.environment.rates)}\n${unstable.length ? `⚠ unstable (rounds spread over 25 % of the median): ${unstable.join(", ")}.\n\n` : ""}${machine(results)}.\n`;
 }
 
-/** The README's headline: one line per size, and the flagship against its C ceiling. */
+/** A family of mechanisms: the package a variant comes from (baselines and the null row apart). */
+function familyOf(r: BenchResult): string {
+  if (r.variant === "null") return "harness floor (null)";
+  if (r.kind === "baseline") return "Node built-ins (baselines)";
+  // Extra implementations (message-queues-jetstream) belong to the family of the id they extend.
+  const id = isVariantId(r.variant) ? r.variant : variantIds.find((v) => r.variant.startsWith(`${v}-`));
+  return (id ? taxonomy[id].packageName : r.variant).replace("@ipc-atlas/", "");
+}
+
+/**
+ * The README's headline: per family of mechanisms, its fastest variant at 64 B (msg/s, median
+ * and range) and that variant's latency at 1,000 msg/s; then the flagship against its best C
+ * design; then the charts.
+ */
 function headline(): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const lines = [64, 1024].map((size) => {
-    const rows = results.results.filter((r) => r.size === size);
-    return `- ${size} B — ${summaryLine(rows) ?? "no figures"}`;
-  });
+  const rows = results.results.filter((r) => r.size === 64 && r.status === "ok" && r.msgPerSec !== null);
+  const families = [...new Set(rows.map(familyOf))];
+  const lines = [
+    "| family | fastest at 64 B | msg/s (median, min–max) | p50 / p99 µs at 1,000 msg/s |",
+    "| --- | --- | ---: | ---: |",
+  ];
+  for (const family of families) {
+    const best = rows.filter((r) => familyOf(r) === family).sort((a, b) => b.msgPerSec! - a.msgPerSec!)[0]!;
+    const range = best.msgPerSecRange
+      ? ` (${formatRate(best.msgPerSecRange[0])}–${formatRate(best.msgPerSecRange[1])})`
+      : "";
+    lines.push(
+      `| ${family} | ${best.variant} | ${formatRate(best.msgPerSec)}${range} | ${formatLatency(best, 1000)} |`,
+    );
+  }
+  const notes: string[] = [];
   for (const size of [64, 1024]) {
     const mq = results.results.find(
       (r) => r.variant === "message-queues" && r.size === size && r.status === "ok",
     );
     if (mq?.native?.ratio) {
-      lines.push(
-        `- message-queues at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the same workload in C (${fmt(mq.native.msgPerSec)} msg/s)`,
+      notes.push(
+        `- The flagship, message-queues, at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}, ${fmt(mq.native.msgPerSec)} msg/s; ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")}).`,
       );
     }
   }
-  return `${lines.join("\n")}\n\nMeasured on ${machine(results)}; every table in [comparison](docs/comparison.md) and [benchmarks](docs/benchmarks.md).\n`;
+  notes.push(
+    "- The `posix-mq` package from npm is not measured beside it: it is not among the packages this project can install here, so there is no such baseline yet.",
+  );
+  const charts = ["throughput-64.svg", "latency-64-1000.svg"]
+    .filter((name) => existsSync(`${docs}charts/${name}`))
+    .map((name) => `![${name.replace(".svg", "")}](docs/charts/${name})`)
+    .join("\n\n");
+  return `${lines.join("\n")}\n\n${notes.join("\n")}\n\n${charts}${charts ? "\n\n" : ""}Measured on ${machine(results)}; every table in [comparison](docs/comparison.md) and [benchmarks](docs/benchmarks.md).\n`;
 }
 
 // ── the pages ────────────────────────────────────────────────────────────────────────────
@@ -316,10 +359,30 @@ export function docFiles(): DocFile[] {
   ];
 }
 
-/** Regenerates every page; returns the pages whose committed text differs. */
+/** The SVG charts of `results` in `dir` (docs/charts/); returns the ones that differ or are missing. */
+export async function chartDrift(
+  results: BenchReport | undefined,
+  dir: string,
+  write: boolean,
+): Promise<string[]> {
+  if (!results?.environment.rates) return [];
+  const drifted: string[] = [];
+  for (const [name, svg] of await docCharts(results)) {
+    const path = `${dir}${name}`;
+    if (existsSync(path) && readFileSync(path, "utf8") === svg) continue;
+    drifted.push(`docs/charts/${name}${existsSync(path) ? "" : " (missing)"}`);
+    if (write) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path, svg);
+    }
+  }
+  return drifted;
+}
+
+/** Regenerates every page and chart; returns the files whose committed text differs. */
 export async function generate(write: boolean): Promise<string[]> {
   const { registry } = await loadRegistry();
-  const drifted: string[] = [];
+  const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
   for (const file of docFiles()) {
     if (!existsSync(file.path)) {
       drifted.push(`${file.path} (missing)`);

@@ -34,6 +34,9 @@ beforeAll(async () => {
       messages: 200,
       quick: true,
       mode: "one-way",
+      rounds: 2,
+      rates: [1000],
+      rateSeconds: 0.5,
       json: join(dir, "bench.json"),
       html: join(dir, "bench.html"),
     });
@@ -49,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("bench JSON", () => {
-  it("has the shape of issue 6", () => {
+  it("has the shape of issues 6 and 12", () => {
     expect(exitCode, output).toBe(0);
     expect(report.environment).toMatchObject({
       cpu: expect.any(String),
@@ -57,24 +60,54 @@ describe("bench JSON", () => {
       kernel: expect.any(String),
       node: process.version,
       date: expect.any(String),
+      rounds: 2,
+      rates: [1000],
+      pinned: false,
     });
-    expect(report.results).toHaveLength(6);
+    // Four targets (the null row included) at two sizes.
+    expect(report.results).toHaveLength(8);
     for (const row of report.results.filter((r) => r.status === "ok")) {
       expect(row).toMatchObject({
         variant: expect.any(String),
         size: expect.any(Number),
+        status: "ok",
         messages: 200,
         lost: 0,
         duplicated: 0,
         reordered: 0,
+        rounds: 2,
         msgPerSec: expect.any(Number),
+        msgPerSecRange: [expect.any(Number), expect.any(Number)],
+        unstable: expect.any(Boolean),
         mbPerSec: expect.any(Number),
-        latencyUs: { p50: expect.any(Number), p99: expect.any(Number), p999: expect.any(Number) },
       });
+      expect(row.msgPerSecRange![0]).toBeLessThanOrEqual(row.msgPerSec!);
+      expect(row.msgPerSecRange![1]).toBeGreaterThanOrEqual(row.msgPerSec!);
       expect(row.native === null || typeof row.native.msgPerSec === "number").toBe(true);
+      if (row.size === 64) {
+        expect(row.latency).toEqual([
+          expect.objectContaining({ ratePerSec: 1000, status: expect.stringMatching(/^(ok|saturated)$/) }),
+        ]);
+      } else expect(row.latency).toEqual([]);
     }
+    const socket = report.results.find((r) => r.variant === "socket-fixture" && r.size === 64)!;
+    expect(socket.cpuUsPerMsg).toEqual({ producer: expect.any(Number), consumer: expect.any(Number) });
+    expect(socket.latency[0]).toMatchObject({
+      status: "ok",
+      p50: expect.any(Number),
+      p99: expect.any(Number),
+    });
+    expect(socket.latencyUs).toMatchObject({ p50: socket.latency[0]!.p50, p99: socket.latency[0]!.p99 });
     const ipc = report.results.find((r) => r.variant === "node-ipc" && r.size === 64)!;
-    expect(ipc.native).toMatchObject({ mechanism: "unix-socket", msgPerSec: expect.any(Number) });
+    // node-ipc is asynchronous: compared with the one-way C pairs, the best of the designs.
+    expect(ipc.native).toMatchObject({
+      mechanism: "unix-socket",
+      mode: "one-way",
+      design: expect.stringMatching(/^(blocking|epoll|spin)$/),
+      msgPerSec: expect.any(Number),
+    });
+    expect(ipc.native!.msgPerSec).toBe(Math.max(...ipc.native!.designs.map((d) => d.msgPerSec)));
+    expect(report.results.filter((r) => r.variant === "null")).toHaveLength(2);
     const large = report.results.find((r) => r.variant === "bench-queue" && r.size === 65536)!;
     expect(large).toMatchObject({ status: "not-applicable", msgPerSec: null, native: null });
   });
@@ -126,36 +159,60 @@ describe("bench HTML report", () => {
           id: canvas.id,
           drawn: canvas.width > 0 && canvas.height > 0,
           labels: chart.data.labels,
-          datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })),
+          datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data, whiskers: d.whiskers })),
         };
       })`)) as Array<{
         id: string;
         drawn: boolean;
         labels: string[];
-        datasets: Array<{ label: string; data: Array<number | null> }>;
+        datasets: Array<{
+          label: string;
+          data: Array<number | null>;
+          whiskers?: Array<[number, number] | null>;
+        }>;
       }>;
+      const whiskerPlugins =
+        (await page.evaluate(`[...document.querySelectorAll("canvas[id^=throughput]")].map(
+        (canvas) => Chart.getChart(canvas).config.plugins.some((p) => p.id === "whiskers"))`)) as boolean[];
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
       const byId = new Map(charts.map((c) => [c.id, c]));
-      expect([...byId.keys()].sort()).toEqual(["latency-64", "latency-65536", "native-ratio", "throughput"]);
+      expect([...byId.keys()].sort()).toEqual([
+        "latency-64-1000",
+        "native-ratio",
+        "throughput-64",
+        "throughput-65536",
+      ]);
       for (const chart of charts) expect(chart.drawn).toBe(true);
-      // Every measured result is a bar: throughput per variant per size, latency per size.
-      const throughput = byId.get("throughput")!;
+      // Every measured result is a bar at its median with a whisker over its rounds' range, and
+      // the best C design is a marker beside it; latency per offered rate.
       for (const row of report.results) {
-        const value = throughput.datasets.find((d) => d.label === (row.size === 64 ? "64 B" : "64 KiB"))!
-          .data[throughput.labels.indexOf(row.variant)];
-        if (row.status === "ok") expect(value).toBeCloseTo(row.msgPerSec!);
-        else expect(value).toBeNull();
-        if (row.status !== "ok") continue;
-        const latency = byId.get(`latency-${row.size}`)!;
-        const i = latency.labels.indexOf(row.variant);
-        expect(i, `${row.variant} in latency-${row.size}`).toBeGreaterThanOrEqual(0);
-        expect(latency.datasets.map((d) => d.data[i])).toEqual([
-          row.latencyUs!.p50,
-          row.latencyUs!.p99,
-          row.latencyUs!.p999,
+        const throughput = byId.get(`throughput-${row.size}`)!;
+        const i = throughput.labels.indexOf(row.variant);
+        const [bars, best] = throughput.datasets;
+        expect(bars!.label).toBe("msg/s (median)");
+        expect(best!.label).toBe("best C design");
+        if (row.status === "ok") {
+          expect(bars!.data[i]).toBeCloseTo(row.msgPerSec!);
+          expect(bars!.whiskers![i]).toEqual(row.msgPerSecRange);
+        } else expect(bars!.data[i]).toBeNull();
+        expect(best!.data[i]).toBe(row.native?.msgPerSec ?? null);
+        if (row.status !== "ok" || row.latency[0]?.status !== "ok") continue;
+        const latency = byId.get(`latency-${row.size}-1000`)!;
+        const j = latency.labels.indexOf(row.variant);
+        expect(j, `${row.variant} in latency-${row.size}-1000`).toBeGreaterThanOrEqual(0);
+        expect(latency.datasets.map((d) => d.data[j])).toEqual([
+          row.latency[0].p50,
+          row.latency[0].p99,
+          row.latency[0].p999,
+          row.latency[0].max,
         ]);
       }
+      // The whiskers are drawn: the plugin is registered on every throughput chart, and a marker
+      // is there for the baseline with a ceiling.
+      expect(whiskerPlugins).toEqual([true, true]);
+      const ipc = byId.get("throughput-64")!;
+      expect(ipc.datasets[1]!.data[ipc.labels.indexOf("node-ipc")]).toEqual(expect.any(Number));
       // The ratio chart holds every variant that has a native figure.
       const ratio = byId.get("native-ratio")!;
       const compared = report.results.filter((r) => r.native?.ratio != null);

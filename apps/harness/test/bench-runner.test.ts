@@ -4,8 +4,16 @@ import { join } from "node:path";
 import { VariantRegistry } from "@ipc-atlas/core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { socketFixture } from "../../../packages/core/test/fixtures/socket-variant.ts";
-import { type BenchOptions, type BenchReport, runBench } from "../src/bench/index.ts";
-import { benchLossy, benchQueue } from "./fixtures/bench-variants.ts";
+import { type BenchOptions, type BenchReport, ceilingPlanFor, runBench } from "../src/bench/index.ts";
+import { variantTarget } from "../src/bench/runner.ts";
+import {
+  benchDelay,
+  benchLossy,
+  benchQueue,
+  benchSlow,
+  DELAY_MS,
+  SLOW_SEND_MS,
+} from "./fixtures/bench-variants.ts";
 
 // runBench prints a table and progress; keep the test output readable.
 let output = "";
@@ -25,7 +33,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const registry = () => new VariantRegistry([socketFixture, benchQueue, benchLossy]);
+const registry = () => new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow]);
 
 async function bench(options: Partial<BenchOptions>): Promise<{ code: number; report: BenchReport }> {
   const json = join(dir, "out.json");
@@ -35,6 +43,7 @@ async function bench(options: Partial<BenchOptions>): Promise<{ code: number; re
     messages: 300,
     quick: true,
     mode: "one-way",
+    rates: [],
     json,
     ...options,
   });
@@ -43,7 +52,12 @@ async function bench(options: Partial<BenchOptions>): Promise<{ code: number; re
 
 describe("runBench", () => {
   it("measures an inter-process variant in two processes and an in-process one in one, nothing lost", async () => {
-    const { code, report } = await bench({ ids: ["socket-fixture", "bench-queue"], sizes: [64, 65536] });
+    const { code, report } = await bench({
+      ids: ["socket-fixture", "bench-queue"],
+      sizes: [64, 65536],
+      rates: [500],
+      rateSeconds: 0.5,
+    });
     expect(code, output).toBe(0);
     const socket64 = report.results.find((r) => r.variant === "socket-fixture" && r.size === 64)!;
     expect(socket64).toMatchObject({
@@ -84,6 +98,8 @@ describe("runBench", () => {
       ids: ["socket-fixture", "bench-queue"],
       mode: "round-trip",
       messages: 200,
+      rates: [200],
+      rateSeconds: 0.5,
     });
     expect(code, output).toBe(0);
     for (const row of report.results) {
@@ -98,10 +114,92 @@ describe("runBench", () => {
     const { code, report } = await bench({ ids: ["node-ipc", "worker-threads"], messages: 500 });
     expect(code, output).toBe(0);
     expect(report.results.map((r) => [r.variant, r.kind, r.lost, r.received])).toEqual([
+      ["null", "baseline", 0, 500],
       ["node-ipc", "baseline", 0, 500],
       ["worker-threads", "baseline", 0, 500],
     ]);
   });
+
+  it("measures the null row in every run: the harness's own loops over no medium, fast", async () => {
+    const { code, report } = await bench({ ids: ["bench-queue"], messages: 200_000, rounds: 2 });
+    expect(code, output).toBe(0);
+    const floor = report.results.find((r) => r.variant === "null")!;
+    expect(floor).toMatchObject({
+      status: "ok",
+      rounds: 2,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      corrupt: 0,
+    });
+    expect(floor.received).toBe(200_000);
+    // The floor is far above any medium's figure; even on a loaded 2-core machine it passes 100k.
+    expect(floor.msgPerSec).toBeGreaterThan(100_000);
+    expect(floor.msgPerSecRange![0]).toBeLessThanOrEqual(floor.msgPerSec!);
+    expect(floor.msgPerSecRange![1]).toBeGreaterThanOrEqual(floor.msgPerSec!);
+  });
+
+  it("charges a known delay to the latency pass, from the scheduled send time", async () => {
+    const { code, report } = await bench({
+      ids: ["bench-delay"],
+      messages: 200,
+      rates: [200],
+      rateSeconds: 1,
+    });
+    expect(code, output).toBe(0);
+    const row = report.results.find((r) => r.variant === "bench-delay")!;
+    expect(row.latency).toHaveLength(1);
+    const [at200] = row.latency;
+    expect(at200).toMatchObject({ ratePerSec: 200, status: "ok" });
+    // Every message waits DELAY_MS on its timer: the p50 is that delay (a loaded machine adds
+    // some), not the depth of a queue. Node's timers count from the event loop's cached
+    // millisecond clock, so one can fire up to 1 ms short of its delay in real time.
+    expect(at200!.p50!).toBeGreaterThanOrEqual(DELAY_MS * 1000 - 1000);
+    expect(at200!.p50!).toBeLessThan(DELAY_MS * 1000 * 4);
+    expect(row.latencyUs!.p50).toBe(at200!.p50);
+  });
+
+  it("reports a rate the variant cannot keep up with as saturated, with the rate it reached", async () => {
+    const { code, report } = await bench({
+      ids: ["bench-slow"],
+      messages: 50,
+      rates: [2000],
+      rateSeconds: 1,
+    });
+    expect(code, output).toBe(0);
+    const [at2000] = report.results.find((r) => r.variant === "bench-slow")!.latency;
+    expect(at2000).toMatchObject({ ratePerSec: 2000, status: "saturated", p50: null });
+    expect(at2000!.reachedPerSec!).toBeGreaterThan(0);
+    expect(at2000!.reachedPerSec!).toBeLessThan(1000 / SLOW_SEND_MS + 50);
+    expect(output).toMatch(/saturated \(\d+(\.\d+)?\/s\)/);
+  });
+
+  it("compares a synchronous variant with the C round trip and an asynchronous one with one-way C", () => {
+    const sync = { ...variantTarget(benchSlow), ceiling: "unix-socket" as const };
+    const async = { ...variantTarget(benchQueue), ceiling: "unix-socket" as const };
+    expect(ceilingPlanFor(sync, "one-way")).toEqual({ mechanism: "unix-socket", mode: "round-trip" });
+    expect(ceilingPlanFor(async, "one-way")).toEqual({ mechanism: "unix-socket", mode: "one-way" });
+    expect(ceilingPlanFor(async, "round-trip")).toEqual({ mechanism: "unix-socket", mode: "round-trip" });
+    expect(ceilingPlanFor(variantTarget(benchQueue), "one-way")).toBeNull();
+  });
+
+  it.runIf(process.platform === "linux")(
+    "--pin puts the consumer on CPU 0 and the producer on CPU 1, and says so",
+    async () => {
+      const { code, report } = await bench({ ids: ["socket-fixture"], pin: true });
+      expect(code, output).toBe(0);
+      expect(report.environment.pinned).toBe(true);
+      const row = report.results.find((r) => r.variant === "socket-fixture")!;
+      const cpus = Object.fromEntries(row.processes.map((p) => [p.role, p.cpusAllowed]));
+      expect(cpus).toEqual({ consumer: "0", producer: "1" });
+      // Unpinned, a process may run on any CPU.
+      const free = await bench({ ids: ["socket-fixture"] });
+      expect(free.report.environment.pinned).toBe(false);
+      expect(
+        free.report.results.find((r) => r.variant === "socket-fixture")!.processes[0]!.cpusAllowed,
+      ).not.toBe("0");
+    },
+  );
 
   it("refuses an unknown id and lists the known ones", async () => {
     const code = await runBench(registry(), { ids: ["nope"], sizes: [64], quick: true, mode: "one-way" });

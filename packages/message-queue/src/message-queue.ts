@@ -388,10 +388,21 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
    * enter the queue in call order.
    */
   send(data: Uint8Array | string, options?: SendOptions): Promise<void> {
-    // The hot path: bytes that fit, no options, nobody waiting ahead, room in the queue. One
-    // crossing into native code and an already-resolved promise; nothing allocated.
+    // The hot path: bytes that fit, no options but a valid priority, nobody waiting ahead,
+    // room in the queue. One crossing into native code and an already-resolved promise;
+    // nothing allocated.
+    const hotPriority =
+      options === undefined
+        ? 0
+        : options.timeoutMs === undefined &&
+            options.signal === undefined &&
+            Number.isInteger(options.priority) &&
+            options.priority! >= 0 &&
+            options.priority! < MQ_PRIO_MAX
+          ? options.priority!
+          : -1;
     if (
-      options === undefined &&
+      hotPriority >= 0 &&
       typeof data === "object" &&
       data !== null &&
       this.#fd >= 0 &&
@@ -400,12 +411,12 @@ export class MessageQueue implements AsyncIterable<ReceivedMessage> {
       if (data.byteLength <= this.messageSize) {
         let sent: boolean;
         try {
-          sent = this.#native.send(this.#fd, data, 0);
+          sent = this.#native.send(this.#fd, data, hotPriority);
         } catch (error) {
           return Promise.reject(mapErrno(error, `send to message queue ${this.name}`));
         }
         // Full: wait for room without trying again first (we just saw EAGAIN).
-        return sent ? RESOLVED : this.#waitToSend(data, 0, undefined);
+        return sent ? RESOLVED : this.#waitToSend(data, hotPriority, undefined);
       }
     }
     const bytes = toBytes(data);

@@ -3,10 +3,12 @@
  * ceiling is the same workload written in C over the OS mechanism the variant rides on (see
  * native/); the ratio Node/C says how much the variant's layers cost. Variants that go
  * through a server (NATS) or a protocol stack (gRPC, HTTP) are compared with the transport
- * underneath, so their ratio also shows the price of that server or protocol.
+ * underneath, so their ratio also shows the price of that server or protocol. Which mode of
+ * the ceiling applies (one-way or round trip) follows the variant's timing and is the
+ * harness's choice: a synchronous variant is bounded by a round trip.
  */
 
-export type NativeMechanism = "pipe" | "fifo" | "posix-mq" | "unix-socket" | "tcp";
+export type NativeMechanism = "pipe" | "fifo" | "posix-mq" | "unix-socket" | "tcp" | "shm-ring";
 
 export const nativeMechanisms: readonly NativeMechanism[] = [
   "pipe",
@@ -14,6 +16,7 @@ export const nativeMechanisms: readonly NativeMechanism[] = [
   "posix-mq",
   "unix-socket",
   "tcp",
+  "shm-ring",
 ];
 
 /** The C source file (in native/) of each mechanism. */
@@ -23,6 +26,7 @@ export const nativeSources: Readonly<Record<NativeMechanism, string>> = {
   "posix-mq": "posix-mq.c",
   "unix-socket": "unix-socket.c",
   tcp: "tcp.c",
+  "shm-ring": "shm-ring.c",
 };
 
 /** Variant id → the mechanism it is measured against. Ids not listed have no ceiling. */
@@ -36,6 +40,10 @@ export const ceilingByVariant: Readonly<Record<string, NativeMechanism>> = {
   "pub-sub-nats-os": "tcp",
   "pub-sub-nats-network": "tcp",
   rest: "tcp",
+  "shared-memory-posix": "shm-ring",
+  // Worker threads share memory inside one process; the nearest ceiling is the same ring
+  // between two processes (no process boundary is cheaper still, so the ratio can pass 1).
+  "shared-memory-workers": "shm-ring",
 };
 
 export function ceilingOf(variantId: string): NativeMechanism | null {

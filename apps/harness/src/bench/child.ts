@@ -105,7 +105,7 @@ async function go(): Promise<ChildReport> {
     case "local": {
       if (job.mode === "one-way") {
         const [sender, receiver] = await Promise.all([
-          sendStream(producers[0]!, plan),
+          sendStream(producers[0]!, plan, true),
           receiveStream(consumers[0]!, plan),
         ]);
         // One process: its CPU over the measured window covers producer and consumer.

@@ -5,6 +5,7 @@
  *
  *   node --import tsx apps/harness/src/bench/main.ts [ids…] [--sizes 64,1024,65536]
  *     [--messages N | --seconds S] [--json FILE] [--html FILE] [--quick] [--round-trip]
+ *     [--rounds R] [--rates 1000,10000] [--pin]
  */
 
 import { parseArgs } from "node:util";
@@ -21,6 +22,9 @@ const { values, positionals } = parseArgs({
     html: { type: "string" },
     quick: { type: "boolean", default: false },
     "round-trip": { type: "boolean", default: false },
+    rounds: { type: "string" },
+    rates: { type: "string" },
+    pin: { type: "boolean", default: false },
   },
 });
 
@@ -38,5 +42,15 @@ const code = await runBench(registry, {
   ...(values.html ? { html: values.html } : {}),
   quick,
   mode: values["round-trip"] ? "round-trip" : "one-way",
+  ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+  ...(values.rates
+    ? {
+        rates: values.rates
+          .split(",")
+          .map(Number)
+          .filter((n) => n > 0),
+      }
+    : {}),
+  pin: values.pin ?? false,
 });
 process.exit(code);

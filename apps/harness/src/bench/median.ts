@@ -8,13 +8,9 @@
 import { readFileSync } from "node:fs";
 import { formatNumber, formatRate, formatRatio, formatSize } from "./report-text.ts";
 import type { BenchReport, BenchResult } from "./results.ts";
+import { median } from "./spread.ts";
 
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+export { median } from "./spread.ts";
 
 export function medianTables(reports: BenchReport[]): string {
   const rows = reports.flatMap((r) => r.results);

@@ -30,27 +30,46 @@ export function formatSize(size: number): string {
   return `${size} B`;
 }
 
-function cpuMs(result: BenchResult): string {
-  if (result.processes.length === 0) return "—";
-  return result.processes.map((p) => Math.round(p.cpu.userMs + p.cpu.systemMs)).join("/");
+/** "1.20M (1.02M–1.31M)": the median and the min–max of the rounds. */
+export function formatRange(result: BenchResult): string {
+  if (!result.msgPerSecRange || result.rounds < 2) return "";
+  const [min, max] = result.msgPerSecRange;
+  return `${formatRate(min)}–${formatRate(max)}`;
 }
 
-function rssMiB(result: BenchResult): string {
-  if (result.processes.length === 0) return "—";
-  return result.processes.map((p) => Math.round(p.maxRssKiB / 1024)).join("/");
+/** CPU µs per message, producer/consumer; one process gives no split. */
+export function formatCpu(result: BenchResult): string {
+  const f = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(n >= 10 ? 1 : 2));
+  if (result.cpuUsPerMsg) return `${f(result.cpuUsPerMsg.producer)}/${f(result.cpuUsPerMsg.consumer)}`;
+  // One process ran both sides (in-process variants, the null row): one figure for both.
+  const [only] = result.processes;
+  if (result.processes.length !== 1 || !only || result.received === 0) return "—";
+  return `${f(((only.cpu.userMs + only.cpu.systemMs) * 1000) / result.received)} both`;
+}
+
+/** One rate's latency cell: "p50 / p99" in µs, or "saturated at 3.2k". */
+export function formatLatency(result: BenchResult, rate: number): string {
+  // A report saved before the latency pass existed has no `latency`.
+  const l = result.latency?.find((x) => x.ratePerSec === rate);
+  if (!l) return "—";
+  if (l.status === "saturated") return `saturated (${formatRate(l.reachedPerSec)}/s)`;
+  if (l.status === "failed") return "failed";
+  return `${formatNumber(l.p50)} / ${formatNumber(l.p99)}`;
 }
 
 function checks(result: BenchResult): string {
   if (result.status !== "ok") return "—";
   const bad = result.lost + result.duplicated + result.reordered + result.corrupt;
-  if (bad === 0) return "ok";
+  if (bad === 0) return result.unstable ? "ok, UNSTABLE" : "ok";
   return `LOST ${result.lost} DUP ${result.duplicated} REORD ${result.reordered}${result.corrupt ? ` BAD ${result.corrupt}` : ""}`;
 }
 
 function nativeCell(result: BenchResult): [string, string] {
   if (result.native) {
     const ratio = formatRatio(result.native.ratio);
-    return [`${formatRate(result.native.msgPerSec)} (${result.native.mechanism})`, ratio];
+    // Reports saved before the designs existed name only the mechanism.
+    const how = [result.native.mechanism, result.native.mode, result.native.design].filter(Boolean).join(" ");
+    return [`${formatRate(result.native.msgPerSec)} (${how})`, ratio];
   }
   if (result.status !== "ok") return ["", ""];
   if (result.nativeNote?.startsWith("no native ceiling")) return ["", ""];
@@ -83,101 +102,96 @@ export function summaryLine(results: BenchResult[]): string | null {
 
 export function renderText(report: BenchReport): string {
   const env = report.environment;
+  const rates = env.rates ?? [];
   const out: string[] = [
-    `ipc-atlas bench — ${env.mode}${env.quick ? " (quick)" : ""}`,
+    `ipc-atlas bench — ${env.mode}${env.quick ? " (quick)" : ""} · ${env.rounds ?? 1} round${(env.rounds ?? 1) === 1 ? "" : "s"}${env.pinned ? " · pinned (producer CPU 1, consumer CPU 0)" : ""}`,
     `CPU: ${env.cpu} × ${env.cores} cores · kernel ${env.kernel} · Node ${env.node} (${env.arch}) · ${env.date}`,
     `load average at start: ${env.loadAverage.join(" ")} · C compiler: ${env.compiler ?? "none"}`,
     "",
   ];
-  const latency = env.mode === "one-way" ? "one-way latency" : "round-trip time";
+  const latencyKind = env.mode === "one-way" ? "one-way latency" : "round-trip time";
   const sizes = [...new Set(report.results.map((r) => r.size))];
   for (const size of sizes) {
     const rows = report.results.filter((r) => r.size === size);
-    const ok = rows.filter((r) => r.status === "ok");
-    const plan =
-      ok.length > 0 ? { warmup: ok[0]!.warmup, messages: Math.max(...ok.map((r) => r.messages)) } : undefined;
     out.push(
-      `── ${formatSize(size)} messages, ${env.mode}${plan ? ` (${plan.warmup} warm-up, then up to ${plan.messages} measured)` : ""} · latency = ${latency} in µs`,
+      `── ${formatSize(size)} messages, ${env.mode} · msg/s = median of the rounds (min–max) · latency = ${latencyKind} p50 / p99 in µs at an offered rate`,
     );
+    const hasLatency = rows.some((r) => (r.latency?.length ?? 0) > 0);
+    const shownRates = hasLatency ? rates : [];
     const body = rows.map((r) => {
       const [native, ratio] = nativeCell(r);
       if (r.status !== "ok") {
         const label = r.status === "not-applicable" ? "n/a" : "FAILED";
-        return [r.variant, label, r.reason ?? "", "", "", "", "", "", "", "", "", ""];
+        return [r.variant, label, r.reason ?? ""];
       }
       return [
         r.variant,
         formatRate(r.msgPerSec),
-        formatNumber(r.mbPerSec),
-        formatNumber(r.latencyUs!.p50),
-        formatNumber(r.latencyUs!.p99),
-        formatNumber(r.latencyUs!.p999),
-        cpuMs(r),
-        rssMiB(r),
+        formatRange(r),
+        formatCpu(r),
+        ...shownRates.map((rate) => formatLatency(r, rate)),
         native,
         ratio,
-        String(r.messages),
         checks(r),
       ];
     });
     const header = [
       "variant",
       "msg/s",
-      "MB/s",
-      "p50",
-      "p99",
-      "p99.9",
-      "CPU ms",
-      "RSS MiB",
-      "native C msg/s",
+      "range",
+      "CPU µs/msg",
+      ...shownRates.map((rate) => `@${formatRate(rate)}/s`),
+      "best C msg/s (design)",
       "vs C",
-      "n",
       "check",
     ];
     // Rows that only say why (n/a, FAILED) print their reason unpadded after the label.
     const aligned = table(
       header,
       body.map((b) => (b[1] === "n/a" || b[1] === "FAILED" ? [b[0]!, b[1]!] : b)),
-      new Set([1, 2, 3, 4, 5, 9, 10]),
+      new Set([1, 2, 3, ...shownRates.map((_, i) => 4 + i), 6 + shownRates.length - 1]),
     );
     aligned.forEach((line, i) => {
       const row = i >= 2 ? body[i - 2] : undefined;
       out.push(row && (row[1] === "n/a" || row[1] === "FAILED") ? `${line}  ${row[2]}` : line);
     });
-    const summary = summaryLine(rows);
+    const summary = summaryLine(rows.filter((r) => r.variant !== "null"));
     if (summary) out.push(summary);
+    const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
+    if (unstable.length > 0) out.push(`unstable (rounds spread over 25 %): ${unstable.join(", ")}`);
     out.push("");
   }
   if (report.ceilings.length > 0) out.push(...renderCeilings(report.ceilings), "");
   out.push(
-    "CPU ms: CPU time of each process over the measured window (producer/consumer, or one figure for one process).",
-    "RSS MiB: peak resident set of each process. vs C: Node msg/s ÷ the same workload in C over the mechanism named.",
+    "CPU µs/msg: CPU time per message of the producer/consumer process (pinger/ponger in round trips), median of the rounds;",
+    "'both': one process ran both sides (the median round's figure).",
+    "vs C: Node msg/s ÷ the best of three C designs (blocking, epoll, spin) over the mechanism named, in the variant's",
+    "timing's mode: one-way for asynchronous variants, round trip for synchronous ones. null: the bench's own floor.",
+    "saturated: the variant did not keep up with the offered rate; the rate it reached is given instead of a latency.",
   );
   return out.join("\n");
 }
 
 function renderCeilings(ceilings: CeilingResult[]): string[] {
-  const header = ["native C", "size", "msg/s", "MB/s", "p50", "p99", "p99.9"];
+  const designs = [...new Set(ceilings.flatMap((c) => (c.designs ?? []).map((d) => d.design)))];
+  const header = ["native C", "mode", "size", ...designs, "best"];
   const rows = ceilings.map((c) =>
-    c.figures
+    c.status === "ok"
       ? [
           c.mechanism,
+          c.mode,
           formatSize(c.size),
-          formatRate(c.figures.msgPerSec),
-          formatNumber(c.figures.mbPerSec),
-          formatNumber(c.figures.latencyUs.p50),
-          formatNumber(c.figures.latencyUs.p99),
-          formatNumber(c.figures.latencyUs.p999),
+          ...designs.map((d) => formatRate(c.designs?.find((x) => x.design === d)?.msgPerSec ?? null)),
+          c.design ?? "",
         ]
-      : [c.mechanism, formatSize(c.size), c.status === "not-applicable" ? "n/a" : "—"],
+      : [c.mechanism, c.mode, formatSize(c.size), c.status === "not-applicable" ? "n/a" : "—"],
   );
-  const lines = table(header, rows, new Set([1, 2, 3, 4, 5, 6]));
-  // The reason of a row without figures goes after it, unpadded, so it does not widen a column.
+  const lines = table(header, rows, new Set([2, ...designs.map((_, i) => 3 + i)]));
   return [
-    "── native ceilings (the same workload in C, two processes)",
+    "── native ceilings: msg/s of the same workload in C, two processes, median of the rounds per design",
     ...lines.map((line, i) => {
       const c = i >= 2 ? ceilings[i - 2] : undefined;
-      return c && !c.figures ? `${line}  ${c.reason ?? ""}` : line;
+      return c && c.status !== "ok" ? `${line}  ${c.reason ?? ""}` : line;
     }),
   ];
 }

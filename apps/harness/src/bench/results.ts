@@ -1,15 +1,16 @@
 /**
- * The benchmark's results as data: the environment, one row per target and size, and the
- * native ceilings. `--json` writes exactly this; the terminal table and the HTML report are
- * views of it.
+ * The benchmark's results as data: the environment, one row per target and size (the `null`
+ * row included), and the native ceilings. `--json` writes exactly this; the terminal table
+ * and the HTML report are views of it. Every figure of a row is the median of its rounds.
  */
 
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, release, type } from "node:os";
 import type { NativeMechanism } from "./ceilings.ts";
-import type { NativeFigures, NativeOutcome } from "./native.ts";
+import type { NativeDesign, NativeDesignFigures, NativeOutcome } from "./native.ts";
 import type { BenchMode } from "./protocol.ts";
-import type { BenchTarget, RunOutcome } from "./runner.ts";
+import type { BenchTarget, MergedReport, RunOutcome } from "./runner.ts";
+import { spread } from "./spread.ts";
 import type { LatencyFigures, Plan, ProcessFigures } from "./workload.ts";
 
 export interface Environment {
@@ -25,15 +26,44 @@ export interface Environment {
   compiler: string | null;
   mode: BenchMode;
   quick: boolean;
+  /** Throughput rounds; the variants take turns within each round. */
+  rounds: number;
+  /** The latency pass's offered rates, msg/s. */
+  rates: number[];
+  /** Whether producer and consumer (and the C pairs) ran on separate, fixed CPUs (--pin). */
+  pinned: boolean;
+}
+
+/** The mode of the C ceiling a target is compared with: its timing's (a synchronous send waits for a round trip). */
+export function nativeModeFor(timing: string | null, mode: BenchMode): BenchMode {
+  return mode === "round-trip" || timing === "synchronous" ? "round-trip" : "one-way";
 }
 
 export interface NativeComparison {
   mechanism: NativeMechanism;
+  mode: BenchMode;
+  /** The design with the highest median msg/s over the rounds. */
+  design: NativeDesign;
   msgPerSec: number;
   mbPerSec: number;
-  latencyUs: NativeFigures["latencyUs"];
-  /** Node msg/s divided by C msg/s: 1 means as fast as the C program. */
+  designs: { design: NativeDesign; msgPerSec: number; msgPerSecRange: [number, number] }[];
+  /** Node msg/s divided by the best C design's: 1 means as fast as the best C program. */
   ratio: number | null;
+}
+
+export interface LatencyAtRate {
+  ratePerSec: number;
+  /** ok: the rate was held; saturated: it was not (see reachedPerSec), so no latency is given. */
+  status: "ok" | "saturated" | "failed";
+  /** Messages per second that arrived. */
+  reachedPerSec: number | null;
+  p50: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+  mean: number | null;
+  samples: number;
+  reason?: string;
 }
 
 export interface BenchResult {
@@ -46,24 +76,36 @@ export interface BenchResult {
   /** ok, not-applicable (the medium cannot carry this size: see reason) or failed (see reason). */
   status: RunOutcome["status"];
   reason: string | null;
-  /** Measured messages sent (after the warm-up). */
+  /** Measured messages sent (after the warm-up), in the median round. */
   messages: number;
   warmup: number;
-  /** Sends pending at once: 1 for synchronous variants, a small window for asynchronous ones. */
+  /** Sends pending at once: 1 for synchronous variants, a window for asynchronous ones. */
   window: number;
-  /** Measured messages received. */
+  /** Measured messages received, in the median round. */
   received: number;
+  /** Over every round and the latency pass. */
   lost: number;
   duplicated: number;
   reordered: number;
   corrupt: number;
-  /** The measured window: first measured send to last receive. Null unless ok. */
+  /** Throughput rounds that measured a figure. */
+  rounds: number;
+  /** The median round's measured window. Null unless ok. */
   seconds: number | null;
+  /** Median over the rounds. */
   msgPerSec: number | null;
-  /** 10^6 bytes per second of message payload. */
+  msgPerSecRange: [number, number] | null;
+  /** (max − min) ÷ median over 25 %. */
+  unstable: boolean;
+  /** 10^6 bytes per second of message payload, at the median. */
   mbPerSec: number | null;
-  /** One-way latency (one-way mode) or round-trip time (round-trip mode), microseconds. */
+  /** CPU time per message of each side's process, µs (median over rounds); null for one process. */
+  cpuUsPerMsg: { producer: number; consumer: number } | null;
+  /** The latency pass: one entry per offered rate, at the smallest size of the run (empty at the others). */
+  latency: LatencyAtRate[];
+  /** The lowest rate's latency when it was held (for readers of the older format), µs. */
   latencyUs: Omit<LatencyFigures, "samples"> | null;
+  /** The median round's processes. */
   processes: ProcessFigures[];
   native: NativeComparison | null;
   /** Why `native` is null: no ceiling for this variant, no compiler, or the C side could not run. */
@@ -76,7 +118,14 @@ export interface CeilingResult {
   mode: BenchMode;
   status: NativeOutcome["status"];
   reason: string | null;
-  figures: NativeFigures | null;
+  rounds: number;
+  /** Best design by median msg/s. */
+  design: NativeDesign | null;
+  msgPerSec: number | null;
+  msgPerSecRange: [number, number] | null;
+  designs: { design: NativeDesign; msgPerSec: number; msgPerSecRange: [number, number] }[];
+  /** The best design's figures in the last round that ran it. */
+  figures: NativeDesignFigures | null;
 }
 
 export interface BenchReport {
@@ -85,7 +134,11 @@ export interface BenchReport {
   ceilings: CeilingResult[];
 }
 
-export function environment(mode: BenchMode, quick: boolean): Environment {
+export function environment(
+  mode: BenchMode,
+  quick: boolean,
+  extra: { rounds: number; rates: number[]; pinned: boolean },
+): Environment {
   const cores = cpus();
   let compiler: string | null = null;
   try {
@@ -105,16 +158,77 @@ export function environment(mode: BenchMode, quick: boolean): Environment {
     compiler,
     mode,
     quick,
+    ...extra,
   };
 }
 
+/** Throughput of one run: the receiver's own clock, first measured message to the last timed one. */
+export function throughputOf(report: MergedReport): { msgPerSec: number; seconds: number } {
+  const { sender, receiver } = report;
+  if (receiver.timedCount >= 63 && receiver.timedNs > receiver.firstNs) {
+    const seconds = (receiver.timedNs - receiver.firstNs) / 1e9;
+    return { msgPerSec: receiver.timedCount / seconds, seconds };
+  }
+  // Too few messages for the receiver's own clock: first send to the end of the iteration.
+  const seconds = Math.max(1e-9, (receiver.lastNs - sender.startNs) / 1e9);
+  return { msgPerSec: receiver.measuredReceived / seconds, seconds };
+}
+
+/** Fewer arrived per second than this share of the offered rate: not held. */
+export const SATURATED_BELOW = 0.9;
+
+export function latencyAtRate(plan: Plan, outcome: RunOutcome): LatencyAtRate {
+  const ratePerSec = plan.ratePerSec!;
+  const empty = { p50: null, p99: null, p999: null, max: null, mean: null, samples: 0 };
+  if (outcome.status !== "ok") {
+    return { ratePerSec, status: "failed", reachedPerSec: null, ...empty, reason: outcome.reason };
+  }
+  const { sender, receiver } = outcome.report;
+  const span = (receiver.timedNs - receiver.firstNs) / 1e9;
+  const reachedPerSec = span > 0 ? receiver.timedCount / span : 0;
+  const held = sender.measuredSent >= plan.messages && reachedPerSec >= SATURATED_BELOW * ratePerSec;
+  if (!held || !receiver.latencyUs) return { ratePerSec, status: "saturated", reachedPerSec, ...empty };
+  const { p50, p99, p999, max, mean, samples } = receiver.latencyUs;
+  return {
+    ratePerSec,
+    status: "ok",
+    reachedPerSec: Math.min(reachedPerSec, ratePerSec),
+    p50,
+    p99,
+    p999,
+    max,
+    mean,
+    samples,
+  };
+}
+
+function cpuPerMessage(report: MergedReport): { producer: number; consumer: number } | null {
+  const n = report.receiver.measuredReceived;
+  const side = (roles: string[]) => report.processes.find((p) => roles.includes(p.role));
+  const producer = side(["producer", "pinger"]);
+  const consumer = side(["consumer", "ponger"]);
+  if (!producer || !consumer || n === 0) return null;
+  const us = (p: ProcessFigures) => Math.round(((p.cpu.userMs + p.cpu.systemMs) * 1e4) / n) / 10;
+  return { producer: us(producer), consumer: us(consumer) };
+}
+
+/** One target at one size: its throughput rounds, its latency runs, and the C ceiling's rounds. */
 export function resultRow(
   target: BenchTarget,
   plan: Plan,
   mode: BenchMode,
-  outcome: RunOutcome,
-  native: NativeOutcome | null,
+  rounds: RunOutcome[],
+  latency: { plan: Plan; outcome: RunOutcome }[],
+  ceiling: CeilingResult | null,
 ): BenchResult {
+  const ok = rounds.filter((r): r is Extract<RunOutcome, { status: "ok" }> => r.status === "ok");
+  const notOk = rounds.find((r) => r.status !== "ok") as Exclude<RunOutcome, { status: "ok" }> | undefined;
+  const latencyRows = latency.map(({ plan: p, outcome }) => latencyAtRate(p, outcome));
+  const integrity = [
+    ...ok.map((r) => r.report),
+    ...latency.flatMap(({ outcome }) => (outcome.status === "ok" ? [outcome.report] : [])),
+  ];
+  const sum = (pick: (r: MergedReport) => number) => integrity.reduce((total, r) => total + pick(r), 0);
   const base = {
     variant: target.id,
     kind: target.kind,
@@ -124,63 +238,132 @@ export function resultRow(
     size: plan.size,
     warmup: plan.warmup,
     window: plan.window,
+    lost: sum((r) => r.receiver.lost),
+    duplicated: sum((r) => r.receiver.duplicated),
+    reordered: sum((r) => r.receiver.reordered),
+    corrupt: sum((r) => r.receiver.corrupt),
+    rounds: ok.length,
+    latency: latencyRows,
   };
-  if (outcome.status !== "ok") {
+  if (ok.length === 0 || notOk) {
+    const status = notOk?.status ?? "failed";
     return {
       ...base,
-      status: outcome.status,
-      reason: outcome.reason,
+      status,
+      reason: notOk?.reason ?? "no round measured",
       messages: 0,
       received: 0,
-      lost: 0,
-      duplicated: 0,
-      reordered: 0,
-      corrupt: 0,
       seconds: null,
       msgPerSec: null,
+      msgPerSecRange: null,
+      unstable: false,
       mbPerSec: null,
+      cpuUsPerMsg: null,
       latencyUs: null,
       processes: [],
       native: null,
-      nativeNote: outcome.status === "not-applicable" ? "not applicable" : null,
+      nativeNote: status === "not-applicable" ? "not applicable" : null,
     };
   }
-  const { sender, receiver, processes } = outcome.report;
-  const seconds = Math.max(1e-9, (receiver.lastNs - sender.startNs) / 1e9);
-  const msgPerSec = receiver.measuredReceived / seconds;
-  const { samples: _samples, ...latencyUs } = receiver.latencyUs;
-  let comparison: NativeComparison | null = null;
+  const figures = ok.map((r) => ({ report: r.report, ...throughputOf(r.report) }));
+  const rates = spread(figures.map((f) => f.msgPerSec))!;
+  const middle = [...figures].sort((a, b) => a.msgPerSec - b.msgPerSec)[
+    Math.floor((figures.length - 1) / 2)
+  ]!;
+  const cpus = figures.map((f) => cpuPerMessage(f.report)).filter((c) => c !== null);
+  const lowest = latencyRows[0];
+  let native: NativeComparison | null = null;
   let nativeNote: string | null = null;
   if (!target.ceiling) nativeNote = "no native ceiling for this variant";
-  else if (!native) nativeNote = "not measured";
-  else if (native.status !== "ok") nativeNote = `${target.ceiling}: ${native.reason}`;
+  else if (!ceiling) nativeNote = "not measured";
+  else if (ceiling.status !== "ok" || ceiling.design === null || ceiling.msgPerSec === null)
+    nativeNote = `${target.ceiling}: ${ceiling.reason}`;
   else {
-    const c = native.figures;
-    comparison = {
-      mechanism: c.mechanism,
-      msgPerSec: c.msgPerSec,
-      mbPerSec: c.mbPerSec,
-      latencyUs: c.latencyUs,
-      ratio: c.msgPerSec > 0 ? msgPerSec / c.msgPerSec : null,
+    native = {
+      mechanism: ceiling.mechanism,
+      mode: ceiling.mode,
+      design: ceiling.design,
+      msgPerSec: ceiling.msgPerSec,
+      mbPerSec: (ceiling.msgPerSec * plan.size) / 1e6,
+      designs: ceiling.designs,
+      ratio: ceiling.msgPerSec > 0 ? rates.median / ceiling.msgPerSec : null,
     };
   }
   return {
     ...base,
     status: "ok",
     reason: null,
-    messages: sender.measuredSent,
-    received: receiver.measuredReceived,
-    lost: receiver.lost,
-    duplicated: receiver.duplicated,
-    reordered: receiver.reordered,
-    corrupt: receiver.corrupt,
-    seconds,
-    msgPerSec,
-    mbPerSec: (msgPerSec * plan.size) / 1e6,
-    latencyUs,
-    processes,
-    native: comparison,
+    messages: middle.report.sender.measuredSent,
+    received: middle.report.receiver.measuredReceived,
+    seconds: middle.seconds,
+    msgPerSec: rates.median,
+    msgPerSecRange: [rates.min, rates.max],
+    unstable: rates.unstable,
+    mbPerSec: (rates.median * plan.size) / 1e6,
+    cpuUsPerMsg:
+      cpus.length > 0
+        ? { producer: medianOf(cpus.map((c) => c.producer)), consumer: medianOf(cpus.map((c) => c.consumer)) }
+        : null,
+    latencyUs:
+      lowest?.status === "ok"
+        ? { p50: lowest.p50!, p99: lowest.p99!, p999: lowest.p999!, max: lowest.max!, mean: lowest.mean! }
+        : null,
+    processes: middle.report.processes,
+    native,
     nativeNote,
+  };
+}
+
+function medianOf(values: number[]): number {
+  return spread(values)!.median;
+}
+
+/** The rounds of one C ceiling (mechanism, size, mode) folded into one figure per design. */
+export function ceilingResult(
+  mechanism: NativeMechanism,
+  size: number,
+  mode: BenchMode,
+  outcomes: NativeOutcome[],
+): CeilingResult {
+  const ok = outcomes.filter((o): o is Extract<NativeOutcome, { status: "ok" }> => o.status === "ok");
+  const notOk = outcomes.find((o) => o.status !== "ok") as
+    | Exclude<NativeOutcome, { status: "ok" }>
+    | undefined;
+  const base = { mechanism, size, mode, rounds: ok.length };
+  if (ok.length === 0) {
+    return {
+      ...base,
+      status: notOk?.status ?? "unavailable",
+      reason: notOk?.reason ?? "not measured",
+      design: null,
+      msgPerSec: null,
+      msgPerSecRange: null,
+      designs: [],
+      figures: null,
+    };
+  }
+  const names = [...new Set(ok.flatMap((o) => o.designs.map((d) => d.design)))];
+  const designs = names.map((design) => {
+    const s = spread(
+      ok.flatMap((o) => o.designs.filter((d) => d.design === design).map((d) => d.msgPerSec)),
+    )!;
+    return { design, msgPerSec: s.median, msgPerSecRange: [s.min, s.max] as [number, number] };
+  });
+  const best = designs.reduce((a, b) => (a.msgPerSec >= b.msgPerSec ? a : b));
+  const figures =
+    ok
+      .map((o) => o.designs.find((d) => d.design === best.design))
+      .filter((d) => d !== undefined)
+      .at(-1) ?? null;
+  return {
+    ...base,
+    status: "ok",
+    reason: null,
+    design: best.design,
+    msgPerSec: best.msgPerSec,
+    msgPerSecRange: best.msgPerSecRange,
+    designs,
+    figures,
   };
 }
 

@@ -6,6 +6,8 @@
  * variant's name: the taxonomy scope decides the layout.
  */
 
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   type AnyVariant,
   type ChildHandle,
@@ -16,6 +18,7 @@ import {
 } from "@ipc-atlas/core";
 import type { Baseline } from "./baselines/index.ts";
 import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
+import { nullVariant } from "./null-variant.ts";
 import { openForSize } from "./open-medium.ts";
 import type { BenchMode, ChildReport, FromChild, Job, ToChild } from "./protocol.ts";
 import type { Plan, ProcessFigures, ReceiverReport, SenderReport } from "./workload.ts";
@@ -43,6 +46,11 @@ export function variantTarget(variant: AnyVariant): BenchTarget {
     ceiling: ceilingOf(variant.id),
     variant,
   };
+}
+
+/** The `null` row: the bench's own loops over no medium (null-variant.ts); in every run. */
+export function nullTarget(): BenchTarget {
+  return { ...variantTarget(nullVariant), kind: "baseline" };
 }
 
 export function baselineTarget(baseline: Baseline): BenchTarget {
@@ -84,13 +92,16 @@ const childScript = new URL("./child.ts", import.meta.url);
 class BenchChild {
   readonly handle: ChildHandle;
   readonly label: string;
+  /** Resolves once the process (all its threads) is bound to its CPU; null when not pinned. */
+  readonly pinned: Promise<void> | null = null;
   #inbox: FromChild[] = [];
   #waiter: (() => void) | undefined;
   #exitCode: number | undefined;
 
-  constructor(label: string) {
+  constructor(label: string, cpu: number | null) {
     this.label = label;
     this.handle = spawnScript(childScript, { stdio: "pipe" });
+    if (cpu !== null) this.pinned = pin(this.handle.process.pid!, cpu);
     this.handle.process.on("message", (message: FromChild) => {
       this.#inbox.push(message);
       this.#wake();
@@ -150,6 +161,24 @@ class BenchChild {
   }
 }
 
+const run = promisify(execFile);
+
+/**
+ * Binds a process and every thread it has to one CPU (`taskset -a`); threads it starts later
+ * inherit the binding. --pin puts the consumer on CPU 0 and the producer on CPU 1, so the two
+ * sides never take turns on one CPU.
+ */
+async function pin(pid: number, cpu: number): Promise<void> {
+  await run("taskset", ["-a", "-p", "-c", String(cpu), String(pid)]);
+}
+
+/** The CPU a job's process is pinned to under --pin: consumers on 0, producers on 1, one-process jobs free. */
+export function cpuFor(role: Job["role"]): number | null {
+  if (role === "receiver" || role === "ponger") return 0;
+  if (role === "sender" || role === "pinger") return 1;
+  return null;
+}
+
 export interface RunTimeouts {
   /** Loading, attaching. */
   setupMs: number;
@@ -158,7 +187,10 @@ export interface RunTimeouts {
 }
 
 export function timeoutsFor(plan: Plan): RunTimeouts {
-  return { setupMs: 60_000, runMs: (plan.maxSeconds + 60) * 1000 };
+  return {
+    setupMs: 60_000,
+    runMs: (plan.maxSeconds + (plan.pass === "latency" ? plan.maxSeconds : 0) + 60) * 1000,
+  };
 }
 
 export interface RunHooks {
@@ -183,17 +215,40 @@ export async function runTargetPlans(
   target: BenchTarget,
   sizePlans: Plan[],
   mode: BenchMode,
-  options: { reuseProcesses: boolean },
+  options: { reuseProcesses: boolean; pin?: boolean },
   hooks: RunHooks = {},
 ): Promise<RunOutcome[]> {
-  let children: BenchChild[] = [];
-  const outcomes: RunOutcome[] = [];
-  const dispose = async () => {
-    const ending = children;
-    children = [];
-    await Promise.all(ending.map((child) => child.dispose()));
-  };
+  const processes = new TargetProcesses();
   try {
+    return await processes.run(target, sizePlans, mode, options, hooks);
+  } finally {
+    await processes.dispose();
+  }
+}
+
+/**
+ * The bench children of one target, kept between calls of run() (the rounds of a bench run
+ * reuse them: starting Node, tsx and a variant's module takes seconds on a busy machine).
+ * A run that fails ends them; the next run starts fresh ones.
+ */
+export class TargetProcesses {
+  #children: BenchChild[] = [];
+
+  async dispose(): Promise<void> {
+    const ending = this.#children;
+    this.#children = [];
+    await Promise.all(ending.map((child) => child.dispose()));
+  }
+
+  async run(
+    target: BenchTarget,
+    sizePlans: Plan[],
+    mode: BenchMode,
+    options: { reuseProcesses: boolean; pin?: boolean },
+    hooks: RunHooks = {},
+  ): Promise<RunOutcome[]> {
+    const outcomes: RunOutcome[] = [];
+    const dispose = () => this.dispose();
     for (const sizePlan of sizePlans) {
       const plan = planForTarget(target, sizePlan);
       hooks.onStart?.(plan);
@@ -202,8 +257,13 @@ export async function runTargetPlans(
       let outcome: RunOutcome;
       try {
         const jobs = await jobsFor(target, plan, mode, endpoints);
-        if (children.length === 0)
-          children = jobs.map((job) => new BenchChild(`${target.id} ${job.role} process`));
+        if (this.#children.length === 0)
+          this.#children = jobs.map(
+            (job) =>
+              new BenchChild(`${target.id} ${job.role} process`, options.pin ? cpuFor(job.role) : null),
+          );
+        const children = this.#children;
+        for (const child of children) await child.pinned;
         for (const [i, job] of jobs.entries()) children[i]!.send({ job, plan });
         for (const child of children) await child.next("loading", timeouts.setupMs);
         // Every consumer first, then every producer: a producer may need its consumer listening.
@@ -232,10 +292,8 @@ export async function runTargetPlans(
       outcomes.push(outcome);
       hooks.onDone?.(plan, outcome);
     }
-  } finally {
-    await dispose();
+    return outcomes;
   }
-  return outcomes;
 }
 
 async function jobsFor(

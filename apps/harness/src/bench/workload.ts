@@ -1,16 +1,26 @@
 /**
  * The benchmark workload, identical for every variant: messages of a fixed size whose first
- * 16 bytes carry a sequence number and the send time. The loops here run wherever the
- * producer or consumer lives (a bench child process, a worker thread, one process for
- * in-process variants); they only see the Producer / Consumer interface, never a variant name.
+ * 16 bytes carry a sequence number and, in the latency pass, a send time. The loops here run
+ * wherever the producer or consumer lives (a bench child process, a worker thread, one
+ * process for in-process variants); they only see the Producer / Consumer interface, never a
+ * variant name.
  *
- * Header (little-endian): bytes 0-3 sequence number, 4-7 zero, 8-15 the send time as a
- * float64 count of nanoseconds since `epochNs`, a `process.hrtime.bigint()` reading taken by
- * the harness and handed to every process. hrtime is CLOCK_MONOTONIC, one clock for every
- * process of a host, so a receive time minus the send time is a one-way latency even across
- * processes. A float64 holds nanoseconds exactly for 104 days past the epoch.
+ * Two passes, measured apart (plan.pass):
+ * - throughput: the producer sends as fast as the variant takes messages, from a pool of
+ *   buffers made before the run with the sequence number stamped in place; no clock is read
+ *   per message on either side (every 64th), so what is measured is the variant and not the
+ *   harness. The `null` row (null-variant.ts) runs these same loops over no medium at all.
+ * - latency: an open loop at a fixed offered rate (latency.ts): each message is stamped with
+ *   the time it was scheduled to go, so a stall is charged to every message it delays.
+ *
+ * Header (little-endian): bytes 0-3 sequence number, 4-7 zero, 8-15 the scheduled send time as
+ * a float64 count of nanoseconds since `epochNs` (latency pass; zero otherwise), a
+ * `process.hrtime.bigint()` reading taken by the harness and handed to every process. hrtime
+ * is CLOCK_MONOTONIC, one clock for every process of a host, so a receive time minus the send
+ * time is a one-way latency even across processes.
  */
 
+import { readFileSync } from "node:fs";
 import type { Consumer, Producer } from "@ipc-atlas/core";
 import * as hdr from "hdr-histogram-js";
 
@@ -19,6 +29,10 @@ export const HEADER_BYTES = 16;
 /** What one run sends: the same for the producer, the consumer and the native ceiling. */
 export interface Plan {
   size: number;
+  /** Which pass this run is: as fast as possible, or an open loop at `ratePerSec`. */
+  pass: "throughput" | "latency";
+  /** Latency pass: messages offered per second; null in the throughput pass. */
+  ratePerSec: number | null;
   /**
    * Messages sent before the measured ones; they are checked but not measured. The warm-up
    * also ends after `warmupSeconds`: the measured messages then start at sequence number
@@ -31,8 +45,8 @@ export interface Plan {
   maxSeconds: number;
   /**
    * Sends the producer may have pending at once. 1 for synchronous variants (each send waits
-   * for the consumer: that is the variant). Asynchronous variants get a small window: their
-   * send resolves when the medium accepted the message, and awaiting each one alone would
+   * for the consumer: that is the variant). Asynchronous variants get a window: their send
+   * resolves when the medium accepted the message, and awaiting each one alone would
    * measure the event loop's turn-around instead of the medium.
    */
   window: number;
@@ -51,7 +65,7 @@ export interface SenderReport {
   sent: number;
   /** Messages sent after the warm-up. */
   measuredSent: number;
-  /** When the first measured message was built (ns since epoch). */
+  /** When the first measured message went (its scheduled time in the latency pass; ns since epoch). */
   startNs: number;
   /** When the last send resolved and close() returned (ns since epoch). */
   endNs: number;
@@ -78,12 +92,21 @@ export interface ReceiverReport {
   lost: number;
   duplicated: number;
   reordered: number;
-  /** Messages whose length was not the planned size. */
+  /** Messages whose length or filler was not what was sent. */
   corrupt: number;
-  /** Receive time of the last message (ns since epoch). */
+  /**
+   * The receiver's own clock for the rate: at the first measured message and at the last of
+   * every 64 (throughput pass), or at every message, warm-up included (latency pass);
+   * `timedCount` messages arrived after `firstNs`, up to `timedNs` (ns since epoch), so the
+   * rate is timedCount / (timedNs - firstNs).
+   */
+  firstNs: number;
+  timedNs: number;
+  timedCount: number;
+  /** When the iteration ended (ns since epoch). */
   lastNs: number;
-  /** One-way latency (or round-trip time in ping-pong), microseconds. */
-  latencyUs: LatencyFigures;
+  /** Latency pass: from each message's scheduled send time to its arrival, microseconds. */
+  latencyUs: LatencyFigures | null;
   cpu: CpuFigures;
 }
 
@@ -95,6 +118,8 @@ export interface ProcessFigures {
   cpu: CpuFigures;
   /** process.resourceUsage().maxRSS: peak resident set of the process's whole life, KiB. */
   maxRssKiB: number;
+  /** The CPUs the process may run on (Linux's Cpus_allowed_list, "0-1"; "1" when pinned to CPU 1). */
+  cpusAllowed: string | null;
 }
 
 export class Clock {
@@ -110,17 +135,16 @@ export class Clock {
 const scratch = new Uint8Array(8);
 const scratchFloat = new Float64Array(scratch.buffer);
 
-/** A fresh message (variants may keep a reference to what they are given, so never reuse one). */
-export function makeMessage(template: Uint8Array, seq: number, sentNs: number): Uint8Array {
-  const message = new Uint8Array(template.byteLength);
-  message.set(template);
+export function writeSeq(message: Uint8Array, seq: number): void {
   message[0] = seq & 0xff;
   message[1] = (seq >>> 8) & 0xff;
   message[2] = (seq >>> 16) & 0xff;
   message[3] = (seq >>> 24) & 0xff;
+}
+
+export function writeSentNs(message: Uint8Array, sentNs: number): void {
   scratchFloat[0] = sentNs;
   message.set(scratch, 8);
-  return message;
 }
 
 export function readSeq(message: Uint8Array): number {
@@ -136,7 +160,58 @@ export function template(size: number): Uint8Array {
   // Printable filler so a captured message is readable; the header overwrites the start.
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = 0x61 + (i % 26);
+  bytes.fill(0, 0, Math.min(size, HEADER_BYTES));
   return bytes;
+}
+
+/** The filler's last byte: the consumer checks it (and the length) on every message. */
+export function lastByte(size: number): number {
+  return size > HEADER_BYTES ? 0x61 + ((size - 1) % 26) : 0;
+}
+
+/**
+ * Buffers made before the run, used in turn. In-process variants may keep a reference to what
+ * they were given until the consumer takes it, so a buffer comes round again only after more
+ * messages than any window plus any medium's capacity hold (64 + 4 × window at least, and 256 KiB
+ * of messages where that is more). A variant that still held one would show up as duplicated
+ * or reordered messages, never silently.
+ *
+ * Each buffer has an ArrayBuffer of its own: V8 keeps a typed array of up to 64 bytes made with
+ * `new Uint8Array(n)` inside the JavaScript heap, and native code asking for its bytes (a
+ * Node-API addon, a socket write) first moves them out, a cost per message that the variant
+ * would be charged with; and a view into one shared ArrayBuffer would be copied whole by
+ * structured clone (postMessage, the advanced IPC serialization).
+ */
+export class MessagePool {
+  readonly #buffers: Uint8Array[];
+
+  constructor(size: number, window: number) {
+    const count = Math.max(64 + 4 * window, Math.min(65_536, Math.ceil(2 ** 18 / size)));
+    const filler = template(size);
+    this.#buffers = Array.from({ length: count }, () => {
+      const bytes = new Uint8Array(new ArrayBuffer(size));
+      bytes.set(filler);
+      return bytes;
+    });
+  }
+
+  get count(): number {
+    return this.#buffers.length;
+  }
+
+  #next = 0;
+
+  /**
+   * The next buffer in turn, with `seq` stamped in place. The turn is the pool's own, not
+   * `seq`: the measured messages' numbers jump past a warm-up that ended early, and a buffer
+   * chosen by number could then be one still pending.
+   */
+  take(seq: number): Uint8Array {
+    const message = this.#buffers[this.#next]!;
+    this.#next = this.#next + 1 === this.#buffers.length ? 0 : this.#next + 1;
+    writeSeq(message, seq);
+    return message;
+  }
 }
 
 /**
@@ -179,8 +254,7 @@ export class SequenceChecker {
 /**
  * An HDR histogram of nanoseconds (3 significant digits), summarised in microseconds.
  * hdr-histogram-js's WebAssembly histogram: about 26 ns per recordValue here, against 210 ns
- * for its JavaScript one (Math.log2 and Math.pow per value), which inside the measured loop
- * would be charged to the variant. Create with `LatencyRecorder.create()`; summary() frees it.
+ * for its JavaScript one. Create with `LatencyRecorder.create()`; summary() frees it.
  */
 export class LatencyRecorder {
   readonly #histogram: hdr.Histogram;
@@ -216,59 +290,116 @@ export class LatencyRecorder {
   }
 }
 
-function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
+export function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
   const d = process.cpuUsage(start);
   return { userMs: d.user / 1000, systemMs: d.system / 1000 };
 }
 
 export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
-  return { role, pid: process.pid, cpu, maxRssKiB: process.resourceUsage().maxRSS };
+  return {
+    role,
+    pid: process.pid,
+    cpu,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    cpusAllowed: cpusAllowed(),
+  };
+}
+
+function cpusAllowed(): string | null {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? null;
+  } catch {
+    return null; // not Linux
+  }
+}
+
+const ignore = () => {};
+
+/**
+ * Sends with at most `window` pending, in a ring of `window` slots: send `seq` takes the slot
+ * of send `seq - window`, which must be done first. Only `window` promises stay alive, so the
+ * loop's own garbage dies young. `send` returns what to await before the next send, if anything.
+ *
+ * Many sends return one shared, already settled promise when the medium took the message at
+ * once (the POSIX queue's fast path, the null row): such a promise gets its rejection handler
+ * once, and once awaited it is known settled and not awaited again. Awaiting a settled promise
+ * only lets other microtasks run, never I/O, so skipping it changes nothing but the harness's
+ * own cost per message.
+ */
+export function windowed(producer: Producer, window: number) {
+  const inFlight: (Promise<void> | undefined)[] = new Array(Math.max(1, window)).fill(undefined);
+  let handled: Promise<void> | undefined;
+  let settled: Promise<void> | undefined;
+  let shared: Promise<void> | undefined;
+  // The ring's own count of sends (sequence numbers jump after a warm-up that ended early).
+  let count = 0;
+  return {
+    send(message: Uint8Array): Promise<void> | undefined {
+      const sent = producer.send(message);
+      if (window <= 1) return sent === settled ? undefined : sent;
+      if (sent === handled) shared = sent;
+      else {
+        sent.catch(ignore); // awaited later; this only keeps a rejection from being "unhandled" meanwhile
+        handled = sent;
+      }
+      // A variant that says "taken at once" with one shared settled promise says "no room yet"
+      // with any other: wait for that one now, as `await send()` would, instead of queueing
+      // more sends behind it (a POSIX queue would then put every later send on its slow path).
+      if (shared !== undefined && sent !== shared) return sent;
+      const slot = count++ % window;
+      const oldest = inFlight[slot];
+      inFlight[slot] = sent;
+      return oldest === settled ? undefined : oldest;
+    },
+    /** Call after awaiting what send() returned: that promise is settled now. */
+    settled(promise: Promise<void>): void {
+      settled = promise;
+    },
+    async drain(): Promise<void> {
+      for (const sent of inFlight) if (sent) await sent;
+    },
+  };
 }
 
 /**
- * The producer loop: warm-up, then the measured messages, with at most `plan.window` sends
- * pending — the variant's contract is the backpressure (a synchronous send waits for the
- * consumer, an asynchronous one for the medium). Closes the producer at the end so the
- * consumer's iteration finishes.
+ * The producer loop. Throughput pass: warm-up, then the measured messages from the pool, with
+ * at most `plan.window` sends pending — the variant's contract is the backpressure (a
+ * synchronous send waits for the consumer, an asynchronous one for the medium). Latency pass:
+ * the open loop of latency.ts. Closes the producer at the end so the consumer's iteration
+ * finishes.
  */
-export async function sendStream(producer: Producer, plan: Plan): Promise<SenderReport> {
+export async function sendStream(producer: Producer, plan: Plan, sameThread = false): Promise<SenderReport> {
+  if (plan.pass === "latency") return (await import("./latency.ts")).sendOpenLoop(producer, plan, sameThread);
   const clock = new Clock(plan.epochNs);
-  const filler = template(plan.size);
-  const window = Math.max(1, plan.window);
-  // The sends in flight, in a ring of `window` slots: send `seq` takes the slot of send
-  // `seq - window`, which must be done first. Only `window` promises stay alive, so the
-  // loop's own garbage dies young (a growing list of them kept the scavenger busy).
-  const inFlight: (Promise<void> | undefined)[] = new Array(window).fill(undefined);
-  const ignore = () => {};
-  /** Sends message `seq`; returns what to await before the next send, if anything. */
-  const send = (seq: number): Promise<void> | undefined => {
-    const sent = producer.send(makeMessage(filler, seq, clock.now()));
-    if (window === 1) return sent;
-    sent.catch(ignore); // awaited later; this only keeps a rejection from being "unhandled" meanwhile
-    const slot = seq % window;
-    const oldest = inFlight[slot];
-    inFlight[slot] = sent;
-    return oldest;
-  };
+  const pool = new MessagePool(plan.size, plan.window);
+  const sends = windowed(producer, plan.window);
   const warmupEnd = clock.now() + plan.warmupSeconds * 1e9;
   let warmupSent = 0;
   while (warmupSent < plan.warmup) {
-    const wait = send(warmupSent++);
-    if (wait) await wait;
-    if ((warmupSent & 15) === 0 && clock.now() > warmupEnd) break;
+    const wait = sends.send(pool.take(warmupSent));
+    warmupSent++;
+    if (wait) {
+      await wait;
+      sends.settled(wait);
+    }
+    if ((warmupSent & 63) === 0 && clock.now() > warmupEnd) break;
   }
   const cpuStart = process.cpuUsage();
   const startNs = clock.now();
   const deadline = startNs + plan.maxSeconds * 1e9;
   let measuredSent = 0;
   while (measuredSent < plan.messages) {
-    const wait = send(plan.warmup + measuredSent);
-    if (wait) await wait;
+    const seq = plan.warmup + measuredSent;
+    const wait = sends.send(pool.take(seq));
     measuredSent++;
-    // Reading the clock costs little, but not nothing: look every 64 messages.
+    if (wait) {
+      await wait;
+      sends.settled(wait);
+    }
+    // No clock per message: look every 64.
     if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
   }
-  for (const sent of inFlight) if (sent) await sent;
+  await sends.drain();
   await producer.close();
   return {
     sent: warmupSent + measuredSent,
@@ -280,140 +411,72 @@ export async function sendStream(producer: Producer, plan: Plan): Promise<Sender
 }
 
 /**
- * The consumer loop: iterates until the producer closes, checking sequence numbers and
- * recording the latency of each measured message. How many were sent is unknown here: the
- * caller computes `lost` from the sender's count and `distinct`.
+ * The consumer loop: iterates until the producer closes, checking the length, the filler's
+ * last byte and the sequence number of every message. Throughput pass: the clock is read at
+ * the first measured message and then at every 64th. Latency pass: each measured message's
+ * latency from its scheduled send time goes into the histogram. How many were sent is unknown
+ * here: the caller computes `lost` from the sender's count and `distinct`.
  */
 export async function receiveStream(consumer: Consumer, plan: Plan): Promise<ReceiverReport> {
   const clock = new Clock(plan.epochNs);
   const checker = new SequenceChecker();
-  const latency = await LatencyRecorder.create();
+  const latency = plan.pass === "latency" ? await LatencyRecorder.create() : undefined;
+  const size = plan.size;
+  const last = lastByte(size);
+  const warmup = plan.warmup;
   let received = 0;
-  let measuredReceived = 0;
+  let measured = 0;
   let corrupt = 0;
-  let lastNs = 0;
+  let firstNs = 0;
+  let timedNs = 0;
+  let timedCount = 0;
   let cpuStart: NodeJS.CpuUsage | undefined;
   for await (const message of consumer) {
-    const now = clock.now();
     received++;
-    lastNs = now;
-    if (message.byteLength !== plan.size) {
+    if (message.byteLength !== size || message[size - 1] !== last) {
       corrupt++;
       continue;
     }
     const seq = readSeq(message);
     if (!checker.record(seq)) continue;
-    if (seq >= plan.warmup) {
-      if (measuredReceived === 0) cpuStart = process.cpuUsage();
-      measuredReceived++;
+    if (latency) {
+      // Every message is timed here, warm-up included: the rate reached counts them all.
+      const now = clock.now();
+      if (checker.distinct === 1) firstNs = now;
+      timedNs = now;
+      timedCount = checker.distinct - 1;
+      if (seq < warmup) continue;
+      if (++measured === 1) cpuStart = process.cpuUsage();
       latency.record(now - readSentNs(message));
+      continue;
+    }
+    if (seq < warmup) continue;
+    measured++;
+    if (measured === 1) {
+      cpuStart = process.cpuUsage();
+      firstNs = timedNs = clock.now();
+    } else if ((measured & 63) === 0) {
+      timedNs = clock.now();
+      timedCount = measured - 1;
     }
   }
+  const lastNs = clock.now();
   return {
     received,
     distinct: checker.distinct,
-    measuredReceived,
+    measuredReceived: measured,
     lost: 0,
     duplicated: checker.duplicated,
     reordered: checker.reordered,
     corrupt,
+    firstNs,
+    timedNs,
+    timedCount,
     lastNs,
     // CPU first: building the histogram is not the variant's work.
     cpu: cpuStart ? cpuSince(cpuStart) : { userMs: 0, systemMs: 0 },
-    latencyUs: latency.summary(),
+    latencyUs: latency ? latency.summary() : null,
   };
 }
 
-/**
- * Ping-pong, the pinging side: sends one message, waits for its echo on the other medium,
- * records the round-trip time. One message in flight at a time, so this measures latency
- * without queueing.
- */
-export async function ping(
-  producer: Producer,
-  consumer: Consumer,
-  plan: Plan,
-): Promise<{ sender: SenderReport; receiver: ReceiverReport }> {
-  const clock = new Clock(plan.epochNs);
-  const filler = template(plan.size);
-  const echoes = consumer[Symbol.asyncIterator]();
-  const checker = new SequenceChecker();
-  const latency = await LatencyRecorder.create();
-  let received = 0;
-  let measuredReceived = 0;
-  let corrupt = 0;
-  let lastNs = 0;
-  /** One ping and its echo; false when the echoes ended early. */
-  const exchange = async (seq: number): Promise<boolean> => {
-    await producer.send(makeMessage(filler, seq, clock.now()));
-    const echo = await echoes.next();
-    const now = clock.now();
-    if (echo.done) return false;
-    received++;
-    lastNs = now;
-    const message = echo.value;
-    if (message.byteLength !== plan.size) {
-      corrupt++;
-      return true;
-    }
-    const echoed = readSeq(message);
-    if (checker.record(echoed) && echoed >= plan.warmup) {
-      measuredReceived++;
-      latency.record(now - readSentNs(message));
-    }
-    return true;
-  };
-  const warmupEnd = clock.now() + plan.warmupSeconds * 1e9;
-  let warmupSent = 0;
-  let open = true;
-  while (open && warmupSent < plan.warmup) {
-    open = await exchange(warmupSent++);
-    if ((warmupSent & 15) === 0 && clock.now() > warmupEnd) break;
-  }
-  const cpuStart = process.cpuUsage();
-  const startNs = clock.now();
-  const deadline = startNs + plan.maxSeconds * 1e9;
-  let measuredSent = 0;
-  while (open && measuredSent < plan.messages) {
-    open = await exchange(plan.warmup + measuredSent++);
-    if ((measuredSent & 63) === 0 && clock.now() > deadline) break;
-  }
-  const sent = warmupSent + measuredSent;
-  await producer.close();
-  const endNs = clock.now();
-  const cpu = cpuSince(cpuStart);
-  // The ponger ends its own stream in turn; read up to that end so its close is taken (a
-  // synchronous variant's close waits for this side), then release the consumer.
-  if (open) while (!(await echoes.next()).done) {}
-  await consumer.close();
-  return {
-    sender: { sent, measuredSent, startNs, endNs, cpu },
-    receiver: {
-      received,
-      distinct: checker.distinct,
-      measuredReceived,
-      lost: checker.lost(sent),
-      duplicated: checker.duplicated,
-      reordered: checker.reordered,
-      corrupt,
-      lastNs,
-      latencyUs: latency.summary(),
-      cpu,
-    },
-  };
-}
-
-/** Ping-pong, the echoing side: sends every message back as it came, closes when the pinger does. */
-export async function pong(
-  consumer: Consumer,
-  producer: Producer,
-): Promise<{ echoed: number; cpu: CpuFigures }> {
-  const cpuStart = process.cpuUsage();
-  let echoed = 0;
-  for await (const message of consumer) {
-    await producer.send(message);
-    echoed++;
-  }
-  await producer.close();
-  return { echoed, cpu: cpuSince(cpuStart) };
-}
+export { ping, pong } from "./round-trip.ts";

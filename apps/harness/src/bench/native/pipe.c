@@ -1,5 +1,6 @@
 /* Native ceiling: an anonymous pipe (pipe(2)) between a parent and its forked child. */
 #include "bench.h"
+#include "stream.h"
 
 static const char *MECHANISM = "pipe";
 

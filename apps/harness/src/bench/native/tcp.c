@@ -1,9 +1,10 @@
 /* Native ceiling: TCP over loopback (127.0.0.1, ephemeral port), Nagle off on both ends. */
+#include "bench.h"
+#include "stream.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include "bench.h"
 
 static const char *MECHANISM = "tcp";
 
@@ -14,15 +15,11 @@ static int medium_open(struct medium *m, int index, size_t size, char *reason, s
   socklen_t len = sizeof addr;
   int server = socket(AF_INET, SOCK_STREAM, 0);
   int client = socket(AF_INET, SOCK_STREAM, 0);
+  int accepted = -1;
   if (server < 0 || client < 0 || bind(server, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(server, 1) < 0 ||
       getsockname(server, (struct sockaddr *)&addr, &len) < 0 ||
-      connect(client, (struct sockaddr *)&addr, sizeof addr) < 0) {
+      connect(client, (struct sockaddr *)&addr, sizeof addr) < 0 || (accepted = accept(server, NULL, NULL)) < 0) {
     snprintf(reason, reason_len, "tcp: %s", strerror(errno));
-    return -1;
-  }
-  int accepted = accept(server, NULL, NULL);
-  if (accepted < 0) {
-    snprintf(reason, reason_len, "accept: %s", strerror(errno));
     return -1;
   }
   close(server);
