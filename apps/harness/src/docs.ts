@@ -422,7 +422,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const drifted = await generate(write);
   if (write) console.log(drifted.length ? `updated: ${drifted.join(", ")}` : "docs are up to date");
   else if (drifted.length) {
-    console.error(`docs drifted from the code (run \`pnpm run docs\` and commit):\n  ${drifted.join("\n  ")}`);
+    console.error(
+      `docs drifted from the code (run \`pnpm run docs\` and commit):\n  ${drifted.join("\n  ")}`,
+    );
     process.exitCode = 1;
   } else console.log("docs match the code");
   // Demos may leave servers' sockets to close in the background; the check is done.
