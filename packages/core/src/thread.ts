@@ -12,10 +12,15 @@ import { Worker } from "node:worker_threads";
 import type { NarrationLine, Narrator } from "./narrator.ts";
 
 const require = createRequire(import.meta.url);
-// A worker does not inherit tsx's loader hooks on Node 20, so it registers them before it
-// imports the TypeScript module it runs.
-// tsx's ESM entry: the "import" condition of "tsx/esm/api", beside the CommonJS one require finds.
-const tsxApi = pathToFileURL(require.resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+/**
+ * A worker does not inherit tsx's loader hooks on Node 20, so one that runs a TypeScript
+ * module registers them first. Resolved only then: tsx is an optional peer, and built
+ * JavaScript runs without it. tsx's ESM entry is the "import" condition of "tsx/esm/api",
+ * beside the CommonJS one require finds.
+ */
+function tsxApi(): string {
+  return pathToFileURL(require.resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+}
 
 export interface ThreadOptions {
   /** Given to the thread as `workerData`; may hold SharedArrayBuffers, which are shared, not copied. */
@@ -40,7 +45,9 @@ export interface ThreadHandle {
 export function spawnThread(script: string | URL, options: ThreadOptions = {}): ThreadHandle {
   const href =
     typeof script === "string" && !script.startsWith("file:") ? pathToFileURL(script).href : String(script);
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(href)}))`;
+  const bootstrap = /\.[cm]?ts$/.test(new URL(href).pathname)
+    ? `import(${JSON.stringify(tsxApi())}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(href)}))`
+    : `import(${JSON.stringify(href)})`;
   const worker = new Worker(bootstrap, {
     eval: true,
     workerData: options.data,

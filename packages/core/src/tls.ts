@@ -9,6 +9,7 @@
 import { webcrypto } from "node:crypto";
 import { isIP } from "node:net";
 import { hostname, networkInterfaces } from "node:os";
+import { IpcError } from "./errors.ts";
 
 /** PEM texts. `ca` is what a producer verifies the server with; `cert` + `key` are the server's. */
 export interface TlsMaterial {
@@ -37,7 +38,13 @@ function namesFor(host: string): { type: "ip" | "dns"; value: string }[] {
 
 /** Makes a CA and a server certificate for `host`, valid from a minute ago for 30 days. */
 export async function makeCertificates(host: string): Promise<TlsMaterial> {
-  const x509 = await import("@peculiar/x509");
+  // Loaded only here, and an optional peer of core: a user of the POSIX queue installs none of it.
+  const x509 = await import("@peculiar/x509").catch((error: unknown) => {
+    throw new IpcError("ENOTLS", `tls: true needs the package @peculiar/x509, which is not installed`, {
+      hint: "npm install @peculiar/x509@^1.14 (or pass certificates of your own)",
+      cause: error,
+    });
+  });
   // Node's WebCrypto, typed as the DOM's Crypto that the library expects.
   const crypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[1];
   const notBefore = new Date(Date.now() - 60_000);

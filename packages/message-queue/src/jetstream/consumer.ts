@@ -37,6 +37,12 @@ export interface JetStreamDelivery {
   readonly streamSequence: number;
   /** How many times the server has delivered this message (1 the first time). */
   readonly deliveryCount: number;
+  /**
+   * Delivered before: the server says so, or this consumer already handed out this stream
+   * sequence (after a consumer leader dies, nats-server 2.9 can deliver a message again
+   * without its redelivered flag; a work queue's first deliveries to one consumer come in
+   * stream order, so a sequence at or below the highest one handed out is a redelivery).
+   */
   readonly redelivered: boolean;
   readonly msgId: string | undefined;
   /** Acks the message and resolves when the server confirmed it: it will not come back. */
@@ -58,6 +64,8 @@ export class JetStreamConsumer implements Consumer {
   readonly #consumer: JsConsumer;
   readonly #address: JetStreamAddress;
   readonly #prefetch: number;
+  /** The highest stream sequence `receive()` handed out (see JetStreamDelivery.redelivered). */
+  #highestHandedOut = 0;
   /** Delivered to this process, not yet handed to the application. */
   readonly #buffer: JsMsg[] = [];
   /** Handed to the application, not yet acked. */
@@ -134,11 +142,13 @@ export class JetStreamConsumer implements Consumer {
     if (!m) return null;
     this.#held.add(m.msg);
     const held = this.#held;
+    const seenBefore = m.msg.seq <= this.#highestHandedOut;
+    if (m.msg.seq > this.#highestHandedOut) this.#highestHandedOut = m.msg.seq;
     return {
       data: m.data,
       streamSequence: m.msg.seq,
       deliveryCount: m.msg.info.deliveryCount,
-      redelivered: m.msg.redelivered,
+      redelivered: m.msg.redelivered || seenBefore,
       msgId: m.msg.headers?.get("Nats-Msg-Id") || undefined,
       async ack() {
         held.delete(m.msg);
