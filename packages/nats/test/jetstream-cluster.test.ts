@@ -129,6 +129,7 @@ describe("startJetStreamCluster", () => {
         assert.equal(servers.length, 3);
         for (const { pid, dir } of servers) assert.ok(alive(pid) && existsSync(dir));
         if (signal) owner.kill(signal);
+        else owner.process.send({ go: true });
         const code = await owner.exited;
         assert.notEqual(code, 0);
         // An exit hook cleans up at once; after SIGKILL the watchdogs do, within seconds.
