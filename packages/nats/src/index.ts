@@ -9,12 +9,17 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
+export { findNatsServer } from "./binary.ts";
 export {
   type JetStreamCluster,
   type JetStreamClusterOptions,
+  type NatsCluster,
+  type NatsClusterOptions,
   type StreamCopy,
   startJetStreamCluster,
+  startNatsCluster,
 } from "./cluster.ts";
+export { monitorJson } from "./monitor.ts";
 export {
   DEFAULT_MAX_PENDING,
   DEFAULT_MAX_PENDING_BYTES,
@@ -36,17 +41,12 @@ export {
 export { clusterAddress, pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 export { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 export {
-  findNatsServer,
-  liveNatsServers,
-  monitorJson,
-  type NatsCluster,
-  type NatsClusterOptions,
   type NatsServer,
   NatsServerError,
   type NatsServerOptions,
   natsUrlsFromEnv,
-  startNatsCluster,
   startNatsServer,
 } from "./server.ts";
+export { liveNatsServers } from "./watchdog.ts";
 
 export const variants: AnyVariant[] = [pubSubNatsOs, pubSubNatsNetwork];

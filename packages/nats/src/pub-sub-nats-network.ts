@@ -19,9 +19,10 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { startNatsCluster } from "./cluster.ts";
 import { runNetworkDemo } from "./demo-network.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
-import { natsUrlsFromEnv, startNatsCluster } from "./server.ts";
+import { natsUrlsFromEnv } from "./server.ts";
 
 /** Publisher on the first URL (falling back to the others in order), subscribers on the rest. */
 export function clusterAddress(urls: string[], subject: string): NatsAddress {
