@@ -6,7 +6,7 @@
  */
 
 import { childNarrator, preview } from "@ipc-atlas/core";
-import { type NatsAddress, natsConsumer } from "../src/pub-sub.ts";
+import { type NatsAddress, natsConsumer } from "../src/index.ts";
 
 const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "{}") as NatsAddress;
 const actor = process.argv[2] ?? "subscriber";

@@ -5,9 +5,10 @@
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
 import { startNatsCluster } from "./cluster.ts";
+import { type NatsAddress, newSubject } from "./connection.ts";
 import { type SubscriberProcess, startSubscriber } from "./demo-support.ts";
 import { monitorJson } from "./monitor.ts";
-import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv } from "./server.ts";
 
 interface Routez {

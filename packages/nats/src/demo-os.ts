@@ -5,8 +5,9 @@
  */
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
+import { type NatsAddress, newSubject } from "./connection.ts";
 import { messageCounters, type SubscriberProcess, startSubscriber } from "./demo-support.ts";
-import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 
 const encode = (text: string) => Buffer.from(text);

@@ -4,8 +4,8 @@
  */
 
 import { type ChildHandle, type Narrator, PeerGoneError, spawnScript } from "@ipc-atlas/core";
+import type { NatsAddress } from "./connection.ts";
 import { monitorJson } from "./monitor.ts";
-import type { NatsAddress } from "./pub-sub.ts";
 
 const subscriberScript = new URL("../examples/subscriber.ts", import.meta.url);
 

@@ -19,27 +19,17 @@ export {
   startJetStreamCluster,
   startNatsCluster,
 } from "./cluster.ts";
-export { monitorJson } from "./monitor.ts";
 export {
-  DEFAULT_MAX_PENDING,
-  DEFAULT_MAX_PENDING_BYTES,
   type NatsAddress,
   type NatsAuth,
   NatsConnectionError,
-  type NatsConsumer,
-  type NatsConsumerOptions,
-  type NatsConsumerStats,
-  type NatsProducer,
-  type NatsProducerStats,
-  NatsSlowConsumerError,
   natsConnectOptions,
-  natsConsumer,
-  natsProducer,
   newSubject,
-  WINDOW_BYTES,
-} from "./pub-sub.ts";
+} from "./connection.ts";
+export { monitorJson } from "./monitor.ts";
 export { clusterAddress, pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 export { pubSubNatsOs } from "./pub-sub-nats-os.ts";
+export { type NatsProducer, type NatsProducerStats, natsProducer, WINDOW_BYTES } from "./publisher.ts";
 export {
   type NatsServer,
   NatsServerError,
@@ -47,6 +37,15 @@ export {
   natsUrlsFromEnv,
   startNatsServer,
 } from "./server.ts";
+export {
+  DEFAULT_MAX_PENDING,
+  DEFAULT_MAX_PENDING_BYTES,
+  type NatsConsumer,
+  type NatsConsumerOptions,
+  type NatsConsumerStats,
+  NatsSlowConsumerError,
+  natsConsumer,
+} from "./subscriber.ts";
 export { liveNatsServers } from "./watchdog.ts";
 
 export const variants: AnyVariant[] = [pubSubNatsOs, pubSubNatsNetwork];

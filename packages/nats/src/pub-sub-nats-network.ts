@@ -20,9 +20,11 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { startNatsCluster } from "./cluster.ts";
+import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
 import { runNetworkDemo } from "./demo-network.ts";
-import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv } from "./server.ts";
+import { natsConsumer } from "./subscriber.ts";
 
 /** Publisher on the first URL (falling back to the others in order), subscribers on the rest. */
 export function clusterAddress(urls: string[], subject: string): NatsAddress {
