@@ -12,9 +12,8 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { TlsMaterial } from "@ipc-atlas/core";
+import { freePort, type TlsMaterial } from "@ipc-atlas/core";
 import { findNatsServer } from "./binary.ts";
 import { monitorJson } from "./monitor.ts";
 import { type ManagedServer, type NatsServer, NatsServerError, newServer, randomName } from "./server.ts";
@@ -39,25 +38,19 @@ export interface NatsClusterOptions {
   tls?: Pick<TlsMaterial, "cert" | "key"> | undefined;
 }
 
-/** A port that was free a moment ago (bind port 0, read it, close). Callers retry on collision. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** How many times a cluster start is tried with new route ports when one was taken meanwhile. */
+const ROUTE_PORT_ATTEMPTS = 4;
 
 /**
  * Starts a cluster of nats-servers (3 by default) with full-mesh routes on 127.0.0.1 and
  * resolves once every node has a route to every other (and, with JetStream, a meta leader).
- * Route ports must be known before the nodes start, so they are picked free and the whole
- * start is retried if one was taken in the meantime.
+ *
+ * Route ports are the one place where a port is reserved and then given up: every node must be
+ * told its peers' route ports before it starts, and nats-server binds them itself (no socket
+ * can be handed over to it), so core's `freePort` picks ports that were free a moment ago and
+ * another program can take one in between. A lost race shows as a node that exits with
+ * "address already in use"; the whole start is then retried with new ports, and after
+ * `ROUTE_PORT_ATTEMPTS` lost races in a row it fails with a NatsServerError that says so.
  */
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
   const nodes = options.nodes ?? 3;
@@ -65,8 +58,8 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     throw new NatsServerError(`a cluster needs at least 1 node, got ${nodes}`, "pass nodes: 3");
   }
   const binary = findNatsServer();
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 4; attempt++) {
+  let lastLog: unknown;
+  for (let attempt = 0; attempt < ROUTE_PORT_ATTEMPTS; attempt++) {
     const clusterPorts: number[] = [];
     while (clusterPorts.length < nodes) {
       const p = await freePort();
@@ -110,14 +103,18 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
         },
       };
     } catch (error) {
-      lastError = error;
       await Promise.all(servers.map((s) => s.stop()));
       const portTaken =
         error instanceof NatsServerError && /address already in use/i.test(String(error.details?.log));
       if (!portTaken) throw error;
+      lastLog = error.details?.log;
     }
   }
-  throw lastError;
+  throw new NatsServerError(
+    `could not start a ${nodes}-node cluster: another program took one of its route ports before nats-server bound it, ${ROUTE_PORT_ATTEMPTS} times in a row`,
+    "retry; if it keeps happening, something on this host is taking ephemeral ports fast (see details.log)",
+    { log: lastLog },
+  );
 }
 
 /** Polls /routez (and /jsz) on every node until the mesh is complete. */
