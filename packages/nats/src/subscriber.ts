@@ -17,6 +17,7 @@
 
 import { randomUUID } from "node:crypto";
 import {
+  AsyncQueue,
   type Consumer,
   checkLimit,
   ENVELOPE_BYTES,
@@ -54,8 +55,6 @@ registerErrorClass(NatsSlowConsumerError);
 /** Defaults for what a subscriber may hold untaken. */
 export const DEFAULT_MAX_PENDING = 262_144;
 export const DEFAULT_MAX_PENDING_BYTES = 128 * 1024 * 1024;
-
-const EMPTY = new Uint8Array(0);
 
 export interface NatsConsumerStats {
   received: number;
@@ -96,28 +95,30 @@ export async function natsConsumer(
     1,
     2 ** 40,
   );
-  let pendingBytes = 0;
-  let overflow: NatsSlowConsumerError | undefined;
-  let closing = false;
   // Messages wait here until the iteration takes them: nats.js calls the callbacks synchronously,
   // in the order the bytes came off the socket, so data and END (which may come on a second
-  // subscription) keep their order. Probes are dropped on arrival.
-  const pending: Uint8Array[] = [];
-  let head = 0;
-  let wake: (() => void) | undefined;
-  let connectionEnded = false;
+  // subscription) keep their order. Probes are dropped on arrival. The queue ends in one of three
+  // ways: close() (END taken, or the consumer closed), fail(NatsSlowConsumerError) past the
+  // bound, or fail(NatsConnectionError) when the connection is gone for good; a failure reaches
+  // the iteration after the messages that arrived before it.
+  const pending = new AsyncQueue<Uint8Array>();
+  // Counted from the callback until next() returns the message, not by the queue's length: a
+  // message handed to a parked next() still waits until that next() resumes, after this
+  // synchronous burst of callbacks, so it counts against the bound too.
+  let pendingCount = 0;
+  let pendingBytes = 0;
+  let closing = false;
   const onMessage = (_error: unknown, m: Msg) => {
-    if (m.headers?.has(PROBE_HEADER) || overflow) return;
-    if (pending.length - head >= maxPending || pendingBytes + m.data.byteLength > maxPendingBytes) {
+    if (m.headers?.has(PROBE_HEADER) || pending.settled) return;
+    if (pendingCount >= maxPending || pendingBytes + m.data.byteLength > maxPendingBytes) {
       // Past the bound: stop receiving rather than grow; the iteration reports it after what waits.
-      overflow = new NatsSlowConsumerError(pending.length - head, pendingBytes);
+      pending.fail(new NatsSlowConsumerError(pendingCount, pendingBytes));
       void nc.close().catch(() => {});
-      wake?.();
       return;
     }
+    pendingCount++;
     pendingBytes += m.data.byteLength;
     pending.push(m.data);
-    wake?.();
   };
   try {
     // The subscriptions live as long as the connection: shutdown() closes both.
@@ -138,8 +139,12 @@ export async function natsConsumer(
     throw error;
   }
   void nc.closed().then(() => {
-    connectionEnded = true;
-    wake?.();
+    pending.fail(
+      new NatsConnectionError(
+        "the subscriber's NATS connection closed before the end of the stream",
+        "the server is gone and did not come back within the reconnect time; messages published meanwhile are lost",
+      ),
+    );
   });
 
   void (async () => {
@@ -156,22 +161,29 @@ export async function natsConsumer(
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    wake?.();
+    pending.close();
     await nc.close().catch(() => {});
   };
 
   const done: IteratorResult<Uint8Array> = { done: true, value: undefined };
   // A hand-written iterator rather than an async generator: when messages are waiting, next()
-  // returns at once, without the generator's extra promises per message.
-  const take = (): IteratorResult<Uint8Array> | undefined => {
-    while (head < pending.length) {
-      const data = pending[head]!;
-      pending[head++] = EMPTY;
-      pendingBytes -= data.byteLength;
-      if (head >= 4096 && head * 2 >= pending.length) {
-        pending.splice(0, head);
-        head = 0;
+  // takes one at once (shift), without the generator's extra promises per message.
+  const next = async (): Promise<IteratorResult<Uint8Array>> => {
+    for (;;) {
+      let data = pending.shift();
+      if (data === undefined) {
+        let result: IteratorResult<Uint8Array, undefined>;
+        try {
+          result = await pending.next();
+        } catch (error) {
+          void shutdown();
+          throw error;
+        }
+        if (result.done) return done;
+        data = result.value;
       }
+      pendingCount--;
+      pendingBytes -= data.byteLength;
       // DATA (tag 0) is the hot path; anything else goes through core's unwrap (END, or a
       // FrameError for bytes that are not an envelope).
       if (data.byteLength > 0 && data[0] === 0) {
@@ -190,29 +202,6 @@ export async function natsConsumer(
         void shutdown();
         return done;
       }
-    }
-    return undefined;
-  };
-  const next = async (): Promise<IteratorResult<Uint8Array>> => {
-    for (;;) {
-      if (closing) return done;
-      const result = take();
-      if (result) return result;
-      if (overflow) {
-        void shutdown();
-        throw overflow;
-      }
-      if (connectionEnded) {
-        void shutdown();
-        throw new NatsConnectionError(
-          "the subscriber's NATS connection closed before the end of the stream",
-          "the server is gone and did not come back within the reconnect time; messages published meanwhile are lost",
-        );
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-      wake = undefined;
     }
   };
 
