@@ -18,6 +18,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pubSubNatsOsCard } from "./cards.ts";
 import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
 import { runOsDemo } from "./demo-os.ts";
 import { natsProducer } from "./publisher.ts";
@@ -26,7 +27,8 @@ import { natsConsumer } from "./subscriber.ts";
 
 export const pubSubNatsOs: Variant<NatsAddress> = {
   id: "pub-sub-nats-os",
-  taxonomy: taxonomy["pub-sub-nats-os"],
+  taxonomy: { ...taxonomy["pub-sub-nats-os"], medium: "NATS subjects through a nats-server on this host" },
+  card: pubSubNatsOsCard,
   summary: "Publish/subscribe between processes on this host through a nats-server: fan-out, nothing kept.",
   module: import.meta.url,
   async open(options: OpenOptions = {}) {
