@@ -22,7 +22,7 @@ import {
 import { pubSubNatsNetworkCard } from "./cards.ts";
 import { startNatsCluster } from "./cluster.ts";
 import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
-import { runNetworkDemo } from "./demo-network.ts";
+import { runNetworkDemo } from "./demo-pub-sub-nats-network.ts";
 import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv } from "./server.ts";
 import { natsConsumer } from "./subscriber.ts";

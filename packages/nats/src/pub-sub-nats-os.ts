@@ -20,7 +20,7 @@ import {
 } from "@ipc-atlas/core";
 import { pubSubNatsOsCard } from "./cards.ts";
 import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
-import { runOsDemo } from "./demo-os.ts";
+import { runOsDemo } from "./demo-pub-sub-nats-os.ts";
 import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 import { natsConsumer } from "./subscriber.ts";

@@ -1,7 +1,7 @@
 /**
  * The pub-sub-nats-os demo: what publish/subscribe is and how it differs from a queue, with a
  * real nats-server and subscriber processes. This process is the publisher; every subscriber
- * is a separate process (examples/subscriber.ts).
+ * is a separate process (examples/01-subscriber.ts).
  */
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
