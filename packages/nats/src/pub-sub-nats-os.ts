@@ -11,6 +11,7 @@
  */
 
 import {
+  defineVariant,
   ENVELOPE_BYTES,
   endpointSecurity,
   type Narrator,
@@ -25,7 +26,7 @@ import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 import { natsConsumer } from "./subscriber.ts";
 
-export const pubSubNatsOs: Variant<NatsAddress> = {
+export const pubSubNatsOs: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-os",
   taxonomy: { ...taxonomy["pub-sub-nats-os"], medium: "NATS subjects through a nats-server on this host" },
   card: pubSubNatsOsCard,
@@ -62,4 +63,4 @@ export const pubSubNatsOs: Variant<NatsAddress> = {
   producer: (address) => natsProducer(address),
   consumer: (address) => natsConsumer(address),
   demo: (narrator: Narrator) => runOsDemo(narrator),
-};
+});
