@@ -8,7 +8,7 @@
  * readiness with a libuv uv_poll_t on the event loop's own epoll set. No worker thread, no
  * busy loop: an idle consumer costs nothing.
  *
- * The JavaScript layer (src/message-queue.ts) owns the policy: it tries the syscall first and
+ * The JavaScript layer (src/posix-queue.ts) owns the policy: it tries the syscall first and
  * only starts the poll handle when the call would block, and it stops the handle when nobody
  * waits, so a stopped handle never keeps the process alive.
  *
@@ -495,7 +495,7 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
  * waits; events 0 stops the handle. A started handle keeps the event loop (and the JavaScript
  * queue object) alive, a stopped one does not. The JavaScript side stops it as soon as nobody
  * waits: an armed handle's epoll entry is called back on every send and receive of the queue
- * (see #updatePoll in src/message-queue.ts).
+ * (see #updatePoll in src/posix-queue.ts).
  */
 static napi_value poll_start_js(napi_env env, napi_callback_info info) {
   ARGS(2);

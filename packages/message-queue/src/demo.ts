@@ -11,7 +11,7 @@
  */
 
 import { type Narrator, spawnScript } from "@ipc-atlas/core";
-import { MessageQueue } from "./message-queue.ts";
+import { MessageQueue } from "./posix-queue.ts";
 import { uniqueQueueName } from "./message-queues.ts";
 
 export async function runDemo(narrator: Narrator): Promise<void> {

@@ -32,7 +32,7 @@ export {
   type ReceiveOptions,
   type SendOptions,
   validateQueueName,
-} from "./message-queue.ts";
+} from "./posix-queue.ts";
 export {
   DEFAULT_CAPACITY,
   DEFAULT_MESSAGE_SIZE,

@@ -22,7 +22,7 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { runDemo } from "./demo.ts";
-import { DONE, MessageQueue, type ReceivedMessage } from "./message-queue.ts";
+import { DONE, MessageQueue, type ReceivedMessage } from "./posix-queue.ts";
 
 export interface MessageQueueAddress {
   /** The queue's name, like "/ipc-atlas-4242-9f1c2b3a". */
