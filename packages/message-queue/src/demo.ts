@@ -11,8 +11,8 @@
  */
 
 import { type Narrator, spawnScript } from "@ipc-atlas/core";
-import { MessageQueue } from "./posix-queue.ts";
 import { uniqueQueueName } from "./message-queues.ts";
+import { MessageQueue } from "./posix-queue.ts";
 
 export async function runDemo(narrator: Narrator): Promise<void> {
   const name = uniqueQueueName("ipc-atlas-demo");

@@ -22,7 +22,9 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { runDemo } from "./demo.ts";
-import { DONE, MessageQueue, type ReceivedMessage } from "./posix-queue.ts";
+import type { ReceivedMessage } from "./options.ts";
+import { MessageQueue } from "./posix-queue.ts";
+import { DONE } from "./wait-list.ts";
 
 export interface MessageQueueAddress {
   /** The queue's name, like "/ipc-atlas-4242-9f1c2b3a". */
