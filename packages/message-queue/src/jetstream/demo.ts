@@ -23,7 +23,7 @@ export async function demo(narrator: Narrator): Promise<void> {
       `work-queue stream ${queue.address.stream} on ${queue.address.servers.map(redactUrl).join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
     );
     narrator.note("The producer runs first and exits: its messages wait in the stream, stored on disk.");
-    const producer = spawnScript(new URL("../../examples/jetstream-producer.ts", import.meta.url), {
+    const producer = spawnScript(new URL("../../examples/03-jetstream-producer.ts", import.meta.url), {
       narrator,
       env: addressEnv(queue.address),
       args: [String(count)],
@@ -39,7 +39,7 @@ export async function demo(narrator: Narrator): Promise<void> {
     narrator.note(
       `Consumer A takes messages slowly and acks each when it takes the next; it dies by kill -9 while it processes #${killAt}.`,
     );
-    const consumerA = spawnScript(new URL("../../examples/jetstream-consumer.ts", import.meta.url), {
+    const consumerA = spawnScript(new URL("../../examples/04-jetstream-consumer.ts", import.meta.url), {
       narrator,
       env: addressEnv(queue.address),
       args: ["consumer A", "150"],
@@ -72,7 +72,7 @@ export async function demo(narrator: Narrator): Promise<void> {
       `The server gives A's unacked messages to another consumer once ack_wait (${ackWaitMs / 1000} s) runs out.`,
     );
 
-    const consumerB = spawnScript(new URL("../../examples/jetstream-consumer.ts", import.meta.url), {
+    const consumerB = spawnScript(new URL("../../examples/04-jetstream-consumer.ts", import.meta.url), {
       narrator,
       env: addressEnv(queue.address),
       args: ["consumer B", "0"],

@@ -1,8 +1,9 @@
 /**
- * The JetStream demo's consumer process: takes messages one by one, "processes" each for a
- * while, and acks it when it takes the next, with explicit acks. Every message it
- * takes is reported to the parent, which counts them. Role: consumer; endpoint: the queue's
- * address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); arguments: its name and the processing time in ms.
+ * 04-jetstream-consumer: the JetStream demo's consumer process: takes messages one by one,
+ * "processes" each for a while, and acks it when it takes the next, with explicit acks. Every
+ * message it takes is reported to the parent, which counts them. Role: consumer; endpoint: the
+ * queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); arguments: its
+ * name and the processing time in ms.
  */
 
 import { childNarrator } from "@ipc-atlas/core";
