@@ -34,7 +34,8 @@
 /*
  * The hot paths call the kernel directly. glibc's mq_send/mq_receive are cancellation points:
  * each call switches the thread's asynchronous cancellation on and off around the syscall,
- * which Node never uses and which costs about 5% of a send plus a receive (perf, bench/).
+ * which Node never uses and which is a measurable part of a send plus a receive
+ * (docs/notes/message-queue-performance.md).
  * Same syscalls, same errno.
  */
 static inline int raw_mq_send(mqd_t q, const void* data, size_t length, unsigned int priority) {
@@ -251,8 +252,9 @@ static napi_value mq_send_js(napi_env env, napi_callback_info info) {
 /*
  * sendMany(fd, priority, m0, m1, ...) -> how many of the messages (at most SEND_MANY_MAX) were
  * queued before the queue filled up. One crossing into native code for a whole batch; the
- * messages come as arguments, which Node-API hands over as one array of handles, where
- * fetching elements of a JavaScript array one by one cost a quarter of a send.
+ * messages come as arguments, which Node-API hands over as one array of handles: fetching the
+ * elements of a JavaScript array one by one costs a Node-API call each, a large part of a send
+ * (docs/notes/message-queue-performance.md).
  */
 #define SEND_MANY_MAX 256
 static napi_value mq_send_many_js(napi_env env, napi_callback_info info) {
@@ -495,7 +497,7 @@ static napi_value poll_create_js(napi_env env, napi_callback_info info) {
  * waits; events 0 stops the handle. A started handle keeps the event loop (and the JavaScript
  * queue object) alive, a stopped one does not. The JavaScript side stops it as soon as nobody
  * waits: an armed handle's epoll entry is called back on every send and receive of the queue
- * (see #updatePoll in src/posix-queue.ts).
+ * (why it matters: docs/notes/epoll-cost.md; the policy: #updatePoll in src/queue-waiters.ts).
  */
 static napi_value poll_start_js(napi_env env, napi_callback_info info) {
   ARGS(2);

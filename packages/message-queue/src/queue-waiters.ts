@@ -129,7 +129,7 @@ export class QueueWaiters {
     }
   }
 
-  /** Points the poll handle at what the parked callers need, and stops it as soon as nobody waits. */
+  /** Points the poll handle at what the parked callers need, and stops it as soon as nobody waits (see the top). */
   #updatePoll(): void {
     if (!this.#open) return;
     const wanted = (this.senders.size > 0 ? WRITABLE : 0) | (this.receivers.size > 0 ? READABLE : 0);
