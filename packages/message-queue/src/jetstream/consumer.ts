@@ -332,8 +332,9 @@ export class JetStreamConsumer implements Consumer {
     try {
       await this.#nc.flush();
       const info = await this.#consumer.info();
-      // Everything this process holds is END and what receive() handed out unacked.
-      const othersUnacked = info.num_ack_pending - this.#holding.size;
+      // Unacked here and counted by the server: END and what receive() handed out. Messages
+      // that arrived in the buffer meanwhile count as "others": they are to be taken first.
+      const othersUnacked = info.num_ack_pending - (this.#holding.size - this.#buffer.length);
       if (othersUnacked <= 0 && info.num_pending === 0) {
         end.ack();
         this.#holding.delete(end);
