@@ -16,6 +16,7 @@ import {
   atExit,
   ClosedError,
   type Consumer,
+  defineVariant,
   MessageTooLargeError,
   type Producer,
   taxonomy,
@@ -118,7 +119,8 @@ async function queueConsumer(address: MessageQueueAddress): Promise<Consumer> {
   };
 }
 
-export const messageQueues: Variant<MessageQueueAddress> = {
+// Declared through defineVariant: its consumers keep core's Consumer contract.
+export const messageQueues: Variant<MessageQueueAddress> = defineVariant<Variant<MessageQueueAddress>>({
   id: "message-queues",
   taxonomy: { ...taxonomy["message-queues"], medium: "a POSIX message queue (mq_open/mq_send/mq_receive)" },
   card: messageQueuesCard,
@@ -153,4 +155,4 @@ export const messageQueues: Variant<MessageQueueAddress> = {
   producer: queueProducer,
   consumer: queueConsumer,
   demo: runDemo,
-};
+});
