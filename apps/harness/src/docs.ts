@@ -30,6 +30,7 @@ import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
+import { renderChoosing, svgDrift } from "./docs/choosing.ts";
 import { loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -340,6 +341,10 @@ export function docFiles(): DocFile[] {
     ...pages,
     { path: `${docs}README.md`, blocks: async () => ({ tree: tree(""), toc: toc() }) },
     {
+      path: `${docs}choosing.md`,
+      blocks: async (registry) => (await renderChoosing(registry.list(), loadResults(), docs)).blocks,
+    },
+    {
       path: `${docs}comparison.md`,
       blocks: async () => ({
         comparison: comparison(),
@@ -383,6 +388,8 @@ export async function chartDrift(
 export async function generate(write: boolean): Promise<string[]> {
   const { registry } = await loadRegistry();
   const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
+  const { charts } = await renderChoosing(registry.list(), loadResults(), docs);
+  drifted.push(...svgDrift(charts, `${docs}charts/`, write));
   for (const file of docFiles()) {
     if (!existsSync(file.path)) {
       drifted.push(`${file.path} (missing)`);
