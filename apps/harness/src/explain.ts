@@ -112,8 +112,10 @@ export function renderMarkdown(markdown: string, options: TerminalOptions): stri
           return table(token, (cell) => this.parser.parseInline(cell.tokens), options.width);
         },
         // Relative links point into docs/; a terminal cannot follow them, so print where they go.
+        // A word linked to its definition in concepts.md stays a word: the table stays readable.
         link(token) {
           const text = this.parser.parseInline(token.tokens);
+          if (token.href.startsWith("concepts.md#")) return text;
           const href = /^[a-z]+:|^#/.test(token.href) ? token.href : `docs/${token.href}`;
           return text === token.href ? href : `${text} (${href})`;
         },

@@ -11,6 +11,7 @@ import {
   renderChoosing,
   type TreeNode,
 } from "../src/docs/choosing.ts";
+import { conceptTerms, linkConcepts } from "../src/docs/concepts.ts";
 import { readBlocks, repoRoot } from "../src/docs.ts";
 import { loadRegistry } from "../src/registry.ts";
 
@@ -93,7 +94,21 @@ describe("docs/choosing.md", () => {
       }
     }
     for (const q of questions) if (!anchors.has(q.concept)) missing.push(`choosing.ts → #${q.concept}`);
+    for (const [, anchor] of conceptTerms) if (!anchors.has(anchor)) missing.push(`concepts.ts → #${anchor}`);
     expect(existsSync(join(docs, "concepts.md"))).toBe(true);
     expect(missing).toEqual([]);
+  });
+});
+
+describe("linkConcepts", () => {
+  it("links the first use of each concept, never inside code or a link, never a longer word", () => {
+    expect(
+      linkConcepts(
+        "`at-most-once` in code, [at-most-once](guarantees.md) linked, then at-most-once: lost; at-most-once again; asynchronously; backpressure",
+        "docs/",
+      ),
+    ).toBe(
+      "`at-most-once` in code, [at-most-once](guarantees.md) linked, then [at-most-once](docs/concepts.md#at-most-once): lost; at-most-once again; asynchronously; [backpressure](docs/concepts.md#backpressure)",
+    );
   });
 });

@@ -66,7 +66,7 @@ describe("ipc-atlas explain", () => {
   it("styles headings when colours are on, and prints relative links as docs paths", async () => {
     // chalk decides at import whether this process may colour: a child with FORCE_COLOR may.
     const script = `import { renderMarkdown } from ${JSON.stringify(explainModule)};
-process.stdout.write(renderMarkdown("## Title\\n\\nSee [guarantees](guarantees.md#x).\\n", { colour: true, width: 80 }));`;
+process.stdout.write(renderMarkdown("## Title\\n\\nSee [guarantees](guarantees.md#x), [at-most-once](concepts.md#at-most-once).\\n", { colour: true, width: 80 }));`;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--import", tsxLoader, "--input-type=module", "-e", script],
@@ -74,5 +74,7 @@ process.stdout.write(renderMarkdown("## Title\\n\\nSee [guarantees](guarantees.m
     );
     expect(stdout).toContain(ESC);
     expect(stdout).toContain("guarantees (docs/guarantees.md#x)");
+    expect(stdout).toContain(", at-most-once."); // a concept stays a word
+    expect(stdout).not.toContain("concepts.md");
   });
 });
