@@ -131,27 +131,23 @@ export function renderMarkdown(markdown: string, options: TerminalOptions): stri
   return options.colour ? rendered : stripVTControlCharacters(rendered);
 }
 
-export function explain(variant: AnyVariant, options: TerminalOptions = terminalOptions()): string {
+export function explain(
+  variant: AnyVariant,
+  packageName?: string,
+  options: TerminalOptions = terminalOptions(),
+): string {
   const t = variant.taxonomy;
   const header = [
     `${variant.id}`,
-    `  path:    ${taxonomyPathSafe(variant.id).join(" › ")}`,
+    `  path:    ${taxonomyPath(variant).join(" › ")}`,
     `  scope:   ${t.scope}`,
     `  model:   ${t.model}`,
     `  timing:  ${t.timing}`,
     `  medium:  ${t.medium}`,
-    `  package: ${t.packageName}`,
+    ...(packageName ? [`  package: ${packageName}`] : []),
     "",
   ].join("\n");
   const page = docsPagePath(variant.id);
   if (!existsSync(page)) return `${header}${variant.summary}\n`;
   return `${header}\n${renderMarkdown(terminalEntry(readFileSync(page, "utf8")), options)}`;
-}
-
-function taxonomyPathSafe(id: string): readonly string[] {
-  try {
-    return taxonomyPath(id as Parameters<typeof taxonomyPath>[0]);
-  } catch {
-    return [id];
-  }
 }

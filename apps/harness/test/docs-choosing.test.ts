@@ -12,7 +12,7 @@ import {
   type TreeNode,
 } from "../src/docs/choosing.ts";
 import { conceptTerms, linkConcepts } from "../src/docs/concepts.ts";
-import { readBlocks, repoRoot } from "../src/docs.ts";
+import { readBlocks, readingOrder, repoRoot } from "../src/docs.ts";
 import { loadRegistry } from "../src/registry.ts";
 
 const docs = join(repoRoot, "docs/");
@@ -20,7 +20,7 @@ const results = JSON.parse(readFileSync(join(docs, "results.json"), "utf8")) as 
 let variants: AnyVariant[] = [];
 
 beforeAll(async () => {
-  variants = (await loadRegistry()).registry.list();
+  variants = readingOrder(await loadRegistry());
 });
 
 /** The answers on the way from the root to `node`, as [question, answer] pairs. */
