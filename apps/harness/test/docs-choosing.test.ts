@@ -11,7 +11,7 @@ import {
   renderChoosing,
   type TreeNode,
 } from "../src/docs/choosing.ts";
-import { conceptTerms, linkConcepts } from "../src/docs/concepts.ts";
+import { conceptTerms, linkConcepts, semanticsConcepts } from "../src/docs/concepts.ts";
 import { readBlocks, readingOrder, repoRoot } from "../src/docs.ts";
 import { loadRegistry } from "../src/registry.ts";
 
@@ -94,7 +94,8 @@ describe("docs/choosing.md", () => {
       }
     }
     for (const q of questions) if (!anchors.has(q.concept)) missing.push(`choosing.ts → #${q.concept}`);
-    for (const [, anchor] of conceptTerms) if (!anchors.has(anchor)) missing.push(`concepts.ts → #${anchor}`);
+    for (const anchor of [...conceptTerms.map(([, a]) => a), ...Object.values(semanticsConcepts)])
+      if (!anchors.has(anchor)) missing.push(`concepts.ts → #${anchor}`);
     expect(existsSync(join(docs, "concepts.md"))).toBe(true);
     expect(missing).toEqual([]);
   });

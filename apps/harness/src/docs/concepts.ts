@@ -5,6 +5,20 @@
  * checks that each one exists.
  */
 
+import type { Semantics } from "@ipc-atlas/core";
+
+/** The concept behind a semantics row (limits and access have none): pages link the row's title to it. */
+export const semanticsConcepts: Readonly<Partial<Record<keyof Semantics | "timing", string>>> = {
+  timing: "synchronous-and-asynchronous",
+  blocking: "backpressure",
+  buffering: "backpressure",
+  ordering: "ordering",
+  delivery: "delivery-guarantees",
+  durability: "durability",
+  boundaries: "framing",
+  scope: "scope",
+};
+
 /** A term as it appears in prose (a regular expression, matched whole-word) → its anchor. */
 export const conceptTerms: ReadonlyArray<readonly [RegExp, string]> = [
   [/at-most-once/i, "at-most-once"],
