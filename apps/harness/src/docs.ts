@@ -23,6 +23,7 @@ import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { runDemo } from "./demo.ts";
 import { renderChoosing, svgDrift } from "./docs/choosing.ts";
+import { renderComparison } from "./docs/comparison.ts";
 import { type LoadedRegistry, loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -264,16 +265,6 @@ function toc(order: readonly AnyVariant[]): string {
   return `${order.map((v, i) => `${i + 1}. ${link(v.id)} — ${v.taxonomy.medium}`).join("\n")}\n`;
 }
 
-function comparison(order: readonly AnyVariant[]): string {
-  const header = `| variant | timing | ${semanticsColumns.map(([, t]) => t).join(" | ")} |`;
-  const rule = `| --- | --- | ${semanticsColumns.map(() => "---").join(" | ")} |`;
-  const rows = order.map(
-    (v) =>
-      `| [${v.id}](${v.id}.md) | ${v.taxonomy.timing} | ${semanticsColumns.map(([key]) => cardOf(v).semantics[key] ?? "—").join(" | ")} |`,
-  );
-  return `${[header, rule, ...rows].join("\n")}\n`;
-}
-
 function benchSummary(size: number): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet.\n";
@@ -374,7 +365,7 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
     {
       path: `${docs}comparison.md`,
       blocks: async () => ({
-        comparison: comparison(order),
+        ...renderComparison(order),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
       }),
