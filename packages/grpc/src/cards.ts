@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const grpcOsCard: VariantCard = {
+  producerDeath: "error",
   ceiling: "unix-socket",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",
@@ -26,6 +27,7 @@ export const grpcOsCard: VariantCard = {
 };
 
 export const grpcNetworkCard: VariantCard = {
+  producerDeath: "error",
   ceiling: "tcp",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",

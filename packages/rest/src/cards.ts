@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const restCard: VariantCard = {
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "each POST waits for the 2xx, sent once the consumer took the message",

@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const tcpCard: VariantCard = {
+  producerDeath: "error",
   ceiling: "tcp",
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",
@@ -26,6 +27,7 @@ export const tcpCard: VariantCard = {
 };
 
 export const tcpIpCard: VariantCard = {
+  producerDeath: "error",
   ceiling: "tcp",
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",
