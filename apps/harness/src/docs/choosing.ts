@@ -34,7 +34,7 @@ export interface ChoosingFacts {
   /** Synchronous in this project's sense: send resolves once the consumer took the message. */
   sendWaits: boolean;
   consumers: Consumers;
-  /** Largest message with the default options, as a short size. */
+  /** Largest message with the default options, as a short size ("~": a few bytes less, for the medium's own header). */
   maxMessage: string;
   /** Producer and consumer on worker threads of one process. */
   threads: boolean;
@@ -52,20 +52,20 @@ type PendingFacts = Pick<ChoosingFacts, "survives" | "consumers" | "maxMessage">
 export const pendingCardFacts: Record<string, PendingFacts> = {
   "pipes-unnamed": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
   "pipes-unnamed-io": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "shared-memory-workers": { survives: "no", consumers: "one", maxMessage: "512 KiB" },
+  "shared-memory-workers": { survives: "no", consumers: "one", maxMessage: "~512 KiB" },
   "channels-buffered": { survives: "no", consumers: "compete", maxMessage: "no limit" },
   "channels-unbuffered": { survives: "no", consumers: "compete", maxMessage: "no limit" },
   "pipes-named": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "shared-memory-posix": { survives: "no", consumers: "one", maxMessage: "512 KiB" },
+  "shared-memory-posix": { survives: "no", consumers: "one", maxMessage: "~512 KiB" },
   "message-queues": { survives: "a process crash", consumers: "compete", maxMessage: "8 KiB" },
-  "pub-sub-nats-os": { survives: "no", consumers: "each a copy", maxMessage: "1 MiB" },
+  "pub-sub-nats-os": { survives: "no", consumers: "each a copy", maxMessage: "~1 MiB" },
   tcp: { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "grpc-os": { survives: "no", consumers: "one", maxMessage: "4 MiB" },
-  "pub-sub-nats-network": { survives: "no", consumers: "each a copy", maxMessage: "1 MiB" },
+  "grpc-os": { survives: "no", consumers: "one", maxMessage: "~4 MiB" },
+  "pub-sub-nats-network": { survives: "no", consumers: "each a copy", maxMessage: "~1 MiB" },
   "tcp-ip": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "grpc-network": { survives: "no", consumers: "one", maxMessage: "4 MiB" },
+  "grpc-network": { survives: "no", consumers: "one", maxMessage: "~4 MiB" },
   rest: { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "message-queues-jetstream": { survives: "a server restart", consumers: "compete", maxMessage: "1 MiB" },
+  "message-queues-jetstream": { survives: "a server restart", consumers: "compete", maxMessage: "~1 MiB" },
 };
 
 const reachOf: Record<AnyVariant["taxonomy"]["scope"], Reach> = {
