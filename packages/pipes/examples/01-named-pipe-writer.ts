@@ -10,7 +10,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, IpcError, preview, waitForGo } from "@ipc-atlas/core";
-import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/named-pipe.ts";
+import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/pipes-named.ts";
 
 const args = process.argv.slice(2);
 const [addressJson, pauseArg, ...words] = args.filter((a) => a !== "--wait-for-go");

@@ -10,7 +10,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, preview, waitForGo } from "@ipc-atlas/core";
-import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
+import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/pipes-named.ts";
 
 const args = process.argv.slice(2);
 const [addressJson, pauseArg] = args.filter((a) => a !== "--wait-for-go");

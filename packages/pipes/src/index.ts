@@ -4,9 +4,9 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { pipesNamed } from "./named-pipe.ts";
-import { pipesUnnamed } from "./unnamed-pipe.ts";
-import { pipesUnnamedIo } from "./unnamed-pipe-io.ts";
+import { pipesNamed } from "./pipes-named.ts";
+import { pipesUnnamed } from "./pipes-unnamed.ts";
+import { pipesUnnamedIo } from "./pipes-unnamed-io.ts";
 
 export {
   BrokenPipeError,
@@ -29,7 +29,7 @@ export {
   openNamedPipe,
   openNamedPipeConsumer,
   pipesNamed,
-} from "./named-pipe.ts";
+} from "./pipes-named.ts";
 export {
   createPipe,
   DEFAULT_PIPE_MESSAGE_BYTES,
@@ -39,7 +39,7 @@ export {
   PipeWriter,
   pipesUnnamed,
   type UnnamedPipeAddress,
-} from "./unnamed-pipe.ts";
+} from "./pipes-unnamed.ts";
 export {
   createStreamPipe,
   type PipeReadableOptions,
@@ -47,6 +47,6 @@ export {
   pipeReadable,
   pipesUnnamedIo,
   pipeWritable,
-} from "./unnamed-pipe-io.ts";
+} from "./pipes-unnamed-io.ts";
 
 export const variants: AnyVariant[] = [pipesUnnamed, pipesUnnamedIo, pipesNamed];

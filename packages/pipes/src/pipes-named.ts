@@ -21,12 +21,9 @@
  * two frames: both are EOF. One that died inside a frame gives a FrameError.
  */
 
-import { statSync } from "node:fs";
 import type { Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   AddressError,
-  type ChildHandle,
   ClosedError,
   type Consumer,
   DEFAULT_MAX_FRAME_BYTES,
@@ -36,13 +33,12 @@ import {
   FrameError,
   IpcError,
   MessageTooLargeError,
-  type Narrator,
   type OpenOptions,
   type Producer,
-  spawnScript,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { demo } from "./demo-pipes-named.ts";
 import {
   BrokenPipeError,
   fifoWriteError,
@@ -408,78 +404,6 @@ class NamedPipeConsumer implements Consumer {
     this.#head = 0;
     this.#finish();
     this.#releaseAcks();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The demo: a writer and a reader in two separate processes.
-
-async function demo(narrator: Narrator): Promise<void> {
-  const writerScript = new URL("../examples/01-named-pipe-writer.ts", import.meta.url);
-  const readerScript = new URL("../examples/02-named-pipe-reader.ts", import.meta.url);
-  const children: ChildHandle[] = [];
-  // Resolves when an actor narrates one of the events.
-  const watch = (events: string[]) => {
-    let seen = () => {};
-    const promise = new Promise<void>((resolve) => {
-      seen = resolve;
-    });
-    const watching: Narrator = {
-      say(actor, event, detail) {
-        narrator.say(actor, event, detail);
-        if (events.includes(event)) seen();
-      },
-      note: (text) => narrator.note(text),
-    };
-    return { promise, watching };
-  };
-  const first = await openNamedPipe();
-  const second = await openNamedPipe();
-  try {
-    const mode = statSync(first.address.data).mode & 0o777;
-    narrator.say("parent", "MKFIFO", `${first.address.data} and …/acks, mode 0${mode.toString(8)}`);
-    // Both readers and the second writer start now but act only when told: Node processes start slowly.
-    const reader = spawnScript(readerScript, {
-      narrator,
-      args: [JSON.stringify(first.address), "300", "--wait-for-go"],
-    });
-    const killed = watch(["RECEIVED"]);
-    const doomed = spawnScript(readerScript, {
-      narrator: killed.watching,
-      args: [JSON.stringify(second.address), "0", "--wait-for-go"],
-    });
-    const writer2 = spawnScript(writerScript, {
-      narrator,
-      args: [JSON.stringify(second.address), "500", "--wait-for-go", "first", "second"],
-    });
-    children.push(reader, doomed, writer2);
-
-    narrator.note("The writer starts first. The kernel makes it wait: there is no reader yet.");
-    const waiting = watch(["WAIT", "OPENED"]);
-    const writer = spawnScript(writerScript, {
-      narrator: waiting.watching,
-      args: [JSON.stringify(first.address), "0", "hello", "named", "pipe"],
-    });
-    children.push(writer);
-    await Promise.race([waiting.promise, writer.exited]);
-    await sleep(1000);
-    narrator.note(
-      "One second later, the reader process opens the FIFO for reading; the writer's open succeeds.",
-    );
-    reader.process.send({ go: true });
-    await Promise.all([writer.exited, reader.exited]);
-
-    narrator.note("Now a reader dies (kill -9) while the writer still has something to say.");
-    doomed.process.send({ go: true });
-    writer2.process.send({ go: true });
-    await Promise.race([killed.promise, writer2.exited]);
-    doomed.kill("SIGKILL");
-    narrator.say("parent", "KILL", `reader pid ${doomed.pid} (SIGKILL)`);
-    await writer2.exited;
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-    await first.close();
-    await second.close();
   }
 }
 
