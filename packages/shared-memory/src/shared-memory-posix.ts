@@ -22,7 +22,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { atExit, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
-import { demoPosix } from "./demo-posix.ts";
+import { demoPosix } from "./demo-shared-memory-posix.ts";
 import { ringError } from "./errors.ts";
 import { type NativeBinding, native } from "./native.ts";
 import {

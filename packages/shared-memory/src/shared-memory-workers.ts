@@ -11,7 +11,7 @@
  */
 
 import { IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
-import { demoWorkers } from "./demo-workers.ts";
+import { demoWorkers } from "./demo-shared-memory-workers.ts";
 import {
   DEFAULT_RING_BYTES,
   HEADER_BYTES,
