@@ -53,7 +53,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
     },
-    demoSources: ["packages/pipes/src/unnamed-pipe.ts#demo"],
+    demoSources: ["packages/pipes/src/demo-pipes-unnamed.ts#demo"],
   },
   "pipes-unnamed-io": {
     semantics: {
@@ -67,7 +67,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
     },
-    demoSources: ["packages/pipes/src/unnamed-pipe-io.ts#demo"],
+    demoSources: ["packages/pipes/src/demo-pipes-unnamed-io.ts#demo"],
   },
   "shared-memory-workers": {
     semantics: {
@@ -83,7 +83,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
         "a record of at most half the ring (512 KiB − 4 by default); one producer and one consumer per ring",
     },
     demoSources: [
-      "packages/shared-memory/src/demo-workers.ts",
+      "packages/shared-memory/src/demo-shared-memory-workers.ts",
       "packages/shared-memory/examples/01-workers-producer.ts",
       "packages/shared-memory/examples/02-workers-consumer.ts",
     ],
@@ -99,7 +99,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; no size limit",
     },
-    demoSources: ["packages/channels/src/channels-buffered.ts#demoBuffered"],
+    demoSources: ["packages/channels/src/demo-channels-buffered.ts#demoBuffered"],
   },
   "channels-unbuffered": {
     semantics: {
@@ -112,7 +112,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       scope: "asynchronous tasks of one process",
       limits: "memory; no size limit",
     },
-    demoSources: ["packages/channels/src/channels-unbuffered.ts#demoUnbuffered"],
+    demoSources: ["packages/channels/src/demo-channels-unbuffered.ts#demoUnbuffered"],
   },
   "pipes-named": {
     semantics: {
@@ -128,7 +128,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       limits: "file permissions (0600); frames up to 16 MiB",
     },
     demoSources: [
-      "packages/pipes/src/named-pipe.ts#demo",
+      "packages/pipes/src/demo-pipes-named.ts#demo",
       "packages/pipes/examples/01-named-pipe-writer.ts",
       "packages/pipes/examples/02-named-pipe-reader.ts",
     ],
@@ -148,7 +148,7 @@ export const catalogue: Record<VariantId, CatalogueEntry> = {
       limits: "a record of at most half the ring; one producer and one consumer per ring; Linux only",
     },
     demoSources: [
-      "packages/shared-memory/src/demo-posix.ts",
+      "packages/shared-memory/src/demo-shared-memory-posix.ts",
       "packages/shared-memory/examples/03-posix-consumer.ts",
       "packages/shared-memory/examples/04-posix-producer.ts",
     ],
