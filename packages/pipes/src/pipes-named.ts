@@ -15,10 +15,22 @@
  * Kernel semantics kept as they are: the consumer may open first and waits quietly; a producer
  * waits for a reader (open O_WRONLY|O_NONBLOCK fails with ENXIO until one comes); a reader that
  * dies turns the producer's next send into BrokenPipeError (code EPIPE) — Node ignores SIGPIPE,
- * so nothing crashes. One producer per endpoint: the ack FIFO pairs one writer with one reader.
- * (Raw multi-writer use of one FIFO, where writes of at most PIPE_BUF bytes never interleave,
- * is in fifo.ts.) The consumer cannot tell a producer that closed from one that died between
+ * so nothing crashes. The consumer cannot tell a producer that closed from one that died between
  * two frames: both are EOF. One that died inside a frame gives a FrameError.
+ *
+ * One producer per endpoint. The ack FIFO pairs one writer with one reader, and frames go up to
+ * 16 MiB: the kernel keeps a write whole only up to PIPE_BUF (4096) bytes, so a larger frame
+ * from a second writer could interleave with this one's. (Raw multi-writer use of one FIFO, with
+ * writes of at most PIPE_BUF bytes, is in fifo.ts.)
+ *
+ * A corrupt frame ends the stream, on both sides, with a FrameError. Frames carry no marker to
+ * resynchronise on: after a bad length the consumer cannot find the next frame boundary, and
+ * every "message" it decoded from there on would be made of other bytes. So the consumer hands
+ * over every message decoded before the bad frame, then its iteration rejects with FrameError,
+ * and it tells the producer so with a NAK byte on the ack FIFO: the producer's pending and later
+ * sends reject with FrameError too (not BrokenPipeError: the reader did not die, it refused the
+ * stream). The only writers that can open the 0600 FIFO are this user's, so a corrupt frame
+ * means a second writer or a bug, and a fresh endpoint is the way on.
  */
 
 import type { Socket } from "node:net";
@@ -64,6 +76,9 @@ export interface NamedPipeAddress {
 export const DEFAULT_NAMED_PIPE_MESSAGE_BYTES = 1024 * 1024;
 const ACK = 0x06;
 const ACK_BYTE = Uint8Array.of(ACK);
+/** Sent instead of an ack when the consumer found a corrupt frame and ended the stream. */
+const NAK = 0x15;
+const NAK_BYTE = Uint8Array.of(NAK);
 
 function invalid(message: string, hint: string): IpcError {
   return new IpcError("EINVAL", message, { hint });
@@ -146,6 +161,15 @@ class NamedPipeProducer implements Producer {
     this.#acks = acks;
     acks.on("data", (chunk: Buffer) => {
       for (const byte of chunk) {
+        if (byte === NAK) {
+          this.#fail(
+            new FrameError(
+              `the consumer of ${address.data} found a corrupt frame and ended the stream ` +
+                "(a second writer on the FIFO, or a bug); open a new endpoint",
+            ),
+          );
+          return;
+        }
         const waiter = this.#waiters.shift();
         if (byte !== ACK || !waiter) {
           this.#fail(new FrameError(`unexpected byte ${byte} on the ack FIFO ${address.acks}`));
@@ -192,7 +216,8 @@ class NamedPipeProducer implements Producer {
   }
 
   readonly #written = (error?: Error | null) => {
-    if (error) this.#fail(fifoWriteError(this.#address.data, error));
+    // One turn later: a NAK that came with the reader's leaving says why, and wins over EPIPE.
+    if (error) setImmediate(() => this.#fail(fifoWriteError(this.#address.data, error)));
   };
 
   readonly #drained = () => {
@@ -261,6 +286,8 @@ class NamedPipeConsumer implements Consumer {
     | undefined;
   #ended = false;
   #failure: Error | undefined;
+  /** Set when a frame was corrupt: the producer is told with a NAK when the acks are released. */
+  #corrupt = false;
   #closed = false;
   /** undefined: not opened yet; null: released, or the producer is gone (ENXIO). */
   #acks: Socket | null | undefined;
@@ -277,7 +304,11 @@ class NamedPipeConsumer implements Consumer {
           this.#bufferedBytes += message.byteLength;
         }
       } catch (error) {
-        this.#finish(error as Error);
+        // Stop reading but keep the FIFO open until the NAK is out: a producer that writes in
+        // the meantime waits in the pipe buffer and then learns why, instead of getting EPIPE.
+        this.#corrupt = true;
+        data.pause();
+        this.#finish(error as Error, false);
         return;
       }
       // Stop reading while the application lags: the FIFO fills and the producer waits.
@@ -299,11 +330,11 @@ class NamedPipeConsumer implements Consumer {
     data.once("close", () => this.#finish());
   }
 
-  #finish(error?: Error): void {
+  #finish(error?: Error, release = true): void {
     if (this.#ended) return;
     this.#ended = true;
     if (error && !this.#closed) this.#failure = error;
-    this.#data.destroy();
+    if (release) this.#data.destroy();
     this.#wake();
   }
 
@@ -374,8 +405,12 @@ class NamedPipeConsumer implements Consumer {
   // (when no message ever came) still wakes the producer's reader with end-of-file.
   #releaseAcks(): void {
     this.#flushAcks();
-    this.#openAcks()?.end();
+    const acks = this.#openAcks();
+    // After the acks of every message taken: the producer fails only the sends not taken.
+    if (this.#corrupt) acks?.write(NAK_BYTE);
+    acks?.end();
     this.#acks = null;
+    this.#data.destroy();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
