@@ -45,6 +45,9 @@ export const W = {
   capacity: 1,
   producerPid: 2,
   consumerPid: 3,
+  /** The pid of the process that created the ring, and its pid namespace's inode (low 32 bits). */
+  ownerPid: 4,
+  ownerPidNamespace: 5,
   head: 16,
   tail: 32,
   consumerWaiting: 48,

@@ -18,6 +18,7 @@ import {
   RingExistsError,
   RingPermissionError,
   sharedMemoryPosix,
+  sweepStaleRings,
   uniqueRingName,
   unlinkRing,
 } from "../src/index.ts";
@@ -100,6 +101,57 @@ describe("shared-memory-posix between processes", () => {
     expect(await owner.exited).toBe(128 + 15);
     expect(existsSync(shm(address.name))).toBe(false);
     expect(existsSync(address.doorbells)).toBe(false);
+  });
+});
+
+describe("shared-memory-posix rings a kill -9 left behind", () => {
+  /** A process that creates a ring and idles; resolves with it and the ring's address. */
+  async function ringOwner() {
+    const owner = spawnScript(new URL("./fixtures/ring-owner.ts", import.meta.url));
+    cleanups.push(() => owner.kill("SIGKILL"));
+    const address = await new Promise<PosixRingAddress>((resolve) => owner.process.once("message", resolve));
+    cleanups.push(() => {
+      unlinkRing(address.name);
+      rmSync(address.doorbells, { recursive: true, force: true });
+    });
+    return { owner, address };
+  }
+
+  it("the next open() removes the ring and doorbells of an owner killed with SIGKILL", async () => {
+    const { owner, address } = await ringOwner();
+    owner.kill("SIGKILL");
+    await owner.exited;
+    // kill -9 runs no exit hook: the object and its doorbells are still there.
+    expect(existsSync(shm(address.name))).toBe(true);
+    expect(existsSync(address.doorbells)).toBe(true);
+    const endpoint = await sharedMemoryPosix.open();
+    cleanups.push(() => endpoint.close());
+    expect(existsSync(shm(address.name))).toBe(false);
+    expect(existsSync(address.doorbells)).toBe(false);
+    expect(existsSync(shm(endpoint.address.name))).toBe(true);
+  });
+
+  it("never removes a ring whose owner, producer or consumer still runs", async () => {
+    const live = await ringOwner();
+    const orphan = await ringOwner();
+    // The orphan's owner dies, but a consumer in another process still uses its ring.
+    const consumer = await spawnConsumer(sharedMemoryPosix, orphan.address);
+    cleanups.push(() => consumer.dispose());
+    orphan.owner.kill("SIGKILL");
+    await orphan.owner.exited;
+    expect(sweepStaleRings()).not.toContain(orphan.address.name);
+    expect(existsSync(shm(live.address.name))).toBe(true);
+    expect(existsSync(shm(orphan.address.name))).toBe(true);
+    // Once the last process that had it is gone too, the ring is stale.
+    const pid = await consumer.reportedPid();
+    consumer.kill("SIGKILL");
+    for (let waited = 0; existsSync(`/proc/${pid}`) && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(sweepStaleRings()).toContain(orphan.address.name);
+    expect(existsSync(shm(orphan.address.name))).toBe(false);
+    expect(existsSync(orphan.address.doorbells)).toBe(false);
+    expect(existsSync(shm(live.address.name))).toBe(true);
   });
 });
 
