@@ -36,6 +36,7 @@
 import type { Socket } from "node:net";
 import {
   AddressError,
+  AsyncQueue,
   ClosedError,
   type Consumer,
   DEFAULT_MAX_FRAME_BYTES,
@@ -146,8 +147,8 @@ class NamedPipeProducer implements Producer {
   readonly #address: NamedPipeAddress;
   readonly #data: Socket;
   readonly #acks: Socket;
-  /** One per frame written or queued, oldest first; the next ack byte settles the first. */
-  readonly #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  /** The acks: each send parks a taker here in call order, and each ack byte settles the oldest. */
+  readonly #acked = new AsyncQueue<void>();
   /** Messages waiting while the kernel's pipe buffer is full; written in call order on 'drain'. */
   readonly #queue: Uint8Array[] = [];
   #draining = false;
@@ -170,19 +171,18 @@ class NamedPipeProducer implements Producer {
           );
           return;
         }
-        const waiter = this.#waiters.shift();
-        if (byte !== ACK || !waiter) {
+        if (byte !== ACK || this.#acked.waiting === 0) {
           this.#fail(new FrameError(`unexpected byte ${byte} on the ack FIFO ${address.acks}`));
           return;
         }
-        waiter.resolve();
+        this.#acked.push();
       }
     });
     this.#acksClosed = new Promise((resolve) => acks.once("close", () => resolve()));
     // The consumer closes its end of the ack FIFO when it stops: after the end of the stream,
     // on consumer.close(), or when its process dies.
     acks.once("end", () => {
-      const pending = this.#waiters.length;
+      const pending = this.#acked.waiting;
       this.#fail(
         new BrokenPipeError(
           `the reader of ${address.data} went away (it closed the FIFO or its process exited)` +
@@ -199,7 +199,7 @@ class NamedPipeProducer implements Producer {
       return Promise.reject(new MessageTooLargeError(message.byteLength, limit, "this named pipe"));
     }
     if (this.#failure) return Promise.reject(this.#failure);
-    const acked = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const acked = this.#acked.next().then(() => {});
     // Written at once while there is room; queued (the caller's buffer, no copy) while not.
     if (this.#draining) this.#queue.push(message);
     else this.#write(message);
@@ -228,7 +228,7 @@ class NamedPipeProducer implements Producer {
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    this.#acked.fail(error);
     this.#queue.length = 0;
     this.#draining = false;
     this.#data.destroy();
@@ -276,16 +276,12 @@ class NamedPipeConsumer implements Consumer {
   readonly #address: NamedPipeAddress;
   readonly #data: Socket;
   readonly #decoder: FrameDecoder;
-  /** Decoded, not yet taken; `#head` is the next one (no O(n) shift per message). */
-  #messages: Buffer[] = [];
-  #head = 0;
+  /** Decoded messages, handed to the iteration in order; then the end or the failure. */
+  readonly #messages = new AsyncQueue<Buffer>();
+  /** Bytes of decoded messages not yet taken. */
   #bufferedBytes = 0;
   #paused = false;
-  #waiter:
-    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: Error) => void }
-    | undefined;
   #ended = false;
-  #failure: Error | undefined;
   /** Set when a frame was corrupt: the producer is told with a NAK when the acks are released. */
   #corrupt = false;
   #closed = false;
@@ -298,11 +294,9 @@ class NamedPipeConsumer implements Consumer {
     this.#data = data;
     this.#decoder = new FrameDecoder(address.maxMessageSize);
     data.on("data", (chunk: Buffer) => {
+      let messages: Buffer[];
       try {
-        for (const message of this.#decoder.push(chunk)) {
-          this.#messages.push(message);
-          this.#bufferedBytes += message.byteLength;
-        }
+        messages = this.#decoder.push(chunk);
       } catch (error) {
         // Stop reading but keep the FIFO open until the NAK is out: a producer that writes in
         // the meantime waits in the pipe buffer and then learns why, instead of getting EPIPE.
@@ -311,12 +305,15 @@ class NamedPipeConsumer implements Consumer {
         this.#finish(error as Error, false);
         return;
       }
+      for (const message of messages) {
+        this.#bufferedBytes += message.byteLength;
+        this.#messages.push(message);
+      }
       // Stop reading while the application lags: the FIFO fills and the producer waits.
       if (this.#bufferedBytes >= CONSUMER_BUFFER_BYTES && !this.#paused) {
         this.#paused = true;
         data.pause();
       }
-      this.#wake();
     });
     data.once("end", () => {
       try {
@@ -333,47 +330,37 @@ class NamedPipeConsumer implements Consumer {
   #finish(error?: Error, release = true): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (error && !this.#closed) this.#failure = error;
+    if (error && !this.#closed) this.#messages.fail(error);
+    else this.#messages.end();
     if (release) this.#data.destroy();
-    this.#wake();
   }
 
-  /** Settles a pending next() if there is something to say. */
-  #wake(): void {
-    const waiter = this.#waiter;
-    if (!waiter) return;
-    const result = this.#take();
-    if (result === undefined) return;
-    this.#waiter = undefined;
-    if (result instanceof Error) waiter.reject(result);
-    else waiter.resolve(result);
+  /** The iteration took `message`: this is when the consumer has it, so ack it now. */
+  #took(message: Buffer): void {
+    this.#bufferedBytes -= message.byteLength;
+    if (this.#paused && this.#bufferedBytes < CONSUMER_BUFFER_BYTES && !this.#ended) {
+      this.#paused = false;
+      this.#data.resume();
+    }
+    this.#ack();
   }
 
-  /** The next result if one is ready: a message, the end, or the failure; undefined to wait. */
-  #take(): IteratorResult<Uint8Array> | Error | undefined {
-    if (this.#head < this.#messages.length) {
-      const message = this.#messages[this.#head++]!;
-      if (this.#head === this.#messages.length) {
-        this.#messages = [];
-        this.#head = 0;
-      }
-      this.#bufferedBytes -= message.byteLength;
-      if (this.#paused && this.#bufferedBytes < CONSUMER_BUFFER_BYTES && !this.#ended) {
-        this.#paused = false;
-        this.#data.resume();
-      }
-      // Ack as the message is handed over: this is when the consumer has taken it.
-      this.#ack();
-      return { done: false, value: message };
+  async #next(): Promise<IteratorResult<Uint8Array>> {
+    let result: IteratorResult<Buffer, undefined>;
+    try {
+      result = await this.#messages.next();
+    } catch (error) {
+      // Said once; the iteration is over after it.
+      this.#messages.close();
+      this.#releaseAcks();
+      throw error;
     }
-    if (!this.#ended) return undefined;
-    this.#releaseAcks();
-    if (this.#failure) {
-      const failure = this.#failure;
-      this.#failure = undefined;
-      return failure;
+    if (result.done) {
+      this.#releaseAcks();
+      return { done: true, value: undefined };
     }
-    return { done: true, value: undefined };
+    this.#took(result.value);
+    return result;
   }
 
   // Acks for messages taken in one burst go out together, right after the code that took them
@@ -415,16 +402,7 @@ class NamedPipeConsumer implements Consumer {
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
-      next: () => {
-        if (this.#waiter)
-          return Promise.reject(new IpcError("EBUSY", "next() called while another next() waits"));
-        const result = this.#take();
-        if (result instanceof Error) return Promise.reject(result);
-        if (result !== undefined) return Promise.resolve(result);
-        return new Promise((resolve, reject) => {
-          this.#waiter = { resolve, reject };
-        });
-      },
+      next: () => this.#next(),
       return: async () => {
         await this.close();
         return { done: true, value: undefined };
@@ -435,8 +413,7 @@ class NamedPipeConsumer implements Consumer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#messages = [];
-    this.#head = 0;
+    this.#messages.close();
     this.#finish();
     this.#releaseAcks();
   }
