@@ -1,11 +1,15 @@
 /**
  * The narrated demo of pipes-named: a writer and a reader in two separate processes
- * (examples/01-named-pipe-writer.ts and examples/02-named-pipe-reader.ts).
+ * (examples/01-named-pipe-writer.ts and examples/02-named-pipe-reader.ts), joined by two FIFOs:
+ * `data` carries the frames, `acks` carries one byte back for every message the reader takes.
+ * It first shows that a plain FIFO write does not wait for the reader, which is why the second
+ * FIFO is there: `send` waits for the ack, not for the write.
  */
 
 import { statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
+import { makeFifoDirectory, openFifoReader, openFifoWriter, writeToFifo } from "./fifo.ts";
 import { openNamedPipe } from "./pipes-named.ts";
 
 export async function demo(narrator: Narrator): Promise<void> {
@@ -31,7 +35,11 @@ export async function demo(narrator: Narrator): Promise<void> {
   const second = await openNamedPipe();
   try {
     const mode = statSync(first.address.data).mode & 0o777;
-    narrator.say("parent", "MKFIFO", `${first.address.data} and …/acks, mode 0${mode.toString(8)}`);
+    narrator.say(
+      "parent",
+      "MKFIFO",
+      `${first.address.data} (frames →) and …/acks (← one byte per message taken), mode 0${mode.toString(8)}`,
+    );
     // Both readers and the second writer start now but act only when told: Node processes start slowly.
     const reader = spawnScript(readerScript, {
       narrator,
@@ -48,6 +56,7 @@ export async function demo(narrator: Narrator): Promise<void> {
     });
     children.push(reader, doomed, writer2);
 
+    await plainFifoWrite(narrator);
     narrator.note("The writer starts first. The kernel makes it wait: there is no reader yet.");
     const waiting = watch(["WAIT", "OPENED"]);
     const writer = spawnScript(writerScript, {
@@ -74,5 +83,32 @@ export async function demo(narrator: Narrator): Promise<void> {
     for (const child of children) child.kill("SIGKILL");
     await first.close();
     await second.close();
+  }
+}
+
+/** A lone FIFO: the write resolves once the kernel holds the bytes, whether or not anyone reads. */
+async function plainFifoWrite(narrator: Narrator): Promise<void> {
+  const fifo = await makeFifoDirectory(["plain"]);
+  const path = fifo.paths.plain!;
+  const reader = openFifoReader(path);
+  reader.pause(); // open, but reading nothing
+  const writer = await openFifoWriter(path);
+  try {
+    await writeToFifo(writer, path, Buffer.from("hello"));
+    narrator.say(
+      "parent",
+      "WROTE",
+      `5 bytes into a plain FIFO ${path}: the write resolved at once, and nobody has read them`,
+    );
+    narrator.note(
+      "A FIFO write waits only for room in the kernel's pipe buffer (64 KiB), never for the reader. So",
+    );
+    narrator.note(
+      "pipes-named's send waits for something else: the reader's ack byte, on the second FIFO (…/acks).",
+    );
+  } finally {
+    writer.destroy();
+    reader.destroy();
+    fifo.remove();
   }
 }

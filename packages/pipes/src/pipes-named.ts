@@ -307,7 +307,10 @@ class NamedPipeConsumer implements Consumer {
       }
       for (const message of messages) {
         this.#bufferedBytes += message.byteLength;
+        // A parked next() takes the message right here: ack it now, before its code runs.
+        const taken = this.#messages.waiting > 0;
         this.#messages.push(message);
+        if (taken) this.#took(message);
       }
       // Stop reading while the application lags: the FIFO fills and the producer waits.
       if (this.#bufferedBytes >= CONSUMER_BUFFER_BYTES && !this.#paused) {
@@ -346,6 +349,11 @@ class NamedPipeConsumer implements Consumer {
   }
 
   async #next(): Promise<IteratorResult<Uint8Array>> {
+    const ready = this.#messages.shift();
+    if (ready !== undefined) {
+      this.#took(ready);
+      return { done: false, value: ready };
+    }
     let result: IteratorResult<Buffer, undefined>;
     try {
       result = await this.#messages.next();
@@ -359,8 +367,7 @@ class NamedPipeConsumer implements Consumer {
       this.#releaseAcks();
       return { done: true, value: undefined };
     }
-    this.#took(result.value);
-    return result;
+    return result; // taken (and acked) when it arrived
   }
 
   // Acks for messages taken in one burst go out together, right after the code that took them
