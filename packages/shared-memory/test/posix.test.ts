@@ -22,6 +22,7 @@ import {
   uniqueRingName,
   unlinkRing,
 } from "../src/index.ts";
+import { expectEventLoopRunsWhileWaiting } from "./fixtures/event-loop.ts";
 
 const shm = (name: string) => `/dev/shm${name}`;
 const cleanups: Array<() => unknown> = [];
@@ -180,26 +181,7 @@ describe("shared-memory-posix objects", () => {
     const producer = posixProducer(ring.address);
     const consumer = posixConsumer(ring.address)[Symbol.asyncIterator]();
     cleanups.push(() => consumer.return?.());
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    cleanups.push(() => clearInterval(timer));
-    const next = consumer.next();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ticks, "the timer ran while the consumer waited").toBeGreaterThanOrEqual(3);
-    await producer.send(new Uint8Array(28));
-    expect((await next).value).toHaveLength(28);
-    await producer.send(new Uint8Array(28));
-    await producer.send(new Uint8Array(28));
-    ticks = 0;
-    let sent = false;
-    const third = producer.send(new Uint8Array(28)).then(() => {
-      sent = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(sent, "the third record fitted a full ring").toBe(false);
-    expect(ticks, "the timer ran while the producer waited").toBeGreaterThanOrEqual(3);
-    await consumer.next();
-    await third;
+    await expectEventLoopRunsWhileWaiting(producer, consumer);
     await producer.close();
   });
 });
