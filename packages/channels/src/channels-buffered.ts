@@ -7,6 +7,7 @@
  */
 
 import { type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import { channelsBufferedCard } from "./cards.ts";
 import type { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 import { demoBuffered } from "./demo-channels-buffered.ts";
@@ -16,7 +17,8 @@ export const DEFAULT_CAPACITY = 16;
 
 export const channelsBuffered: Variant<Channel<Uint8Array>> = {
   id: "channels-buffered",
-  taxonomy: taxonomy["channels-buffered"],
+  taxonomy: { ...taxonomy["channels-buffered"], medium: "a Go-style channel with capacity N" },
+  card: channelsBufferedCard,
   summary: `A Go-style channel with a buffer of N messages (default ${DEFAULT_CAPACITY}): send goes on while there is room and waits when it is full.`,
   module: import.meta.url,
   async open(options: OpenOptions = {}) {

@@ -6,13 +6,15 @@
  */
 
 import { taxonomy, type Variant } from "@ipc-atlas/core";
+import { channelsUnbufferedCard } from "./cards.ts";
 import type { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 import { demoUnbuffered } from "./demo-channels-unbuffered.ts";
 
 export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
   id: "channels-unbuffered",
-  taxonomy: taxonomy["channels-unbuffered"],
+  taxonomy: { ...taxonomy["channels-unbuffered"], medium: "a Go-style rendezvous channel (capacity 0)" },
+  card: channelsUnbufferedCard,
   summary: "A Go-style rendezvous channel (capacity 0): every send waits until a receiver takes the message.",
   module: import.meta.url,
   async open() {

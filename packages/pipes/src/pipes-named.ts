@@ -51,6 +51,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesNamedCard } from "./cards.ts";
 import { demo } from "./demo-pipes-named.ts";
 import {
   BrokenPipeError,
@@ -428,7 +429,8 @@ class NamedPipeConsumer implements Consumer {
 
 export const pipesNamed: Variant<NamedPipeAddress> = {
   id: "pipes-named",
-  taxonomy: taxonomy["pipes-named"],
+  taxonomy: { ...taxonomy["pipes-named"], medium: "a FIFO made with mkfifo" },
+  card: pipesNamedCard,
   summary:
     "A FIFO made with mkfifo (mode 0600, private directory) between processes; a second FIFO carries acks so send resolves when the consumer took the message.",
   module: import.meta.url,

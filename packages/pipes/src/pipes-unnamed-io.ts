@@ -17,6 +17,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesUnnamedIoCard } from "./cards.ts";
 import { demo } from "./demo-pipes-unnamed-io.ts";
 import {
   framedPipeProducer,
@@ -154,7 +155,11 @@ function streamConsumer(address: UnnamedPipeAddress): Consumer {
 
 export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
   id: "pipes-unnamed-io",
-  taxonomy: taxonomy["pipes-unnamed-io"],
+  taxonomy: {
+    ...taxonomy["pipes-unnamed-io"],
+    medium: "the same pipe composed with Node streams (stream.pipeline), like Go's io.Reader/io.Writer",
+  },
+  card: pipesUnnamedIoCard,
   summary:
     "The io.Pipe as a Node Writable/Readable pair for stream.pipeline (gzip, files, stdout); messages are framed.",
   module: import.meta.url,

@@ -24,6 +24,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesUnnamedCard } from "./cards.ts";
 import { demo } from "./demo-pipes-unnamed.ts";
 
 export interface PipeWaitOptions {
@@ -333,7 +334,11 @@ function pipeConsumer(address: UnnamedPipeAddress): Consumer {
 
 export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
   id: "pipes-unnamed",
-  taxonomy: taxonomy["pipes-unnamed"],
+  taxonomy: {
+    ...taxonomy["pipes-unnamed"],
+    medium: "an io.Pipe-like pipe: a write resolves only when the reader has taken the bytes",
+  },
+  card: pipesUnnamedCard,
   summary:
     "An in-process io.Pipe: a write resolves only once the reader has consumed its bytes; messages are length-prefixed frames.",
   module: import.meta.url,
