@@ -6,7 +6,7 @@
  * receiver, only for space.
  */
 
-import { type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
 import { channelsBufferedCard } from "./cards.ts";
 import type { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
@@ -15,7 +15,7 @@ import { demoBuffered } from "./demo-channels-buffered.ts";
 /** Capacity when OpenOptions.capacity is not given. */
 export const DEFAULT_CAPACITY = 16;
 
-export const channelsBuffered: Variant<Channel<Uint8Array>> = {
+export const channelsBuffered = defineVariant<Variant<Channel<Uint8Array>>>({
   id: "channels-buffered",
   taxonomy: { ...taxonomy["channels-buffered"], medium: "a Go-style channel with capacity N" },
   card: channelsBufferedCard,
@@ -36,4 +36,4 @@ export const channelsBuffered: Variant<Channel<Uint8Array>> = {
     return channelConsumer(channel);
   },
   demo: demoBuffered,
-};
+});

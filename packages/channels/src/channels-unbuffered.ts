@@ -5,13 +5,13 @@
  * `send` resolves, the consumer has the message.
  */
 
-import { taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, taxonomy, type Variant } from "@ipc-atlas/core";
 import { channelsUnbufferedCard } from "./cards.ts";
 import type { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 import { demoUnbuffered } from "./demo-channels-unbuffered.ts";
 
-export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
+export const channelsUnbuffered = defineVariant<Variant<Channel<Uint8Array>>>({
   id: "channels-unbuffered",
   taxonomy: { ...taxonomy["channels-unbuffered"], medium: "a Go-style rendezvous channel (capacity 0)" },
   card: channelsUnbufferedCard,
@@ -27,4 +27,4 @@ export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
     return channelConsumer(channel);
   },
   demo: demoUnbuffered,
-};
+});

@@ -40,6 +40,7 @@ import {
   ClosedError,
   type Consumer,
   DEFAULT_MAX_FRAME_BYTES,
+  defineVariant,
   type Endpoint,
   encodeFrame,
   FrameDecoder,
@@ -427,7 +428,7 @@ class NamedPipeConsumer implements Consumer {
   }
 }
 
-export const pipesNamed: Variant<NamedPipeAddress> = {
+export const pipesNamed = defineVariant<Variant<NamedPipeAddress>>({
   id: "pipes-named",
   taxonomy: { ...taxonomy["pipes-named"], medium: "a FIFO made with mkfifo" },
   card: pipesNamedCard,
@@ -438,4 +439,4 @@ export const pipesNamed: Variant<NamedPipeAddress> = {
   producer: (address) => connectNamedPipeProducer(address),
   consumer: (address) => openNamedPipeConsumer(address),
   demo,
-};
+});

@@ -12,6 +12,7 @@ import { Readable, Writable } from "node:stream";
 import {
   ClosedError,
   type Consumer,
+  defineVariant,
   FrameDecoder,
   type Producer,
   taxonomy,
@@ -153,7 +154,7 @@ function streamConsumer(address: UnnamedPipeAddress): Consumer {
   };
 }
 
-export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
+export const pipesUnnamedIo = defineVariant<Variant<UnnamedPipeAddress>>({
   id: "pipes-unnamed-io",
   taxonomy: {
     ...taxonomy["pipes-unnamed-io"],
@@ -167,4 +168,4 @@ export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
   producer: async (address) => streamProducer(address),
   consumer: async (address) => streamConsumer(address),
   demo,
-};
+});

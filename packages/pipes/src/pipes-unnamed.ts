@@ -15,6 +15,7 @@ import {
   AbortError,
   ClosedError,
   type Consumer,
+  defineVariant,
   type Endpoint,
   encodeFrame,
   FrameDecoder,
@@ -332,7 +333,7 @@ function pipeConsumer(address: UnnamedPipeAddress): Consumer {
   };
 }
 
-export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
+export const pipesUnnamed = defineVariant<Variant<UnnamedPipeAddress>>({
   id: "pipes-unnamed",
   taxonomy: {
     ...taxonomy["pipes-unnamed"],
@@ -346,4 +347,4 @@ export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
   producer: async (address) => pipeProducer(address),
   consumer: async (address) => pipeConsumer(address),
   demo,
-};
+});

@@ -21,7 +21,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { atExit, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { atExit, defineVariant, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { sharedMemoryPosixCard } from "./cards.ts";
 import { demoPosix } from "./demo-shared-memory-posix.ts";
 import { ringError } from "./errors.ts";
@@ -279,7 +279,7 @@ export function posixConsumer(address: PosixRingAddress): RingConsumer {
   return new RingConsumer(data, signals, `${MEDIUM} ${address.name}`);
 }
 
-export const sharedMemoryPosix: Variant<PosixRingAddress> = {
+export const sharedMemoryPosix = defineVariant<Variant<PosixRingAddress>>({
   id: "shared-memory-posix",
   taxonomy: {
     ...taxonomy["shared-memory-posix"],
@@ -305,13 +305,7 @@ export const sharedMemoryPosix: Variant<PosixRingAddress> = {
     return posixProducer(address);
   },
   async consumer(address) {
-    const ring = posixConsumer(address);
-    return {
-      [Symbol.asyncIterator]: () => ring[Symbol.asyncIterator](),
-      async close() {
-        ring.close();
-      },
-    };
+    return posixConsumer(address);
   },
   demo: demoPosix,
-};
+});
