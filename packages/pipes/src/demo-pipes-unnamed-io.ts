@@ -6,7 +6,8 @@
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip, constants as zlib } from "node:zlib";
-import { type Narrator, preview } from "@ipc-atlas/core";
+import type { Narrator } from "@ipc-atlas/core";
+import { sendThenTake } from "./demo-pipes-unnamed.ts";
 import { openPipeEndpoint } from "./pipes-unnamed.ts";
 import { createStreamPipe, pipesUnnamedIo } from "./pipes-unnamed-io.ts";
 
@@ -65,18 +66,13 @@ export async function demo(narrator: Narrator): Promise<void> {
   const producer = await pipesUnnamedIo.producer(endpoint.address);
   const iterator = consumer[Symbol.asyncIterator]();
   try {
-    const message = Buffer.from("hello, stream");
-    narrator.say("producer", "SEND", preview(message));
-    let sent = false;
-    const sending = producer.send(message).then(() => {
-      sent = true;
-      narrator.say("producer", "SENT", "the consumer has taken it");
-    });
-    await sleep(200);
-    if (!sent) narrator.say("producer", "WAIT", "send pending for 200 ms: the consumer has not asked yet");
-    const next = await iterator.next();
-    narrator.say("consumer", "RECEIVED", preview(next.value as Uint8Array));
-    await sending;
+    await sendThenTake(
+      narrator,
+      producer,
+      iterator,
+      Buffer.from("hello, stream"),
+      "the consumer has taken it",
+    );
     await producer.close();
     if ((await iterator.next()).done) narrator.say("consumer", "END", "iteration finished after close()");
   } finally {

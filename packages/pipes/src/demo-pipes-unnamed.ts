@@ -3,7 +3,7 @@
  * pipe as a Producer/Consumer.
  */
 
-import { type Narrator, preview } from "@ipc-atlas/core";
+import { type Narrator, type Producer, preview } from "@ipc-atlas/core";
 import { createPipe, openPipeEndpoint, pipesUnnamed } from "./pipes-unnamed.ts";
 
 export async function demo(narrator: Narrator): Promise<void> {
@@ -61,17 +61,13 @@ export async function demo(narrator: Narrator): Promise<void> {
   try {
     for (const word of ["hello", "pipe"]) {
       const message = Buffer.from(word);
-      narrator.say("producer", "SEND", preview(message));
-      let sent = false;
-      const sending = producer.send(message).then(() => {
-        sent = true;
-        narrator.say("producer", "SENT", `${preview(message)} — the consumer has read the frame`);
-      });
-      await sleep(200);
-      if (!sent) narrator.say("producer", "WAIT", "send pending for 200 ms: the consumer has not asked yet");
-      const next = await iterator.next();
-      narrator.say("consumer", "RECEIVED", preview(next.value as Uint8Array));
-      await sending;
+      await sendThenTake(
+        narrator,
+        producer,
+        iterator,
+        message,
+        `${preview(message)} — the consumer has read the frame`,
+      );
     }
     await producer.close();
     narrator.say("producer", "CLOSE", "");
@@ -80,4 +76,28 @@ export async function demo(narrator: Narrator): Promise<void> {
   } finally {
     await endpoint.close();
   }
+}
+
+/**
+ * One synchronous send, narrated: the send stays pending while the consumer does not ask, and
+ * resolves (`sent`) once the consumer has taken the message.
+ */
+export async function sendThenTake(
+  narrator: Narrator,
+  producer: Producer,
+  consumer: AsyncIterator<Uint8Array>,
+  message: Uint8Array,
+  sent: string,
+): Promise<void> {
+  narrator.say("producer", "SEND", preview(message));
+  let done = false;
+  const sending = producer.send(message).then(() => {
+    done = true;
+    narrator.say("producer", "SENT", sent);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  if (!done) narrator.say("producer", "WAIT", "send pending for 200 ms: the consumer has not asked yet");
+  const next = await consumer.next();
+  narrator.say("consumer", "RECEIVED", preview(next.value as Uint8Array));
+  await sending;
 }
