@@ -4,7 +4,8 @@
  */
 
 import { type Narrator, type Producer, preview } from "@ipc-atlas/core";
-import { createPipe, openPipeEndpoint, pipesUnnamed } from "./pipes-unnamed.ts";
+import { createPipe } from "./pipe.ts";
+import { openPipeEndpoint, pipesUnnamed } from "./pipes-unnamed.ts";
 
 export async function demo(narrator: Narrator): Promise<void> {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -21,6 +21,7 @@ export {
   tryOpenFifoWriter,
   writeToFifo,
 } from "./fifo.ts";
+export { createPipe, Pipe, PipeReader, type PipeWaitOptions, PipeWriter } from "./pipe.ts";
 export {
   connectNamedPipeProducer,
   DEFAULT_NAMED_PIPE_MESSAGE_BYTES,
@@ -30,16 +31,7 @@ export {
   openNamedPipeConsumer,
   pipesNamed,
 } from "./pipes-named.ts";
-export {
-  createPipe,
-  DEFAULT_PIPE_MESSAGE_BYTES,
-  Pipe,
-  PipeReader,
-  type PipeWaitOptions,
-  PipeWriter,
-  pipesUnnamed,
-  type UnnamedPipeAddress,
-} from "./pipes-unnamed.ts";
+export { DEFAULT_PIPE_MESSAGE_BYTES, pipesUnnamed, type UnnamedPipeAddress } from "./pipes-unnamed.ts";
 export {
   createStreamPipe,
   type PipeReadableOptions,

@@ -1,5 +1,5 @@
 /**
- * pipes-unnamed-io: the io.Pipe of pipes-unnamed.ts composed with Node streams, as Go composes
+ * pipes-unnamed-io: the io.Pipe of pipe.ts composed with Node streams, as Go composes
  * io.Reader and io.Writer. `pipeWritable(writer)` is a Writable whose write callback fires only
  * once the pipe's reader has consumed the chunk; `pipeReadable(reader)` is a Readable that reads
  * the pipe into its buffer. Put them at the ends of `stream.pipeline` and anything fits in
@@ -20,14 +20,8 @@ import {
 } from "@ipc-atlas/core";
 import { pipesUnnamedIoCard } from "./cards.ts";
 import { demo } from "./demo-pipes-unnamed-io.ts";
-import {
-  framedPipeProducer,
-  openPipeEndpoint,
-  Pipe,
-  type PipeReader,
-  type PipeWriter,
-  type UnnamedPipeAddress,
-} from "./pipes-unnamed.ts";
+import { Pipe, type PipeReader, type PipeWriter } from "./pipe.ts";
+import { framedPipeProducer, openPipeEndpoint, type UnnamedPipeAddress } from "./pipes-unnamed.ts";
 
 export interface PipeReadableOptions {
   /** How many bytes the Readable buffers ahead of its consumer. Node's default (16 KiB) when omitted. */
