@@ -24,6 +24,7 @@ import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "
 import { runDemo } from "./demo.ts";
 import { renderChoosing, svgDrift } from "./docs/choosing.ts";
 import { renderComparison } from "./docs/comparison.ts";
+import { semanticsConcepts } from "./docs/concepts.ts";
 import { type LoadedRegistry, loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -159,7 +160,10 @@ export const producerDeathText = {
 function semantics(variant: AnyVariant): string {
   const card = cardOf(variant);
   const s = card.semantics;
-  const rows = semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`);
+  // Each row's title links to the concept it is about, for a reader meeting the word first here.
+  const titled = (key: keyof typeof semanticsConcepts, title: string) =>
+    semanticsConcepts[key] ? `[${title}](concepts.md#${semanticsConcepts[key]})` : title;
+  const rows = semanticsColumns.map(([key, title]) => `| ${titled(key, title)} | ${s[key] ?? "—"} |`);
   if (card.producerDeath) rows.push(`| When the producer dies | ${producerDeathText[card.producerDeath]} |`);
   return `${["| | |", "| --- | --- |", ...rows].join("\n")}\n`;
 }
@@ -452,7 +456,7 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
       path: `${docs}choosing.md`,
       blocks: async () => ({
         nav: nav(path, "choosing"),
-        ...(await renderChoosing(order, loadResults(), docs)).blocks,
+        ...(await renderChoosing(order, loadResults())).blocks,
       }),
     },
     { path: `${docs}guarantees.md`, blocks: async () => ({ nav: nav(path, "guarantees") }) },
@@ -505,7 +509,7 @@ export async function chartDrift(
 export async function generate(write: boolean): Promise<string[]> {
   const loaded = await loadRegistry();
   const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
-  const { charts } = await renderChoosing(readingOrder(loaded), loadResults(), docs);
+  const { charts } = await renderChoosing(readingOrder(loaded), loadResults());
   drifted.push(...svgDrift(charts, `${docs}charts/`, write));
   for (const file of docFiles(loaded)) {
     if (!existsSync(file.path)) {

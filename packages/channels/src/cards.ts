@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const channelsBufferedCard: VariantCard = {
+  survives: "no",
+  consumers: "compete",
+  maxMessage: "no limit",
   semantics: {
     blocking: "`send` waits only while N values are buffered; `receive` waits while empty",
     buffering: "a ring of N slots (default 16)",
@@ -23,6 +26,9 @@ export const channelsBufferedCard: VariantCard = {
 };
 
 export const channelsUnbufferedCard: VariantCard = {
+  survives: "no",
+  consumers: "compete",
+  maxMessage: "no limit",
   semantics: {
     blocking: "`send` waits until a receiver takes the value (rendezvous)",
     buffering: "none (capacity 0)",

@@ -54,6 +54,12 @@ export interface VariantCard {
    * error, or waits for another producer.
    */
   readonly producerDeath?: "end" | "error" | "waits";
+  /** What messages survive, for the guide to choosing: nothing, a process's crash, a server's restart. */
+  readonly survives: "no" | "a process crash" | "a server restart";
+  /** Several consumers of one endpoint: only one at a time, they compete for messages, or each gets a copy. */
+  readonly consumers: "one" | "compete" | "each a copy";
+  /** The largest message with the default options, as a short size ("~": a few bytes less, for headers). */
+  readonly maxMessage: string;
   /** The one variant the catalogue is built around; list and docs mark it. */
   readonly flagship?: boolean;
 }

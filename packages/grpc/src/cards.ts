@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const grpcOsCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "~4 MiB",
   // The server serves every client: a client that dies is a cancelled call, and the
   // consumer goes on waiting for the next call.
   producerDeath: "waits",
@@ -29,6 +32,9 @@ export const grpcOsCard: VariantCard = {
 };
 
 export const grpcNetworkCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "~4 MiB",
   // The server serves every client: a client that dies is a cancelled call, and the
   // consumer goes on waiting for the next call.
   producerDeath: "waits",

@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const messageQueuesCard: VariantCard = {
+  survives: "a process crash",
+  consumers: "compete",
+  maxMessage: "8 KiB",
   producerDeath: "waits",
   flagship: true,
   ceiling: "posix-mq",
@@ -27,6 +30,9 @@ export const messageQueuesCard: VariantCard = {
   demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
 };
 export const messageQueuesJetStreamCard: VariantCard = {
+  survives: "a server restart",
+  consumers: "compete",
+  maxMessage: "~1 MiB",
   producerDeath: "waits",
   // Past one host, the queue is a server's stream: its ceiling is the TCP underneath.
   ceiling: "tcp",

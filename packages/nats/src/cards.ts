@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const pubSubNatsOsCard: VariantCard = {
+  survives: "no",
+  consumers: "each a copy",
+  maxMessage: "~1 MiB",
   producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
@@ -28,6 +31,9 @@ export const pubSubNatsOsCard: VariantCard = {
 };
 
 export const pubSubNatsNetworkCard: VariantCard = {
+  survives: "no",
+  consumers: "each a copy",
+  maxMessage: "~1 MiB",
   producerDeath: "waits",
   ceiling: "tcp",
   semantics: {

@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const pipesUnnamedCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   semantics: {
     blocking: "`write` waits until the reader has consumed every byte; `read` waits for a writer",
     buffering: "none: bytes go straight from the writer's buffer to the reader's",
@@ -24,6 +27,9 @@ export const pipesUnnamedCard: VariantCard = {
 };
 
 export const pipesUnnamedIoCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   semantics: {
     blocking: "as pipes-unnamed, seen through stream backpressure (`write()` returns false, then `'drain'`)",
     buffering: "each Node stream adds its highWaterMark (16 KiB) in front of the pipe",
@@ -38,6 +44,9 @@ export const pipesUnnamedIoCard: VariantCard = {
 };
 
 export const pipesNamedCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   producerDeath: "end",
   ceiling: "fifo",
   semantics: {

@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const restCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   // Each message is its own request: between requests there is no producer to lose.
   producerDeath: "waits",
   ceiling: "tcp",

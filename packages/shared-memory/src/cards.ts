@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const sharedMemoryWorkersCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "~512 KiB",
   // Worker threads share memory inside one process; the nearest ceiling is the same ring
   // between two processes (no process boundary is cheaper still, so the ratio can pass 1).
   ceiling: "shm-ring",
@@ -32,6 +35,9 @@ export const sharedMemoryWorkersCard: VariantCard = {
 };
 
 export const sharedMemoryPosixCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "~512 KiB",
   producerDeath: "error",
   ceiling: "shm-ring",
   semantics: {

@@ -9,6 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const tcpCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   // The consumer serves every producer that connects: one that dies without close() is
   // dropped (its stream incomplete) and the consumer goes on waiting for the others.
   producerDeath: "waits",
@@ -29,6 +32,9 @@ export const tcpCard: VariantCard = {
 };
 
 export const tcpIpCard: VariantCard = {
+  survives: "no",
+  consumers: "one",
+  maxMessage: "1 MiB",
   // The consumer serves every producer that connects: one that dies without close() is
   // dropped (its stream incomplete) and the consumer goes on waiting for the others.
   producerDeath: "waits",

@@ -6,9 +6,8 @@
  * variants on one question after another, asking a question only where the variants left
  * answer it differently.
  *
- * The facts come from the variant objects (taxonomy scope and timing, placement) and from the
- * benchmark results (msg/s at 64 B); three facts the variant objects do not carry yet sit in
- * `pendingCardFacts` below until each variant's card carries them.
+ * The facts come from the variant objects (taxonomy scope and timing, placement, and the card's
+ * survives, consumers and maxMessage) and from the benchmark results (msg/s at 64 B).
  */
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,63 +41,29 @@ export interface ChoosingFacts {
   msgPerSec: number | null;
 }
 
-// ── Facts the variant objects do not carry yet ─────────────────────────────────────────────
-// TODO(cards): move each row into its variant's `card` (fields `survives`, `consumers` and
-// `maxMessage`), then read them from there and delete this table. Checked against the code:
-// message-queues DEFAULT_MESSAGE_SIZE, pipes DEFAULT_*_MESSAGE_BYTES, tcp DEFAULT_MAX_MESSAGE_BYTES,
-// rest DEFAULT_MAX_MESSAGE_SIZE, grpc DEFAULT_GRPC_MESSAGE_LIMIT, nats max_payload (server default),
-// shared-memory half of DEFAULT_RING_BYTES; NATS subscribes without a queue group unless asked.
-type PendingFacts = Pick<ChoosingFacts, "survives" | "consumers" | "maxMessage">;
-export const pendingCardFacts: Record<string, PendingFacts> = {
-  "pipes-unnamed": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "pipes-unnamed-io": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "shared-memory-workers": { survives: "no", consumers: "one", maxMessage: "~512 KiB" },
-  "channels-buffered": { survives: "no", consumers: "compete", maxMessage: "no limit" },
-  "channels-unbuffered": { survives: "no", consumers: "compete", maxMessage: "no limit" },
-  "pipes-named": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "shared-memory-posix": { survives: "no", consumers: "one", maxMessage: "~512 KiB" },
-  "message-queues": { survives: "a process crash", consumers: "compete", maxMessage: "8 KiB" },
-  "pub-sub-nats-os": { survives: "no", consumers: "each a copy", maxMessage: "~1 MiB" },
-  tcp: { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "grpc-os": { survives: "no", consumers: "one", maxMessage: "~4 MiB" },
-  "pub-sub-nats-network": { survives: "no", consumers: "each a copy", maxMessage: "~1 MiB" },
-  "tcp-ip": { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "grpc-network": { survives: "no", consumers: "one", maxMessage: "~4 MiB" },
-  rest: { survives: "no", consumers: "one", maxMessage: "1 MiB" },
-  "message-queues-jetstream": { survives: "a server restart", consumers: "compete", maxMessage: "~1 MiB" },
-};
-
 const reachOf: Record<AnyVariant["taxonomy"]["scope"], Reach> = {
   "in-process": "process",
   "inter-process, OS": "host",
   "inter-process, network": "network",
 };
 
-/** The page of a variant: its own, or the page of the variant it extends (message-queues-jetstream). */
-function pageOf(id: string, docsDir: string, ids: readonly string[]): string {
-  if (existsSync(`${docsDir}${id}.md`)) return `${id}.md`;
-  const base = ids.filter((other) => id.startsWith(`${other}-`)).sort((a, b) => b.length - a.length)[0];
-  return `${base ?? id}.md`;
-}
-
 export function choosingFacts(
   variants: readonly AnyVariant[],
   results: BenchReport | undefined,
-  docsDir: string,
 ): ChoosingFacts[] {
-  const ids = variants.map((v) => v.id);
   return variants.map((v) => {
-    const pending = pendingCardFacts[v.id];
-    if (!pending) throw new Error(`choosing.ts has no facts for ${v.id}: add it to pendingCardFacts`);
+    if (!v.card) throw new Error(`variant ${v.id} has no card: declare one beside it`);
     const row = results?.results.find((r) => r.variant === v.id && r.size === 64 && r.status === "ok");
     return {
       id: v.id,
-      page: pageOf(v.id, docsDir, ids),
+      page: `${v.id}.md`,
       reach: reachOf[v.taxonomy.scope],
       sendWaits: v.taxonomy.timing === "synchronous",
       threads: v.placement === "threads",
       msgPerSec: row?.msgPerSec ?? null,
-      ...pending,
+      survives: v.card.survives,
+      consumers: v.card.consumers,
+      maxMessage: v.card.maxMessage,
     };
   });
 }
@@ -401,9 +366,8 @@ function caption(results: BenchReport | undefined): string {
 export async function renderChoosing(
   variants: readonly AnyVariant[],
   results: BenchReport | undefined,
-  docsDir: string,
 ): Promise<ChoosingDocs> {
-  const facts = choosingFacts(variants, results, docsDir);
+  const facts = choosingFacts(variants, results);
   const nodes = decisionTree(facts);
   return {
     blocks: {
