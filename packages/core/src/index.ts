@@ -7,6 +7,8 @@
  * @module @ipc-atlas/core
  */
 
+export { AsyncQueue } from "./async-queue.ts";
+export { type NativeMechanism, type Semantics, semanticsColumns, type VariantCard } from "./card.ts";
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,
@@ -36,16 +38,19 @@ export {
   spawnConsumer,
   spawnProducer,
 } from "./peer.ts";
+export { connectError, freePort, listen, listenError } from "./ports.ts";
 export {
   atExit,
   type ChildHandle,
+  exitCodeOf,
   liveChildren,
   type SpawnOptions,
+  signalNumber,
   spawnScript,
   tsxLoader,
   waitForGo,
 } from "./process.ts";
-export { VariantRegistry } from "./registry.ts";
+export { loadVariant, VariantRegistry } from "./registry.ts";
 export {
   AuthError,
   checkLimit,
@@ -65,6 +70,7 @@ export {
   isInterProcess,
   isVariantId,
   type Model,
+  type Place,
   type Scope,
   type Taxonomy,
   type Timing,

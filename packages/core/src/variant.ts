@@ -5,6 +5,7 @@
  * to another OS process; for in-process variants it is the medium object itself.
  */
 
+import type { VariantCard } from "./card.ts";
 import type { Narrator } from "./narrator.ts";
 import type { Taxonomy } from "./taxonomy.ts";
 import type { TlsMaterial } from "./tls.ts";
@@ -77,6 +78,8 @@ export interface Variant<Address = unknown> {
   readonly taxonomy: Taxonomy;
   /** One sentence: what this variant is. */
   readonly summary: string;
+  /** What the catalogue and the benchmark show about it. Fixtures in tests may go without. */
+  readonly card?: VariantCard;
   /** `import.meta.url` of the module that exports this variant, so a child process can load it. */
   readonly module: string;
   /** Creates the medium and says where it is. */
