@@ -11,6 +11,7 @@ import {
   benchLossy,
   benchQueue,
   benchSlow,
+  benchThreads,
   DELAY_MS,
   SLOW_SEND_MS,
 } from "./fixtures/bench-variants.ts";
@@ -33,7 +34,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const registry = () => new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow]);
+const registry = () =>
+  new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow, benchThreads]);
 
 async function bench(options: Partial<BenchOptions>): Promise<{ code: number; report: BenchReport }> {
   const json = join(dir, "out.json");
@@ -137,6 +139,22 @@ describe("runBench", () => {
     expect(floor.msgPerSec).toBeGreaterThan(100_000);
     expect(floor.msgPerSecRange![0]).toBeLessThanOrEqual(floor.msgPerSec!);
     expect(floor.msgPerSecRange![1]).toBeGreaterThanOrEqual(floor.msgPerSec!);
+  });
+
+  it('runs a variant with placement "threads" with producer and consumer each on a thread of its own', async () => {
+    // The fixture's sides block their thread while they wait for each other: on one thread it fails.
+    const { code, report } = await bench({
+      ids: ["bench-threads"],
+      messages: 2000,
+      rates: [200],
+      rateSeconds: 0.5,
+    });
+    expect(code, output).toBe(0);
+    const row = report.results.find((r) => r.variant === "bench-threads")!;
+    expect(row).toMatchObject({ status: "ok", lost: 0, duplicated: 0, reordered: 0, corrupt: 0 });
+    expect(row.received).toBe(2000);
+    expect(row.latency[0]).toMatchObject({ ratePerSec: 200, status: "ok" });
+    expect(row.processes.map((p) => p.role)).toEqual(["producer+consumer"]);
   });
 
   it("charges a known delay to the latency pass, from the scheduled send time", async () => {

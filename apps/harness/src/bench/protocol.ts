@@ -31,6 +31,12 @@ export type Job =
   | { role: "ponger"; variant: VariantRef; out: unknown; back: unknown }
   /** An in-process variant: this one process opens the medium and runs both sides. */
   | { role: "local"; variant: VariantRef; mode: BenchMode }
+  /**
+   * An in-process variant with `placement: "threads"`: this one process opens the medium and
+   * runs each side on a worker thread of its own (threads.ts), the address being memory both
+   * threads share.
+   */
+  | { role: "threads"; variant: VariantRef; mode: BenchMode }
   /** A baseline (bench/baselines): it starts its own peer from here. */
   | { role: "baseline"; baseline: string; mode: BenchMode };
 
