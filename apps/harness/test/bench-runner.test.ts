@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VariantRegistry } from "@ipc-atlas/core";
@@ -33,6 +33,12 @@ afterEach(async () => {
   vi.restoreAllMocks();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The POSIX queues of this harness's baselines that exist now (/dev/mqueue, where it is mounted). */
+async function mqueueEntries(): Promise<string[]> {
+  const names = await readdir("/dev/mqueue").catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith("ipc-atlas-npm-"));
+}
 
 const registry = () =>
   new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow, benchThreads]);
@@ -155,6 +161,33 @@ describe("runBench", () => {
     expect(row.received).toBe(2000);
     expect(row.latency[0]).toMatchObject({ ratePerSec: 200, status: "ok" });
     expect(row.processes.map((p) => p.role)).toEqual(["producer+consumer"]);
+  });
+
+  it("measures the posix-mq package from npm over a POSIX queue between two processes, both ways, and leaves no queue", async () => {
+    const before = await mqueueEntries();
+    const { code, report } = await bench({ ids: ["posix-mq-npm"], messages: 2000, sizes: [64, 65536] });
+    expect(code, output).toBe(0);
+    const [at64, at64k] = report.results.filter((r) => r.variant === "posix-mq-npm");
+    expect(at64).toMatchObject({
+      status: "ok",
+      kind: "baseline",
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      received: 2000,
+    });
+    expect(at64!.processes.map((p) => p.role).sort()).toEqual(["consumer", "producer"]);
+    expect(new Set(at64!.processes.map((p) => p.pid)).size).toBe(2);
+    // Beyond the system's msgsize_max (8 KiB here) the row says why instead of failing.
+    expect(at64k).toMatchObject({ status: "not-applicable" });
+    expect(at64k!.reason).toMatch(/65536-byte/);
+    const trip = await bench({ ids: ["posix-mq-npm"], messages: 300, mode: "round-trip" });
+    expect(trip.code, output).toBe(0);
+    expect(trip.report.results.find((r) => r.variant === "posix-mq-npm")).toMatchObject({
+      status: "ok",
+      lost: 0,
+    });
+    expect(await mqueueEntries()).toEqual(before);
   });
 
   it("charges a known delay to the latency pass, from the scheduled send time", async () => {

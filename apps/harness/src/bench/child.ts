@@ -18,15 +18,20 @@ import {
 } from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
 import { openForSize } from "./open-medium.ts";
-import type { ChildReport, FromChild, Job, ToChild, VariantRef } from "./protocol.ts";
+import {
+  type ChildReport,
+  type FromChild,
+  type Job,
+  NotApplicable,
+  type ToChild,
+  type VariantRef,
+} from "./protocol.ts";
 import { ThreadSides } from "./threads.ts";
 import { type Plan, ping, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
 
 // On a worker thread (threads.ts) the parent is the bench child process, through the thread's port.
 const reply = (message: FromChild) =>
   parentPort ? parentPort.postMessage(message) : process.send?.(message);
-
-class NotApplicable extends Error {}
 
 const loaded = new Map<string, AnyVariant>();
 

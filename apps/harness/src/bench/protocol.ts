@@ -60,3 +60,6 @@ export type FromChild =
 export function tooLargeReason(size: number, limit: number): string {
   return `${size}-byte messages exceed the medium's limit of ${limit} bytes (endpoint.maxMessageSize)`;
 }
+
+/** Thrown where a run cannot apply (a size its medium cannot carry, a library that is not installed): reported, not failed. */
+export class NotApplicable extends Error {}

@@ -2,7 +2,8 @@
 
 import type { Baseline } from "./baseline.ts";
 import { nodeIpcBaseline } from "./node-ipc.ts";
+import { posixMqBaseline } from "./posix-mq.ts";
 import { workerThreadsBaseline } from "./worker-threads.ts";
 
 export type { Baseline, BaselineSession } from "./baseline.ts";
-export const baselines: readonly Baseline[] = [nodeIpcBaseline, workerThreadsBaseline];
+export const baselines: readonly Baseline[] = [nodeIpcBaseline, workerThreadsBaseline, posixMqBaseline];
