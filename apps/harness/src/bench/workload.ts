@@ -71,6 +71,12 @@ export interface SenderReport {
   endNs: number;
   /** CPU spent by this process from the first measured send to close(). */
   cpu: CpuFigures;
+  /**
+   * Latency pass: the least a send of the last quarter of the measured ones went out after its
+   * scheduled time (ns). A variant that holds the rate lets the producer get back on schedule
+   * now and then; one at or past its limit never does. Absent in the throughput pass.
+   */
+  tailLagNs?: number;
 }
 
 export interface LatencyFigures {
