@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VariantRegistry } from "@ipc-atlas/core";
+import { messageQueues } from "@ipc-atlas/message-queue";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { socketFixture } from "../../../packages/core/test/fixtures/socket-variant.ts";
 import { type BenchOptions, type BenchReport, ceilingPlanFor, runBench } from "../src/bench/index.ts";
@@ -35,9 +36,9 @@ afterEach(async () => {
 });
 
 /** The POSIX queues of this harness's baselines that exist now (/dev/mqueue, where it is mounted). */
-async function mqueueEntries(): Promise<string[]> {
+async function mqueueEntries(prefix = "ipc-atlas-npm-"): Promise<string[]> {
   const names = await readdir("/dev/mqueue").catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith("ipc-atlas-npm-"));
+  return names.filter((n) => n.startsWith(prefix));
 }
 
 const registry = () =>
@@ -188,6 +189,29 @@ describe("runBench", () => {
       lost: 0,
     });
     expect(await mqueueEntries()).toEqual(before);
+  });
+
+  it("runs the message-queue package's own pair as the message-queues row's yardstick and gives the ratio", async () => {
+    const registryWithQueue = new VariantRegistry([messageQueues]);
+    const json = join(dir, "pair.json");
+    const code = await runBench(registryWithQueue, {
+      ids: ["message-queues", "mq-package-pair"],
+      sizes: [64],
+      messages: 2000,
+      quick: true,
+      mode: "one-way",
+      rates: [500],
+      rateSeconds: 0.3,
+      json,
+    });
+    expect(code, output).toBe(0);
+    const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+    const pair = report.results.find((r) => r.variant === "mq-package-pair")!;
+    expect(pair).toMatchObject({ status: "ok", kind: "baseline", lost: 0, received: 2000, latency: [] });
+    expect(pair.processes.map((p) => p.role).sort()).toEqual(["consumer", "producer"]);
+    expect(report.yardsticks).toContainEqual({ variant: "message-queues", baseline: "mq-package-pair" });
+    expect(output).toMatch(/message-queues ÷ mq-package-pair \(same run\): [\d.]+×/);
+    expect(await mqueueEntries("ipc-atlas-pair-")).toEqual([]);
   });
 
   it("charges a known delay to the latency pass, from the scheduled send time", async () => {

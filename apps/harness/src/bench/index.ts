@@ -218,7 +218,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
   ];
   const steps = progress(
     rounds * (targets.length * plans.length + ceilingKeys.length * plans.length) +
-      targets.length * latencyPlans.length,
+      targets.filter((t) => !t.baseline?.throughputOnly).length * latencyPlans.length,
   );
   const throughput = new Map<string, RunOutcome[]>();
   const latency = new Map<string, { plan: Plan; outcome: RunOutcome }[]>();
@@ -257,7 +257,8 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
           }
         }
         // The latency pass once, in the last round, in the same processes.
-        const runPlans = round === rounds - 1 ? [...plans, ...latencyPlans] : plans;
+        const latencyToo = round === rounds - 1 && !target.baseline?.throughputOnly;
+        const runPlans = latencyToo ? [...plans, ...latencyPlans] : plans;
         await processes.get(target.id)!.run(
           target,
           runPlans,
@@ -307,7 +308,12 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
       );
     }
   }
-  const report: BenchReport = { environment: env, results, ceilings };
+  const report: BenchReport = {
+    environment: env,
+    results,
+    ceilings,
+    yardsticks: baselines.flatMap((b) => (b.yardstickOf ? [{ variant: b.yardstickOf, baseline: b.id }] : [])),
+  };
   process.stdout.write(`${renderText(report)}\n`);
   if (options.json) writeOutput(options.json, `${JSON.stringify(report, null, 2)}\n`);
   if (options.html) writeOutput(options.html, renderHtml(report));

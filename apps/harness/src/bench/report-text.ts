@@ -157,6 +157,14 @@ export function renderText(report: BenchReport): string {
     });
     const summary = summaryLine(rows.filter((r) => r.variant !== "null"));
     if (summary) out.push(summary);
+    for (const { variant, baseline } of report.yardsticks ?? []) {
+      const row = rows.find((r) => r.variant === variant);
+      const yardstick = rows.find((r) => r.variant === baseline);
+      if (!row?.msgPerSec || !yardstick?.msgPerSec) continue;
+      out.push(
+        `${variant} ÷ ${baseline} (same run): ${formatRatio(row.msgPerSec / yardstick.msgPerSec)} (${formatRate(row.msgPerSec)} ÷ ${formatRate(yardstick.msgPerSec)} msg/s)`,
+      );
+    }
     const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
     if (unstable.length > 0) out.push(`unstable (rounds spread over 25 %): ${unstable.join(", ")}`);
     out.push("");

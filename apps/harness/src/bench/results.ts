@@ -132,6 +132,8 @@ export interface BenchReport {
   environment: Environment;
   results: BenchResult[];
   ceilings: CeilingResult[];
+  /** Baselines that are another row's yardstick: the text report gives that row ÷ the baseline's, per size. */
+  yardsticks?: { variant: string; baseline: string }[];
 }
 
 export function environment(
