@@ -48,6 +48,12 @@ export interface VariantCard {
    * (one-way or round trip) follows the variant's timing. None: no ceiling applies.
    */
   readonly ceiling?: NativeMechanism;
+  /**
+   * Inter-process variants: what a consumer sees when its producer's process dies without
+   * `close()` (see the Consumer contract in variant.ts): the iteration ends, fails with a typed
+   * error, or waits for another producer.
+   */
+  readonly producerDeath?: "end" | "error" | "waits";
   /** The one variant the catalogue is built around; list and docs mark it. */
   readonly flagship?: boolean;
 }

@@ -9,6 +9,7 @@
 
 export { AsyncQueue } from "./async-queue.ts";
 export { type NativeMechanism, type Semantics, semanticsColumns, type VariantCard } from "./card.ts";
+export { contractConsumer, defineVariant } from "./contract.ts";
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,

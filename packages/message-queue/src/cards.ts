@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const messageQueuesCard: VariantCard = {
+  producerDeath: "waits",
   flagship: true,
   ceiling: "posix-mq",
   semantics: {
@@ -26,6 +27,7 @@ export const messageQueuesCard: VariantCard = {
   demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
 };
 export const messageQueuesJetStreamCard: VariantCard = {
+  producerDeath: "waits",
   // Past one host, the queue is a server's stream: its ceiling is the TCP underneath.
   ceiling: "tcp",
   semantics: {

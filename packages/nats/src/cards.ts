@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const pubSubNatsOsCard: VariantCard = {
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "publish does not wait for subscribers; the producer flushes to bound what it buffers",
@@ -27,6 +28,7 @@ export const pubSubNatsOsCard: VariantCard = {
 };
 
 export const pubSubNatsNetworkCard: VariantCard = {
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "publish does not wait for subscribers; the producer flushes to bound what it buffers",

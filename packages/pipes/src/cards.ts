@@ -38,6 +38,7 @@ export const pipesUnnamedIoCard: VariantCard = {
 };
 
 export const pipesNamedCard: VariantCard = {
+  producerDeath: "end",
   ceiling: "fifo",
   semantics: {
     blocking: "opening for writing waits for a reader; a write waits while the kernel's pipe buffer is full",

@@ -28,6 +28,7 @@ export const sharedMemoryWorkersCard: VariantCard = {
 };
 
 export const sharedMemoryPosixCard: VariantCard = {
+  producerDeath: "error",
   ceiling: "shm-ring",
   semantics: {
     blocking:

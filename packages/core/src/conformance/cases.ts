@@ -9,7 +9,9 @@ import { randomBytes } from "node:crypto";
 import { ClosedError, MessageTooLargeError } from "../errors.ts";
 import { isInterProcess } from "../taxonomy.ts";
 import type { AnyVariant, Consumer, OpenOptions } from "../variant.ts";
+import { contractCases } from "./consumer-contract.ts";
 import { openPair, type Pair } from "./fixture.ts";
+import { background, PENDING, within } from "./waiting.ts";
 
 export interface ConformanceOptions {
   /** Options for `variant.open` in every case. */
@@ -25,28 +27,6 @@ export interface ConformanceCase {
   /** A longer time limit than the test runner's default, for cases that send many messages. */
   timeoutMs?: number;
   run(): Promise<void>;
-}
-
-const PENDING = Symbol("pending");
-
-/** Resolves to the promise's value, or PENDING if it has not settled after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof PENDING> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof PENDING>((resolve) => {
-    timer = setTimeout(() => resolve(PENDING), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Starts `body` now; a failure surfaces where the promise is awaited, never as an unhandled rejection. */
-function background(body: () => Promise<void>): Promise<void> {
-  const running = body();
-  running.catch(() => {});
-  return running;
 }
 
 /** Waits for every promise to settle, then throws the first rejection, if any. */
@@ -156,13 +136,25 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
     },
     {
       name: "rejects an oversized message with MessageTooLargeError and stays usable",
-      ...(variant.id.startsWith("channels")
-        ? { skip: "an in-process channel passes references: size has no limit" }
-        : {}),
       run: () =>
         withPair(variant, options, async ({ endpoint, producer, consumer }) => {
           const limit = endpoint.maxMessageSize;
-          assert.ok(limit !== null, "the endpoint must state its maxMessageSize");
+          if (limit === null) {
+            // No limit but memory (an in-process medium passing references): a message larger
+            // than any other variant allows must pass whole, and the producer stays usable.
+            const huge = new Uint8Array(17 * 1024 * 1024).fill(7);
+            const sending = background(async () => {
+              await producer.send(huge);
+              await producer.send(Buffer.from("still usable"));
+              await producer.close();
+            });
+            const received = await drain(consumer);
+            await sending;
+            assert.equal(received.length, 2, "the unlimited message and the one after it arrive");
+            assert.equal(received[0]!.byteLength, huge.byteLength, "the unlimited message arrives whole");
+            assert.equal(Buffer.from(received[1]!).toString(), "still usable");
+            return;
+          }
           const oversized = producer.send(new Uint8Array(limit + 1));
           await assert.rejects(oversized, (error: unknown) => {
             assert.ok(
@@ -359,5 +351,6 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
         }),
     });
   }
+  cases.push(...contractCases(variant, options.open));
   return cases;
 }
