@@ -10,7 +10,7 @@
 import { ClosedError, type Consumer, type Producer, type Variant } from "@ipc-atlas/core";
 
 /** Messages the hand-off holds while the consumer is busy; a power of two (a ring indexed by mask). */
-const CAPACITY = 64;
+const CAPACITY = 256;
 const RESOLVED = Promise.resolve();
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
