@@ -9,8 +9,13 @@
 
 import { ClosedError, type Consumer, type Producer, type Variant } from "@ipc-atlas/core";
 
-/** Messages the hand-off holds while the consumer is busy; a power of two (a ring indexed by mask). */
-const CAPACITY = 256;
+/**
+ * Messages the hand-off holds while the consumer is busy; a power of two (a ring indexed by
+ * mask). It holds references, not copies, so it must stay below what the message pool
+ * guarantees an in-process medium (64 + 4 × window buffers a turn): with 256 a 64 KiB run,
+ * whose pool has 192 buffers, rewrote messages still waiting in the ring.
+ */
+const CAPACITY = 64;
 const RESOLVED = Promise.resolve();
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
