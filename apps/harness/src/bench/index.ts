@@ -128,7 +128,8 @@ function resolveTargets(registry: VariantRegistry, ids: string[]): BenchTarget[]
   if (unknown.length > 0) {
     return `unknown id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (available: ${all.map((t) => t.id).join(", ")})`;
   }
-  return [nullTarget(), ...(chosen.length === 0 ? all : chosen.map((id) => all.find((t) => t.id === id)!))];
+  // No ids: everything. `null` alone: the floor alone.
+  return [nullTarget(), ...(ids.length === 0 ? all : chosen.map((id) => all.find((t) => t.id === id)!))];
 }
 
 /** Progress on stderr: a bar on a terminal, one plain line per step otherwise. */
