@@ -149,7 +149,7 @@ program
         pin?: boolean;
       },
     ) => {
-      for (const id of ids) registry.get(id);
+      // runBench checks the ids itself: variants, and the baselines and `null` the registry does not hold.
       const { runBench } = await import("./bench/index.ts");
       process.exitCode = await runBench(registry, {
         ids,

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VariantRegistry } from "@ipc-atlas/core";
+import { messageQueues } from "@ipc-atlas/message-queue";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { socketFixture } from "../../../packages/core/test/fixtures/socket-variant.ts";
 import { type BenchOptions, type BenchReport, ceilingPlanFor, runBench } from "../src/bench/index.ts";
@@ -11,6 +12,7 @@ import {
   benchLossy,
   benchQueue,
   benchSlow,
+  benchThreads,
   DELAY_MS,
   SLOW_SEND_MS,
 } from "./fixtures/bench-variants.ts";
@@ -33,7 +35,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const registry = () => new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow]);
+/** The POSIX queues of this harness's baselines that exist now (/dev/mqueue, where it is mounted). */
+async function mqueueEntries(prefix = "ipc-atlas-npm-"): Promise<string[]> {
+  const names = await readdir("/dev/mqueue").catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix));
+}
+
+const registry = () =>
+  new VariantRegistry([socketFixture, benchQueue, benchLossy, benchDelay, benchSlow, benchThreads]);
 
 async function bench(options: Partial<BenchOptions>): Promise<{ code: number; report: BenchReport }> {
   const json = join(dir, "out.json");
@@ -137,6 +146,72 @@ describe("runBench", () => {
     expect(floor.msgPerSec).toBeGreaterThan(100_000);
     expect(floor.msgPerSecRange![0]).toBeLessThanOrEqual(floor.msgPerSec!);
     expect(floor.msgPerSecRange![1]).toBeGreaterThanOrEqual(floor.msgPerSec!);
+  });
+
+  it('runs a variant with placement "threads" with producer and consumer each on a thread of its own', async () => {
+    // The fixture's sides block their thread while they wait for each other: on one thread it fails.
+    const { code, report } = await bench({
+      ids: ["bench-threads"],
+      messages: 2000,
+      rates: [200],
+      rateSeconds: 0.5,
+    });
+    expect(code, output).toBe(0);
+    const row = report.results.find((r) => r.variant === "bench-threads")!;
+    expect(row).toMatchObject({ status: "ok", lost: 0, duplicated: 0, reordered: 0, corrupt: 0 });
+    expect(row.received).toBe(2000);
+    expect(row.latency[0]).toMatchObject({ ratePerSec: 200, status: "ok" });
+    expect(row.processes.map((p) => p.role)).toEqual(["producer+consumer"]);
+  });
+
+  it("measures the posix-mq package from npm over a POSIX queue between two processes, both ways, and leaves no queue", async () => {
+    const before = await mqueueEntries();
+    const { code, report } = await bench({ ids: ["posix-mq-npm"], messages: 2000, sizes: [64, 65536] });
+    expect(code, output).toBe(0);
+    const [at64, at64k] = report.results.filter((r) => r.variant === "posix-mq-npm");
+    expect(at64).toMatchObject({
+      status: "ok",
+      kind: "baseline",
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      received: 2000,
+    });
+    expect(at64!.processes.map((p) => p.role).sort()).toEqual(["consumer", "producer"]);
+    expect(new Set(at64!.processes.map((p) => p.pid)).size).toBe(2);
+    // Beyond the system's msgsize_max (8 KiB here) the row says why instead of failing.
+    expect(at64k).toMatchObject({ status: "not-applicable" });
+    expect(at64k!.reason).toMatch(/65536-byte/);
+    const trip = await bench({ ids: ["posix-mq-npm"], messages: 300, mode: "round-trip" });
+    expect(trip.code, output).toBe(0);
+    expect(trip.report.results.find((r) => r.variant === "posix-mq-npm")).toMatchObject({
+      status: "ok",
+      lost: 0,
+    });
+    expect(await mqueueEntries()).toEqual(before);
+  });
+
+  it("runs the message-queue package's own pair as the message-queues row's yardstick and gives the ratio", async () => {
+    const registryWithQueue = new VariantRegistry([messageQueues]);
+    const json = join(dir, "pair.json");
+    const code = await runBench(registryWithQueue, {
+      ids: ["message-queues", "mq-package-pair"],
+      sizes: [64],
+      messages: 2000,
+      quick: true,
+      mode: "one-way",
+      rates: [500],
+      rateSeconds: 0.3,
+      json,
+    });
+    expect(code, output).toBe(0);
+    const report = JSON.parse(await readFile(json, "utf8")) as BenchReport;
+    const pair = report.results.find((r) => r.variant === "mq-package-pair")!;
+    expect(pair).toMatchObject({ status: "ok", kind: "baseline", lost: 0, received: 2000, latency: [] });
+    expect(pair.processes.map((p) => p.role).sort()).toEqual(["consumer", "producer"]);
+    expect(report.yardsticks).toContainEqual({ variant: "message-queues", baseline: "mq-package-pair" });
+    expect(output).toMatch(/message-queues ÷ mq-package-pair \(same run\): [\d.]+×/);
+    expect(await mqueueEntries("ipc-atlas-pair-")).toEqual([]);
   });
 
   it("charges a known delay to the latency pass, from the scheduled send time", async () => {

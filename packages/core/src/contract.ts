@@ -10,6 +10,7 @@
 import type { AnyVariant, Consumer } from "./variant.ts";
 
 const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+const DONE_PROMISE = Promise.resolve(DONE);
 
 class ContractConsumer implements Consumer {
   readonly #inner: Consumer;
@@ -41,24 +42,26 @@ class ContractConsumer implements Consumer {
     return this.#closing;
   }
 
+  // The handlers are made once, not per call: this runs for every message of every variant,
+  // and closures made per call (with the reaction that settles them) cost more than the hand-off.
+  /** Calls made and not yet settled; the tail is dropped when the last one settles. */
+  #pending = 0;
+  readonly #settled = () => {
+    if (--this.#pending === 0) this.#tail = null;
+  };
+  readonly #take = (): Promise<IteratorResult<Uint8Array, undefined>> => {
+    if (this.#closed) return DONE_PROMISE;
+    this.#source ??= this.#inner[Symbol.asyncIterator]();
+    return this.#source.next() as Promise<IteratorResult<Uint8Array, undefined>>;
+  };
+
   #next(): Promise<IteratorResult<Uint8Array, undefined>> {
-    if (this.#closed) return Promise.resolve(DONE);
-    const take = (): Promise<IteratorResult<Uint8Array, undefined>> | IteratorResult<never, undefined> => {
-      if (this.#closed) return DONE;
-      this.#source ??= this.#inner[Symbol.asyncIterator]();
-      return this.#source.next() as Promise<IteratorResult<Uint8Array, undefined>>;
-    };
+    if (this.#closed) return DONE_PROMISE;
     // The common case, one call at a time, goes straight to the source.
-    const result = Promise.resolve(this.#tail ? this.#tail.then(take, take) : take());
+    const result = this.#tail ? this.#tail.then(this.#take, this.#take) : Promise.resolve(this.#take());
+    this.#pending++;
     this.#tail = result;
-    result.then(
-      () => {
-        if (this.#tail === result) this.#tail = null;
-      },
-      () => {
-        if (this.#tail === result) this.#tail = null;
-      },
-    );
+    result.then(this.#settled, this.#settled);
     return result;
   }
 }

@@ -4,10 +4,10 @@
  * bytes; the consumer checks every one.
  *
  *   mq-peer.ts consumer <name> <count> <warmup> <style>  prints "ready", then one JSON line
- *       {"count":…,"ns":…,"cpuNs":…,"csw":…,"bytes":…} over the <count> messages after the
+ *       {"count":…,"ns":…,"cpuNs":…,"csw":…,"bytes":…,"maxRssKiB":…} over the <count> messages after the
  *       first <warmup> (untimed, so the JIT has compiled the loop before the clock starts)
  *   mq-peer.ts producer <name> <count> <size> <style>    sends <count> messages (warm-up
- *       included), prints {"cpuNs":…,"csw":…}
+ *       included), prints {"cpuNs":…,"csw":…,"maxRssKiB":…}
  *
  * Consumer styles: "iterate" — `for await (const m of queue)`, one message per step, the plain
  * at-most-once API; "receive" — `await queue.receive()` in a loop; "batch" — receiveMany(10),
@@ -22,11 +22,12 @@ import { MessageQueue } from "../src/index.ts";
 const [role, name, countText, a, style] = process.argv.slice(2);
 const count = Number(countText);
 
-function usage(): { cpuNs: number; csw: number } {
+function usage(): { cpuNs: number; csw: number; maxRssKiB: number } {
   const r = process.resourceUsage();
   return {
     cpuNs: (r.userCPUTime + r.systemCPUTime) * 1000,
     csw: r.voluntaryContextSwitches + r.involuntaryContextSwitches,
+    maxRssKiB: r.maxRSS,
   };
 }
 
@@ -77,6 +78,7 @@ async function consume(): Promise<void> {
       cpuNs: end.cpuNs - start.cpuNs,
       csw: end.csw - start.csw,
       bytes,
+      maxRssKiB: end.maxRssKiB,
     }),
   );
 }
@@ -113,7 +115,9 @@ async function produce(): Promise<void> {
   } else fail(`unknown producer style ${style}`);
   const end = usage();
   queue.close();
-  console.log(JSON.stringify({ cpuNs: end.cpuNs - start.cpuNs, csw: end.csw - start.csw }));
+  console.log(
+    JSON.stringify({ cpuNs: end.cpuNs - start.cpuNs, csw: end.csw - start.csw, maxRssKiB: end.maxRssKiB }),
+  );
 }
 
 if (role === "consumer") await consume();

@@ -1,33 +1,43 @@
 /**
  * A bench child process: one side of one run (or both sides, for an in-process variant or a
- * baseline). The harness starts a fresh child per run so that its CPU time and peak RSS belong
+ * baseline; or, for a variant whose sides share memory between threads, the process that
+ * hosts the two threads of threads.ts, each running this same program on one side). The harness starts a fresh child per run so that its CPU time and peak RSS belong
  * to that run alone. It loads the variant from `variant.module` and finds it by id, the way
  * core's peer-main does, then runs the workload loops locally at full speed — only the
  * final report crosses the IPC channel. Protocol: protocol.ts.
  */
 
-import { type AnyVariant, type Consumer, type Endpoint, errorToJSON, type Producer } from "@ipc-atlas/core";
+import { parentPort } from "node:worker_threads";
+import {
+  type AnyVariant,
+  type Consumer,
+  type Endpoint,
+  errorToJSON,
+  loadVariant as load,
+  type Producer,
+} from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
 import { openForSize } from "./open-medium.ts";
-import type { ChildReport, FromChild, Job, ToChild, VariantRef } from "./protocol.ts";
+import {
+  type ChildReport,
+  type FromChild,
+  type Job,
+  NotApplicable,
+  type ToChild,
+  type VariantRef,
+} from "./protocol.ts";
+import { ThreadSides } from "./threads.ts";
 import { type Plan, ping, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
 
-const reply = (message: FromChild) => process.send?.(message);
-
-class NotApplicable extends Error {}
+// On a worker thread (threads.ts) the parent is the bench child process, through the thread's port.
+const reply = (message: FromChild) =>
+  parentPort ? parentPort.postMessage(message) : process.send?.(message);
 
 const loaded = new Map<string, AnyVariant>();
 
 async function loadVariant(ref: VariantRef): Promise<AnyVariant> {
   const key = `${ref.module}#${ref.id}`;
-  const cached = loaded.get(key);
-  if (cached) return cached;
-  const module = (await import(ref.module)) as Record<string, unknown>;
-  const variant = Object.values(module).find(
-    (value): value is AnyVariant =>
-      typeof value === "object" && value !== null && (value as AnyVariant).id === ref.id,
-  );
-  if (!variant) throw new Error(`${ref.module} exports no variant with id "${ref.id}"`);
+  const variant = loaded.get(key) ?? (await load(ref.module, ref.id));
   loaded.set(key, variant);
   return variant;
 }
@@ -40,6 +50,7 @@ const endpoints: Endpoint<unknown>[] = [];
 const consumers: Consumer[] = [];
 const producers: Producer[] = [];
 let session: BaselineSession | undefined;
+let threads: ThreadSides | undefined;
 
 async function openLocal(): Promise<Endpoint<unknown>> {
   const opened = await openForSize(variant!, plan.size);
@@ -73,6 +84,19 @@ async function attach(kind: "consumer" | "producer"): Promise<void> {
         for (let i = 0; i < endpoints.length; i++) producers[i] = await v!.producer(endpoints[i]!.address);
       }
       return;
+    case "threads": {
+      if (!threads) {
+        for (let i = 0; i < (job.mode === "one-way" ? 1 : 2); i++) await openLocal();
+        threads = await ThreadSides.start(
+          job.variant,
+          job.mode,
+          plan,
+          endpoints.map((e) => e.address),
+        );
+      }
+      await threads.attach(kind);
+      return;
+    }
     case "baseline": {
       if (kind !== "consumer") return;
       const id = job.baseline;
@@ -117,6 +141,8 @@ async function go(): Promise<ChildReport> {
       ]);
       return { sender, receiver, processes: [processFigures("pinger+ponger", sender.cpu)] };
     }
+    case "threads":
+      return await threads!.run();
     case "baseline":
       return await session!.run();
   }
@@ -126,6 +152,8 @@ async function go(): Promise<ChildReport> {
 async function cleanUp(): Promise<void> {
   await session?.close().catch(() => {});
   session = undefined;
+  await threads?.dispose();
+  threads = undefined;
   for (const endpoint of endpoints.splice(0)) await endpoint.close().catch(() => {});
   consumers.length = 0;
   producers.length = 0;
@@ -149,7 +177,7 @@ async function handle(message: ToChild): Promise<void> {
 
 // Messages are handled strictly in order, one at a time.
 let queue: Promise<void> = Promise.resolve();
-process.on("message", (message: ToChild) => {
+const onMessage = (message: ToChild) => {
   queue = queue.then(() =>
     handle(message).catch(async (error: unknown) => {
       await cleanUp();
@@ -157,9 +185,13 @@ process.on("message", (message: ToChild) => {
       else reply({ failed: errorToJSON(error) });
     }),
   );
-});
+};
 
-// The harness went away or is done with this run: nothing more will be asked.
-process.on("disconnect", () => {
-  void cleanUp().finally(() => process.exit(0));
-});
+if (parentPort) parentPort.on("message", onMessage);
+else {
+  process.on("message", onMessage);
+  // The harness went away or is done with this run: nothing more will be asked.
+  process.on("disconnect", () => {
+    void cleanUp().finally(() => process.exit(0));
+  });
+}

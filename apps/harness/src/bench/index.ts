@@ -128,7 +128,8 @@ function resolveTargets(registry: VariantRegistry, ids: string[]): BenchTarget[]
   if (unknown.length > 0) {
     return `unknown id${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (available: ${all.map((t) => t.id).join(", ")})`;
   }
-  return [nullTarget(), ...(chosen.length === 0 ? all : chosen.map((id) => all.find((t) => t.id === id)!))];
+  // No ids: everything. `null` alone: the floor alone.
+  return [nullTarget(), ...(ids.length === 0 ? all : chosen.map((id) => all.find((t) => t.id === id)!))];
 }
 
 /** Progress on stderr: a bar on a terminal, one plain line per step otherwise. */
@@ -218,7 +219,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
   ];
   const steps = progress(
     rounds * (targets.length * plans.length + ceilingKeys.length * plans.length) +
-      targets.length * latencyPlans.length,
+      targets.filter((t) => !t.baseline?.throughputOnly).length * latencyPlans.length,
   );
   const throughput = new Map<string, RunOutcome[]>();
   const latency = new Map<string, { plan: Plan; outcome: RunOutcome }[]>();
@@ -257,7 +258,8 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
           }
         }
         // The latency pass once, in the last round, in the same processes.
-        const runPlans = round === rounds - 1 ? [...plans, ...latencyPlans] : plans;
+        const latencyToo = round === rounds - 1 && !target.baseline?.throughputOnly;
+        const runPlans = latencyToo ? [...plans, ...latencyPlans] : plans;
         await processes.get(target.id)!.run(
           target,
           runPlans,
@@ -307,7 +309,12 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
       );
     }
   }
-  const report: BenchReport = { environment: env, results, ceilings };
+  const report: BenchReport = {
+    environment: env,
+    results,
+    ceilings,
+    yardsticks: baselines.flatMap((b) => (b.yardstickOf ? [{ variant: b.yardstickOf, baseline: b.id }] : [])),
+  };
   process.stdout.write(`${renderText(report)}\n`);
   if (options.json) writeOutput(options.json, `${JSON.stringify(report, null, 2)}\n`);
   if (options.html) writeOutput(options.html, renderHtml(report));

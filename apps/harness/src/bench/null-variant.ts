@@ -9,16 +9,32 @@
 
 import { ClosedError, type Consumer, type Producer, type Variant } from "@ipc-atlas/core";
 
+/**
+ * Messages the hand-off holds while the consumer is busy; a power of two (a ring indexed by
+ * mask). It holds references, not copies, so it must stay below what the message pool
+ * guarantees an in-process medium (64 + 4 × window buffers a turn): with 256 a 64 KiB run,
+ * whose pool has 192 buffers, rewrote messages still waiting in the ring.
+ */
 const CAPACITY = 64;
 const RESOLVED = Promise.resolve();
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/**
+ * A ring of message references between the two loops. The producer is told "no room yet" when
+ * it is full; a producer that sends anyway (not awaiting) makes the ring grow, so nothing is
+ * ever dropped. A fixed ring rather than an array used as a queue: an array that is pushed to
+ * while it is read from keeps growing as long as it never empties, and its garbage was most of
+ * the row's cost.
+ */
 class Handoff {
-  #items: Uint8Array[] = [];
-  #head = 0;
+  #ring: (Uint8Array | undefined)[] = new Array(CAPACITY).fill(undefined);
+  #mask = CAPACITY - 1;
+  /** Messages taken and put so far: the ring holds put - taken of them. */
+  #taken = 0;
+  #put = 0;
   #closed = false;
   #reader: ((result: IteratorResult<Uint8Array>) => void) | undefined;
-  /** While the queue is full: one promise for every send, settled when half of it is taken. */
+  /** While the ring is full: one promise for every send, settled when half of it is taken. */
   #space: { promise: Promise<void>; resolve: () => void } | undefined;
 
   put(message: Uint8Array): Promise<void> {
@@ -28,14 +44,22 @@ class Handoff {
       reader({ done: false, value: message });
       return RESOLVED;
     }
-    this.#items.push(message);
-    if (this.#items.length - this.#head < CAPACITY) return RESOLVED;
+    if (this.#put - this.#taken > this.#mask) this.#grow();
+    this.#ring[this.#put++ & this.#mask] = message;
+    if (this.#put - this.#taken < CAPACITY) return RESOLVED;
     if (!this.#space) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       this.#space = { promise, resolve };
     }
     return this.#space.promise;
+  }
+
+  #grow(): void {
+    const ring = new Array<Uint8Array | undefined>(this.#ring.length * 2).fill(undefined);
+    for (let i = this.#taken; i < this.#put; i++) ring[i & (ring.length - 1)] = this.#ring[i & this.#mask];
+    this.#ring = ring;
+    this.#mask = ring.length - 1;
   }
 
   end(): void {
@@ -51,13 +75,11 @@ class Handoff {
   readonly #ready = Promise.resolve(this.#result);
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    if (this.#head < this.#items.length) {
-      this.#result.value = this.#items[this.#head++]!;
-      if (this.#head === this.#items.length) {
-        this.#items.length = 0;
-        this.#head = 0;
-      }
-      if (this.#space && this.#items.length - this.#head <= CAPACITY / 2) {
+    if (this.#taken < this.#put) {
+      const slot = this.#taken++ & this.#mask;
+      this.#result.value = this.#ring[slot]!;
+      this.#ring[slot] = undefined;
+      if (this.#space && this.#put - this.#taken <= CAPACITY / 2) {
         this.#space.resolve();
         this.#space = undefined;
       }

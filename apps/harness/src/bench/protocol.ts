@@ -31,6 +31,12 @@ export type Job =
   | { role: "ponger"; variant: VariantRef; out: unknown; back: unknown }
   /** An in-process variant: this one process opens the medium and runs both sides. */
   | { role: "local"; variant: VariantRef; mode: BenchMode }
+  /**
+   * An in-process variant with `placement: "threads"`: this one process opens the medium and
+   * runs each side on a worker thread of its own (threads.ts), the address being memory both
+   * threads share.
+   */
+  | { role: "threads"; variant: VariantRef; mode: BenchMode }
   /** A baseline (bench/baselines): it starts its own peer from here. */
   | { role: "baseline"; baseline: string; mode: BenchMode };
 
@@ -54,3 +60,6 @@ export type FromChild =
 export function tooLargeReason(size: number, limit: number): string {
   return `${size}-byte messages exceed the medium's limit of ${limit} bytes (endpoint.maxMessageSize)`;
 }
+
+/** Thrown where a run cannot apply (a size its medium cannot carry, a library that is not installed): reported, not failed. */
+export class NotApplicable extends Error {}

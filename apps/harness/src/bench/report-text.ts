@@ -157,6 +157,14 @@ export function renderText(report: BenchReport): string {
     });
     const summary = summaryLine(rows.filter((r) => r.variant !== "null"));
     if (summary) out.push(summary);
+    for (const { variant, baseline } of report.yardsticks ?? []) {
+      const row = rows.find((r) => r.variant === variant);
+      const yardstick = rows.find((r) => r.variant === baseline);
+      if (!row?.msgPerSec || !yardstick?.msgPerSec) continue;
+      out.push(
+        `${variant} ÷ ${baseline} (same run): ${formatRatio(row.msgPerSec / yardstick.msgPerSec)} (${formatRate(row.msgPerSec)} ÷ ${formatRate(yardstick.msgPerSec)} msg/s)`,
+      );
+    }
     const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
     if (unstable.length > 0) out.push(`unstable (rounds spread over 25 %): ${unstable.join(", ")}`);
     out.push("");
@@ -167,7 +175,7 @@ export function renderText(report: BenchReport): string {
     "'both': one process ran both sides (the median round's figure).",
     "vs C: Node msg/s ÷ the best of three C designs (blocking, epoll, spin) over the mechanism named, in the variant's",
     "timing's mode: one-way for asynchronous variants, round trip for synchronous ones. null: the bench's own floor.",
-    "saturated: the variant did not keep up with the offered rate; the rate it reached is given instead of a latency.",
+    "saturated: the variant did not keep up with the offered rate (under 90 % of it arrived per second, or the producer never got back on schedule in the last quarter of the run); the rate it reached is given instead of a latency.",
   );
   return out.join("\n");
 }

@@ -12,12 +12,12 @@ import {
   type AnyVariant,
   type ChildHandle,
   type Endpoint,
-  errorFromJSON,
   isInterProcess,
   spawnScript,
 } from "@ipc-atlas/core";
 import type { Baseline } from "./baselines/index.ts";
 import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
+import { Conversation, NotApplicableSignal } from "./conversation.ts";
 import { nullVariant } from "./null-variant.ts";
 import { openForSize } from "./open-medium.ts";
 import type { BenchMode, ChildReport, FromChild, Job, ToChild } from "./protocol.ts";
@@ -76,8 +76,6 @@ export type RunOutcome =
   | { status: "not-applicable"; reason: string }
   | { status: "failed"; reason: string };
 
-class NotApplicableSignal extends Error {}
-
 /** Pending sends allowed to an asynchronous variant's producer (see Plan.window). */
 export const ASYNC_WINDOW = 32;
 
@@ -94,27 +92,14 @@ class BenchChild {
   readonly label: string;
   /** Resolves once the process (all its threads) is bound to its CPU; null when not pinned. */
   readonly pinned: Promise<void> | null = null;
-  #inbox: FromChild[] = [];
-  #waiter: (() => void) | undefined;
-  #exitCode: number | undefined;
+  readonly #conversation: Conversation;
 
   constructor(label: string, cpu: number | null) {
     this.label = label;
     this.handle = spawnScript(childScript, { stdio: "pipe" });
     if (cpu !== null) this.pinned = pin(this.handle.process.pid!, cpu);
-    this.handle.process.on("message", (message: FromChild) => {
-      this.#inbox.push(message);
-      this.#wake();
-    });
-    void this.handle.exited.then((code) => {
-      this.#exitCode = code;
-      this.#wake();
-    });
-  }
-
-  #wake(): void {
-    this.#waiter?.();
-    this.#waiter = undefined;
+    this.#conversation = new Conversation(label, this.handle.exited, () => this.handle.output());
+    this.handle.process.on("message", (message: FromChild) => this.#conversation.receive(message));
   }
 
   send(message: ToChild): void {
@@ -122,38 +107,12 @@ class BenchChild {
   }
 
   /** The next message, or an error: the child failed, exited, or took longer than `timeoutMs`. */
-  async next(what: string, timeoutMs: number): Promise<FromChild> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const message = this.#inbox.shift();
-      if (message) {
-        if ("failed" in message) throw errorFromJSON(message.failed);
-        if ("notApplicable" in message) throw new NotApplicableSignal(message.notApplicable);
-        return message;
-      }
-      if (this.#exitCode !== undefined) {
-        throw new Error(`${this.label} exited with code ${this.#exitCode} while ${what}${this.#tail()}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`${this.label} timed out after ${Math.round(timeoutMs / 1000)} s while ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  #tail(): string {
-    const output = this.handle.output().trim();
-    return output ? `: ${output.split("\n").slice(-5).join(" | ")}` : "";
+  next(what: string, timeoutMs: number): Promise<FromChild> {
+    return this.#conversation.next(what, timeoutMs);
   }
 
   async dispose(): Promise<void> {
-    if (this.#exitCode !== undefined) return;
+    if (this.#conversation.exited) return;
     if (this.handle.process.connected) this.handle.process.disconnect();
     const timer = setTimeout(() => this.handle.kill("SIGKILL"), 3000);
     await this.handle.exited;
@@ -305,7 +264,10 @@ async function jobsFor(
   if (target.baseline) return [{ role: "baseline", baseline: target.baseline.id, mode }];
   const variant = target.variant!;
   const ref = { module: variant.module, id: variant.id };
-  if (!isInterProcess(variant.taxonomy.scope)) return [{ role: "local", variant: ref, mode }];
+  if (!isInterProcess(variant.taxonomy.scope)) {
+    // Memory shared between threads: one process, each side on a worker thread of its own.
+    return [{ role: variant.placement === "threads" ? "threads" : "local", variant: ref, mode }];
+  }
   // Round-trip needs a medium each way: the variant opened twice.
   for (let i = 0; i < (mode === "one-way" ? 1 : 2); i++) {
     const opened = await openForSize(variant, plan.size);

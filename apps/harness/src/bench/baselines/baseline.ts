@@ -18,6 +18,10 @@ export interface Baseline {
   readonly scope: string;
   /** The native ceiling to compare with, or null. */
   readonly ceiling: NativeMechanism | null;
+  /** A variant this baseline is the yardstick of: the report gives that row ÷ this one. */
+  readonly yardstickOf?: string;
+  /** No open loop: the latency pass skips it. */
+  readonly throughputOnly?: boolean;
   /** Starts the peer (a forked process or a worker) and waits until it listens. */
   start(plan: Plan, mode: BenchMode): Promise<BaselineSession>;
 }
