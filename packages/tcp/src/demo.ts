@@ -7,7 +7,7 @@
  */
 
 import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
-import type { TcpAddress } from "./framed-socket.ts";
+import type { TcpAddress } from "./address.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/02-producer.ts", import.meta.url);

@@ -27,15 +27,11 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
+import { TcpConsumer } from "./consumer.ts";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
-import {
-  checkMaxMessageSize,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  reservePort,
-  type TcpAddress,
-  TcpConsumer,
-  TcpProducer,
-} from "./framed-socket.ts";
+import { TcpProducer } from "./producer.ts";
+import { reservePort } from "./reserve-port.ts";
 import { tcpEndpoint } from "./tcp.ts";
 
 export interface TcpIpOpenOptions extends OpenOptions {
