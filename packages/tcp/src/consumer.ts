@@ -8,7 +8,7 @@
  */
 
 import { EventEmitter } from "node:events";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import {
   type Consumer,
@@ -27,9 +27,9 @@ import {
   type TcpAddress,
   where,
 } from "./address.ts";
+import { listenerFor } from "./endpoint.ts";
 import { ACK_BYTE, AUTH_TIMEOUT_MS, AuthGate } from "./handshake.ts";
 import { Inbox } from "./inbox.ts";
-import { listenError } from "./net-errors.ts";
 import { DATA_TAG } from "./wire.ts";
 
 /** A connection the consumer dropped or that went away without close(), and why. */
@@ -67,6 +67,8 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
   /** Connections dropped so far: wrong or missing token, bad frames, failed TLS, gone without close(). */
   dropped = 0;
   readonly #server: Server;
+  /** Takes a connection from the listening socket (through the TLS handshake, with TLS). */
+  readonly #take: (socket: Socket) => void;
   readonly #connections = new Set<Connection>();
   readonly #inbox = new Inbox(QUEUE_HIGH_BYTES, QUEUE_HIGH_COUNT, () => this.#resumeReading());
   #paused = false;
@@ -78,37 +80,43 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     super();
     this.#server = server;
     this.address = address;
+    server.maxConnections = address.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (address.tls) {
-      server.on("secureConnection", (socket: Socket) => this.#accept(socket));
-      server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+      // The listening socket is a plain one (it may come from the endpoint, or from another
+      // process); a TLS server that does not listen itself runs the handshake on each connection.
+      const tls = createTlsServer({
+        cert: address.tls.cert,
+        key: address.tls.key,
+        handshakeTimeout: AUTH_TIMEOUT_MS,
+      });
+      tls.on("secureConnection", (socket: Socket) => this.#accept(socket));
+      tls.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Socket) => {
         const peer = where(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
         this.#reportPeer(
           peer,
           new PeerGoneError(`producer ${peer} failed the TLS handshake (${error.code ?? error.message})`),
         );
       });
-    } else server.on("connection", (socket) => this.#accept(socket));
+      this.#take = (socket) => tls.emit("connection", socket);
+    } else this.#take = (socket) => this.#accept(socket);
+    server.on("connection", this.#take);
   }
 
-  /** Listens on `address`; resolves once connections are accepted. EADDRINUSE etc. are typed. */
+  /**
+   * Starts serving `address`: takes the listening socket the endpoint holds for it (see
+   * endpoint.ts), or listens on the address's port. Resolves once connections are accepted;
+   * EADDRINUSE and the like are typed.
+   */
   static async listen(address: TcpAddress): Promise<TcpConsumer> {
     checkMaxMessageSize(address.maxMessageSize);
     checkLimit("maxConnections", address.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 1, 65_536);
     checkLimit("idleTimeoutMs", address.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, 1, 2 ** 31 - 1);
-    const server: Server = address.tls
-      ? createTlsServer({ cert: address.tls.cert, key: address.tls.key, handshakeTimeout: AUTH_TIMEOUT_MS })
-      : createServer();
-    server.maxConnections = address.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    await new Promise<void>((resolve, reject) => {
-      const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, address.host, address.port));
-      server.once("error", fail);
-      server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
-        server.off("error", fail);
-        resolve();
-      });
-    });
+    const { server, early } = await listenerFor(address);
     const bound = (server.address() as { port: number }).port;
-    return new TcpConsumer(server, { ...address, port: bound });
+    const consumer = new TcpConsumer(server, { ...address, port: bound });
+    // Producers that connected before this consumer existed waited, paused, in the endpoint.
+    for (const socket of early) consumer.#take(socket);
+    return consumer;
   }
 
   /** Producers connected now. */
@@ -202,8 +210,10 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
         this.#fail(connection, new PeerGoneError(`producer ${peer} went away without close()`));
     });
     // Paused reading only holds producers back; a connection still authenticating keeps reading
-    // its few handshake bytes (the gate bounds them).
+    // its few handshake bytes (the gate bounds them). The endpoint's listener accepts sockets
+    // paused, so every other connection is resumed here.
     if (this.#paused && !connection.gate) socket.pause();
+    else socket.resume();
   }
 
   /** Feeds the handshake; once the token matched, what follows is read as frames. */

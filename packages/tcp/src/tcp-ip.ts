@@ -30,8 +30,8 @@ import {
 import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
 import { TcpConsumer } from "./consumer.ts";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
+import { reservePort } from "./endpoint.ts";
 import { TcpProducer } from "./producer.ts";
-import { reservePort } from "./reserve-port.ts";
 import { tcpEndpoint } from "./tcp.ts";
 
 export interface TcpIpOpenOptions extends OpenOptions {

@@ -17,8 +17,8 @@ import {
 import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
 import { TcpConsumer } from "./consumer.ts";
 import { runLocalDemo } from "./demo.ts";
+import { reservePort } from "./endpoint.ts";
 import { TcpProducer } from "./producer.ts";
-import { reservePort } from "./reserve-port.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
