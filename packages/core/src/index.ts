@@ -7,6 +7,9 @@
  * @module @ipc-atlas/core
  */
 
+export { AsyncQueue } from "./async-queue.ts";
+export { type NativeMechanism, type Semantics, semanticsColumns, type VariantCard } from "./card.ts";
+export { contractConsumer, defineVariant } from "./contract.ts";
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,
@@ -39,16 +42,19 @@ export {
   spawnProducer,
   takeListener,
 } from "./peer.ts";
+export { connectError, freePort, listen, listenError } from "./ports.ts";
 export {
   atExit,
   type ChildHandle,
+  exitCodeOf,
   liveChildren,
   type SpawnOptions,
+  signalNumber,
   spawnScript,
   tsxLoader,
   waitForGo,
 } from "./process.ts";
-export { VariantRegistry } from "./registry.ts";
+export { loadVariant, VariantRegistry } from "./registry.ts";
 export {
   AuthError,
   checkLimit,
@@ -68,6 +74,7 @@ export {
   isInterProcess,
   isVariantId,
   type Model,
+  type Place,
   type Scope,
   type Taxonomy,
   type Timing,

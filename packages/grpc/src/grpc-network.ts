@@ -16,6 +16,7 @@
 
 import { createServer } from "node:net";
 import { AddressError, checkLimit, endpointSecurity, type TlsMaterial, taxonomy } from "@ipc-atlas/core";
+import { grpcNetworkCard } from "./cards.ts";
 import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
@@ -79,7 +80,8 @@ export function addressAt(host: string, port: number, options: GrpcOpenOptions =
 
 export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
   id: "grpc-network",
-  taxonomy: taxonomy["grpc-network"],
+  taxonomy: { ...taxonomy["grpc-network"], medium: "gRPC over TCP/IP, addressed by host and port" },
+  card: grpcNetworkCard,
   summary:
     "gRPC over TCP/IP at host:port: the consumer serves a Messages service whose unary Send answers once the consumer took the message.",
   module: import.meta.url,

@@ -33,6 +33,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { restCard } from "./cards.ts";
 import { MessageClient } from "./message-client.ts";
 import {
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -253,7 +254,8 @@ export const rest: Variant<RestAddress> & {
   open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
 } = {
   id: "rest",
-  taxonomy: taxonomy.rest,
+  taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
+  card: restCard,
   summary:
     "HTTP request/reply: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
   module: import.meta.url,

@@ -28,6 +28,7 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
+import { tcpIpCard } from "./cards.ts";
 import { TcpConsumer } from "./consumer.ts";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
 import { reservePort } from "./endpoint.ts";
@@ -43,7 +44,8 @@ export const tcpIp: Variant<TcpAddress> & {
   open(options?: TcpIpOpenOptions): Promise<Endpoint<TcpAddress>>;
 } = {
   id: "tcp-ip",
-  taxonomy: taxonomy["tcp-ip"],
+  taxonomy: { ...taxonomy["tcp-ip"], medium: "TCP/IP between hosts, addressed by host and port" },
+  card: tcpIpCard,
   summary:
     "Length-prefixed messages over TCP/IP, addressed by host and port: the consumer listens on a chosen interface, producers connect from any host.",
   module: import.meta.url,

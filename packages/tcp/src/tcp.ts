@@ -15,6 +15,7 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
+import { tcpCard } from "./cards.ts";
 import { TcpConsumer } from "./consumer.ts";
 import { runLocalDemo } from "./demo.ts";
 import { reservePort } from "./endpoint.ts";
@@ -35,7 +36,8 @@ export function tcpEndpoint(address: TcpAddress): Endpoint<TcpAddress> {
 
 export const tcp: Variant<TcpAddress> = {
   id: "tcp",
-  taxonomy: taxonomy.tcp,
+  taxonomy: { ...taxonomy["tcp"], medium: "TCP over loopback between processes on this host" },
+  card: tcpCard,
   summary: "Length-prefixed messages over a TCP connection on 127.0.0.1 between two processes of this host.",
   module: import.meta.url,
   async open(options: OpenOptions = {}) {
