@@ -139,9 +139,19 @@ function where(variant: AnyVariant, packageName: string): string {
   ].join("\n")}\n`;
 }
 
+/** What a consumer sees when its producer's process dies, as the card states it (see the Consumer contract). */
+export const producerDeathText = {
+  end: "the iteration ends: the medium cannot tell a producer that died from one that closed",
+  error: "the iteration fails with a typed error (`PeerGoneError`)",
+  waits: "the consumer keeps waiting: the medium outlives its producers, and another producer can go on",
+} as const;
+
 function semantics(variant: AnyVariant): string {
-  const s = cardOf(variant).semantics;
-  return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`)].join("\n")}\n`;
+  const card = cardOf(variant);
+  const s = card.semantics;
+  const rows = semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`);
+  if (card.producerDeath) rows.push(`| When the producer dies | ${producerDeathText[card.producerDeath]} |`);
+  return `${["| | |", "| --- | --- |", ...rows].join("\n")}\n`;
 }
 
 /** The function `name` in `source`, with the comment block right above it. */

@@ -6,7 +6,7 @@
  * receiver, only for space.
  */
 
-import { type Narrator, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, type Narrator, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
 import { channelsBufferedCard } from "./cards.ts";
 import { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
@@ -16,7 +16,7 @@ export const DEFAULT_CAPACITY = 16;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const channelsBuffered: Variant<Channel<Uint8Array>> = {
+export const channelsBuffered: Variant<Channel<Uint8Array>> = defineVariant<Variant<Channel<Uint8Array>>>({
   id: "channels-buffered",
   taxonomy: { ...taxonomy["channels-buffered"], medium: "a Go-style channel with capacity N" },
   card: channelsBufferedCard,
@@ -37,7 +37,7 @@ export const channelsBuffered: Variant<Channel<Uint8Array>> = {
     return channelConsumer(channel);
   },
   demo: demoBuffered,
-};
+});
 
 /**
  * Go's "sender fast, receiver slow": ticks are sent every 50 ms into a channel of 4 slots; the

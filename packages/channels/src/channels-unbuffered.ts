@@ -5,14 +5,14 @@
  * `send` resolves, the consumer has the message.
  */
 
-import { type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
 import { channelsUnbufferedCard } from "./cards.ts";
 import { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
+export const channelsUnbuffered: Variant<Channel<Uint8Array>> = defineVariant<Variant<Channel<Uint8Array>>>({
   id: "channels-unbuffered",
   taxonomy: { ...taxonomy["channels-unbuffered"], medium: "a Go-style rendezvous channel (capacity 0)" },
   card: channelsUnbufferedCard,
@@ -28,7 +28,7 @@ export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
     return channelConsumer(channel);
   },
   demo: demoUnbuffered,
-};
+});
 
 /**
  * Each send waits for the receiver: the consumer is slow for the first two messages (the

@@ -9,7 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const grpcOsCard: VariantCard = {
-  producerDeath: "error",
+  // The server serves every client: a client that dies is a cancelled call, and the
+  // consumer goes on waiting for the next call.
+  producerDeath: "waits",
   ceiling: "unix-socket",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",
@@ -27,7 +29,9 @@ export const grpcOsCard: VariantCard = {
 };
 
 export const grpcNetworkCard: VariantCard = {
-  producerDeath: "error",
+  // The server serves every client: a client that dies is a cancelled call, and the
+  // consumer goes on waiting for the next call.
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",

@@ -15,7 +15,14 @@
  */
 
 import { createServer } from "node:net";
-import { AddressError, checkLimit, endpointSecurity, type TlsMaterial, taxonomy } from "@ipc-atlas/core";
+import {
+  AddressError,
+  checkLimit,
+  defineVariant,
+  endpointSecurity,
+  type TlsMaterial,
+  taxonomy,
+} from "@ipc-atlas/core";
 import { grpcNetworkCard } from "./cards.ts";
 import { GreeterClient } from "./greeter.ts";
 import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
@@ -78,7 +85,7 @@ export function addressAt(host: string, port: number, options: GrpcOpenOptions =
   };
 }
 
-export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
+export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = defineVariant<GrpcVariant<GrpcNetworkAddress>>({
   id: "grpc-network",
   taxonomy: { ...taxonomy["grpc-network"], medium: "gRPC over TCP/IP, addressed by host and port" },
   card: grpcNetworkCard,
@@ -125,4 +132,4 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
       narrator,
       (address) => `grpc-network: TCP port ${address.port} on ${address.host}`,
     ),
-};
+});

@@ -16,6 +16,7 @@ import {
   atExit,
   ClosedError,
   type Consumer,
+  defineVariant,
   MessageTooLargeError,
   type Producer,
   taxonomy,
@@ -116,7 +117,7 @@ async function queueConsumer(address: MessageQueueAddress): Promise<Consumer> {
   };
 }
 
-export const messageQueues: Variant<MessageQueueAddress> = {
+export const messageQueues: Variant<MessageQueueAddress> = defineVariant<Variant<MessageQueueAddress>>({
   id: "message-queues",
   taxonomy: { ...taxonomy["message-queues"], medium: "a POSIX message queue (mq_open/mq_send/mq_receive)" },
   card: messageQueuesCard,
@@ -151,4 +152,4 @@ export const messageQueues: Variant<MessageQueueAddress> = {
   producer: queueProducer,
   consumer: queueConsumer,
   demo: runDemo,
-};
+});

@@ -12,6 +12,7 @@
  */
 
 import {
+  defineVariant,
   ENVELOPE_BYTES,
   endpointSecurity,
   type Narrator,
@@ -31,7 +32,7 @@ export function clusterAddress(urls: string[], subject: string): NatsAddress {
   return { servers: urls, subscribeServers: others.length > 0 ? others : [first], subject };
 }
 
-export const pubSubNatsNetwork: Variant<NatsAddress> = {
+export const pubSubNatsNetwork: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-network",
   taxonomy: {
     ...taxonomy["pub-sub-nats-network"],
@@ -74,4 +75,4 @@ export const pubSubNatsNetwork: Variant<NatsAddress> = {
   producer: (address) => natsProducer(address),
   consumer: (address) => natsConsumer(address),
   demo: (narrator: Narrator) => runNetworkDemo(narrator),
-};
+});

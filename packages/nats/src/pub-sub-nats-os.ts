@@ -11,6 +11,7 @@
  */
 
 import {
+  defineVariant,
   ENVELOPE_BYTES,
   endpointSecurity,
   type Narrator,
@@ -23,7 +24,7 @@ import { runOsDemo } from "./demo-os.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 
-export const pubSubNatsOs: Variant<NatsAddress> = {
+export const pubSubNatsOs: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-os",
   taxonomy: { ...taxonomy["pub-sub-nats-os"], medium: "NATS subjects through a nats-server on this host" },
   card: pubSubNatsOsCard,
@@ -60,4 +61,4 @@ export const pubSubNatsOs: Variant<NatsAddress> = {
   producer: (address) => natsProducer(address),
   consumer: (address) => natsConsumer(address),
   demo: (narrator: Narrator) => runOsDemo(narrator),
-};
+});

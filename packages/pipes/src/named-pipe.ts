@@ -30,6 +30,7 @@ import {
   ClosedError,
   type Consumer,
   DEFAULT_MAX_FRAME_BYTES,
+  defineVariant,
   type Endpoint,
   encodeFrame,
   FrameDecoder,
@@ -484,7 +485,7 @@ async function demo(narrator: Narrator): Promise<void> {
   }
 }
 
-export const pipesNamed: Variant<NamedPipeAddress> = {
+export const pipesNamed: Variant<NamedPipeAddress> = defineVariant<Variant<NamedPipeAddress>>({
   id: "pipes-named",
   taxonomy: { ...taxonomy["pipes-named"], medium: "a FIFO made with mkfifo" },
   card: pipesNamedCard,
@@ -495,4 +496,4 @@ export const pipesNamed: Variant<NamedPipeAddress> = {
   producer: (address) => connectNamedPipeProducer(address),
   consumer: (address) => openNamedPipeConsumer(address),
   demo,
-};
+});

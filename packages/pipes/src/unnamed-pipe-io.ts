@@ -14,6 +14,7 @@ import { createGunzip, createGzip, constants as zlib } from "node:zlib";
 import {
   ClosedError,
   type Consumer,
+  defineVariant,
   FrameDecoder,
   type Narrator,
   type Producer,
@@ -230,7 +231,7 @@ async function demo(narrator: Narrator): Promise<void> {
   }
 }
 
-export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
+export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = defineVariant<Variant<UnnamedPipeAddress>>({
   id: "pipes-unnamed-io",
   taxonomy: {
     ...taxonomy["pipes-unnamed-io"],
@@ -244,4 +245,4 @@ export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
   producer: async (address) => streamProducer(address),
   consumer: async (address) => streamConsumer(address),
   demo,
-};
+});

@@ -15,6 +15,7 @@ import {
   AbortError,
   ClosedError,
   type Consumer,
+  defineVariant,
   type Endpoint,
   encodeFrame,
   FrameDecoder,
@@ -409,7 +410,7 @@ async function demo(narrator: Narrator): Promise<void> {
   }
 }
 
-export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
+export const pipesUnnamed: Variant<UnnamedPipeAddress> = defineVariant<Variant<UnnamedPipeAddress>>({
   id: "pipes-unnamed",
   taxonomy: {
     ...taxonomy["pipes-unnamed"],
@@ -423,4 +424,4 @@ export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
   producer: async (address) => pipeProducer(address),
   consumer: async (address) => pipeConsumer(address),
   demo,
-};
+});

@@ -21,6 +21,7 @@ import {
   AddressError,
   type Consumer,
   checkLimit,
+  defineVariant,
   demoSecurity,
   type Endpoint,
   endpointSecurity,
@@ -252,7 +253,11 @@ async function demo(narrator: Narrator): Promise<void> {
 
 export const rest: Variant<RestAddress> & {
   open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
-} = {
+} = defineVariant<
+  Variant<RestAddress> & {
+    open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
+  }
+>({
   id: "rest",
   taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
   card: restCard,
@@ -263,4 +268,4 @@ export const rest: Variant<RestAddress> & {
   producer: (address): Promise<Producer> => restProducer(address),
   consumer: (address): Promise<Consumer> => restConsumer(address),
   demo,
-};
+});

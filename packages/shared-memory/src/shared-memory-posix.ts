@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { atExit, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { atExit, defineVariant, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { sharedMemoryPosixCard } from "./cards.ts";
 import { demoPosix } from "./demo-posix.ts";
 import { ringError } from "./errors.ts";
@@ -284,7 +284,7 @@ export function posixConsumer(address: PosixRingAddress): RingConsumer {
   return new RingConsumer(data, signals, `${MEDIUM} ${address.name}`);
 }
 
-export const sharedMemoryPosix: Variant<PosixRingAddress> = {
+export const sharedMemoryPosix: Variant<PosixRingAddress> = defineVariant<Variant<PosixRingAddress>>({
   id: "shared-memory-posix",
   taxonomy: {
     ...taxonomy["shared-memory-posix"],
@@ -319,4 +319,4 @@ export const sharedMemoryPosix: Variant<PosixRingAddress> = {
     };
   },
   demo: demoPosix,
-};
+});

@@ -10,7 +10,7 @@
  * The address is the SharedArrayBuffer itself: posting it to a worker shares the memory.
  */
 
-import { IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { sharedMemoryWorkersCard } from "./cards.ts";
 import { demoWorkers } from "./demo-workers.ts";
 import {
@@ -155,7 +155,7 @@ export function workersConsumer(address: WorkersRingAddress): RingConsumer {
   return new RingConsumer(data, signals, MEDIUM);
 }
 
-export const sharedMemoryWorkers: Variant<WorkersRingAddress> = {
+export const sharedMemoryWorkers: Variant<WorkersRingAddress> = defineVariant<Variant<WorkersRingAddress>>({
   id: "shared-memory-workers",
   taxonomy: {
     ...taxonomy["shared-memory-workers"],
@@ -193,4 +193,4 @@ export const sharedMemoryWorkers: Variant<WorkersRingAddress> = {
     };
   },
   demo: demoWorkers,
-};
+});

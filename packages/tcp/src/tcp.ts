@@ -7,6 +7,7 @@
 
 import {
   AddressError,
+  defineVariant,
   type Endpoint,
   endpointSecurity,
   type Narrator,
@@ -34,7 +35,7 @@ export function tcpEndpoint(address: TcpAddress): Endpoint<TcpAddress> {
   };
 }
 
-export const tcp: Variant<TcpAddress> = {
+export const tcp: Variant<TcpAddress> = defineVariant<Variant<TcpAddress>>({
   id: "tcp",
   taxonomy: { ...taxonomy["tcp"], medium: "TCP over loopback between processes on this host" },
   card: tcpCard,
@@ -65,4 +66,4 @@ export const tcp: Variant<TcpAddress> = {
       await endpoint.close();
     }
   },
-};
+});
