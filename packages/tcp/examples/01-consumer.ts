@@ -1,15 +1,12 @@
-// The consumer process of the tcp / tcp-ip demo: listens at the address it is given
-// (argv: the variant id; IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a while after message #3 so
-// that the producer's burst fills the kernel's buffers and its sends wait.
+// The consumer process of the tcp / tcp-ip demo (both variants share the consumer): listens at
+// the address it is given (IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a
+// while after message #3 so that the producer's burst fills the kernel's buffers and its sends wait.
 import { once } from "node:events";
 import type { Server } from "node:net";
 import { childNarrator, holdListener, preview } from "@ipc-atlas/core";
-import type { TcpAddress, TcpConsumer } from "../src/index.ts";
-import { variants } from "../src/index.ts";
+import { type TcpAddress, TcpConsumer } from "../src/index.ts";
 
 // The address carries the endpoint's token, so it comes through the environment, never argv.
-const [variantId] = process.argv.slice(2);
-const variant = variants.find((v) => v.id === variantId)!;
 const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as TcpAddress;
 const narrator = childNarrator("consumer");
 
@@ -21,7 +18,7 @@ if (process.send) {
   if (listener) holdListener(address, listener);
 }
 // From here on connections are accepted, so the producer may start.
-const consumer = (await variant.consumer(address)) as TcpConsumer;
+const consumer = await TcpConsumer.listen(address);
 narrator.sayAs("LISTEN", `on ${address.host}:${address.port} (pid ${process.pid})`);
 consumer.on("peer-error", ({ peer, error }) => narrator.sayAs("DROPPED", `${peer}: ${error.message}`));
 process.send?.({ ready: true });

@@ -21,12 +21,8 @@ function addressEnv(address: TcpAddress): NodeJS.ProcessEnv {
  * Starts the consumer process, hands it the listening socket the endpoint holds for `address`
  * (so the port is never released for another program to take), and resolves once it listens.
  */
-export async function startDemoConsumer(
-  variantId: string,
-  address: TcpAddress,
-  narrator: Narrator,
-): Promise<ChildHandle> {
-  const child = spawnScript(consumerScript, { narrator, args: [variantId], env: addressEnv(address) });
+export async function startDemoConsumer(address: TcpAddress, narrator: Narrator): Promise<ChildHandle> {
+  const child = spawnScript(consumerScript, { narrator, env: addressEnv(address) });
   const ready = new Promise<void>((resolve, reject) => {
     child.process.on("message", (m: { ready?: boolean }) => {
       if (m?.ready) resolve();
@@ -63,7 +59,7 @@ export async function runLocalDemo(
 ): Promise<void> {
   const producer = startDemoProducer(variantId, address, narrator);
   try {
-    const consumer = await startDemoConsumer(variantId, address, narrator);
+    const consumer = await startDemoConsumer(address, narrator);
     try {
       producer.start();
       await Promise.all([expectExit(producer, "producer"), expectExit(consumer, "consumer")]);

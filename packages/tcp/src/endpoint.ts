@@ -10,9 +10,8 @@
  */
 
 import { createServer, Server, type Socket } from "node:net";
-import { AddressError, type Endpoint, holdListener, takeListener } from "@ipc-atlas/core";
+import { AddressError, type Endpoint, holdListener, listen, takeListener } from "@ipc-atlas/core";
 import type { TcpAddress } from "./address.ts";
-import { listenError } from "./net-errors.ts";
 
 /**
  * A server listening for a consumer that has not attached yet. Connections that arrive
@@ -30,6 +29,9 @@ export class HeldListener extends Server {
   constructor() {
     super({ pauseOnConnect: true });
     this.on("connection", this.#keep);
+    // An endpoint nobody attached a consumer to must not keep its process alive; the
+    // consumer that takes the server refs it again.
+    this.unref();
   }
 
   /** For the consumer that takes this server: stop keeping connections, and hand over those kept. */
@@ -47,18 +49,6 @@ export class HeldListener extends Server {
   }
 }
 
-/** Listens on host:port and resolves with the bound port; EADDRINUSE and the like are typed. */
-export function listenOn(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
-    server.once("error", fail);
-    server.listen({ host, port, exclusive: true }, () => {
-      server.off("error", fail);
-      resolve((server.address() as { port: number }).port);
-    });
-  });
-}
-
 /** Opens a tcp endpoint: listens on `settings.host` at `port` (0 for a free one) and holds the server. */
 export async function openTcpEndpoint(
   settings: Omit<TcpAddress, "port">,
@@ -66,7 +56,7 @@ export async function openTcpEndpoint(
 ): Promise<Endpoint<TcpAddress>> {
   const listener = new HeldListener();
   const { host, ...rest } = settings;
-  const address: TcpAddress = { host, port: await listenOn(listener, host, port), ...rest };
+  const address: TcpAddress = { host, port: await listen(listener, host, port), ...rest };
   holdListener(address, listener);
   return {
     address,
@@ -85,10 +75,10 @@ export async function openTcpEndpoint(
  */
 export async function listenerFor(address: TcpAddress): Promise<{ server: Server; early: Socket[] }> {
   const held = takeListener(address);
-  if (held) return { server: held, early: held instanceof HeldListener ? held.adopt() : [] };
+  if (held) return { server: held.ref(), early: held instanceof HeldListener ? held.adopt() : [] };
   const server = createServer();
   try {
-    await listenOn(server, address.host, address.port);
+    await listen(server, address.host, address.port);
   } catch (error) {
     if (!(error instanceof AddressError && error.code === "EADDRINUSE")) throw error;
     const hint = error.hint ?? "";
@@ -100,17 +90,4 @@ export async function listenerFor(address: TcpAddress): Promise<{ server: Server
     );
   }
   return { server, early: [] };
-}
-
-/**
- * Asks the kernel for a free port on `host` (listen on port 0, read the port, release it), so an
- * address is known before either peer starts. If another program takes the port before the
- * consumer listens, the consumer fails with EADDRINUSE and the endpoint can be opened again.
- * With `port` given, checks that it is free now and returns it.
- */
-export async function reservePort(host: string, port = 0): Promise<number> {
-  const server = createServer();
-  const bound = await listenOn(server, host, port);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return bound;
 }

@@ -15,10 +15,9 @@ export {
   type TcpAddress,
 } from "./address.ts";
 export { type PeerErrorEvent, TcpConsumer } from "./consumer.ts";
-export { HeldListener, openTcpEndpoint, reservePort } from "./endpoint.ts";
-export { connectError, listenError } from "./net-errors.ts";
+export { HeldListener, openTcpEndpoint } from "./endpoint.ts";
 export { TcpProducer } from "./producer.ts";
-export { tcp, tcpEndpoint } from "./tcp.ts";
+export { tcp } from "./tcp.ts";
 export { demoSettings, type TcpIpOpenOptions, tcpIp } from "./tcp-ip.ts";
 export { END_FRAME, encodeMessage } from "./wire.ts";
 

@@ -7,10 +7,15 @@
  */
 
 import type { Socket } from "node:net";
-import { ClosedError, MessageTooLargeError, PeerGoneError, type Producer } from "@ipc-atlas/core";
+import {
+  ClosedError,
+  connectError,
+  MessageTooLargeError,
+  PeerGoneError,
+  type Producer,
+} from "@ipc-atlas/core";
 import { connectHost, type TcpAddress, where } from "./address.ts";
 import { dial } from "./handshake.ts";
-import { connectError } from "./net-errors.ts";
 import { END_FRAME, encodeMessage, frameSize, putMessage } from "./wire.ts";
 
 const RESOLVED = Promise.resolve();

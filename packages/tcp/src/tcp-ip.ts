@@ -32,9 +32,8 @@ import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from 
 import { tcpIpCard } from "./cards.ts";
 import { TcpConsumer } from "./consumer.ts";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
-import { reservePort } from "./endpoint.ts";
+import { openTcpEndpoint } from "./endpoint.ts";
 import { TcpProducer } from "./producer.ts";
-import { tcpEndpoint } from "./tcp.ts";
 
 export interface TcpIpOpenOptions extends OpenOptions {
   /** The port to listen on; by default a free one is chosen. */
@@ -69,9 +68,9 @@ export const tcpIp: Variant<TcpAddress> & {
     }
     // Refused first: a host beyond loopback needs TLS or an explicit insecure.
     const security = await endpointSecurity("tcp-ip", host, options);
-    // Reserving checks now that the host is ours and the port free, with a clear error if not.
-    const port = await reservePort(host, options.port ?? 0);
-    return tcpEndpoint({ host, port, maxMessageSize, ...security });
+    // Listening now checks that the host is ours and the port free, with a clear error if not;
+    // the consumer takes this listening socket over, so the port is never released meanwhile.
+    return openTcpEndpoint({ host, maxMessageSize, ...security }, options.port ?? 0);
   },
   producer: (address) => TcpProducer.connect(address),
   consumer: (address) => TcpConsumer.listen(address),
@@ -159,7 +158,7 @@ async function demoTcpIp(narrator: Narrator): Promise<void> {
   const { host, port } = endpoint.address;
   try {
     if (settings.role === "consumer") {
-      const consumer = await startDemoConsumer("tcp-ip", endpoint.address, narrator);
+      const consumer = await startDemoConsumer(endpoint.address, narrator);
       const reachable = host === "0.0.0.0" || host === "::" ? externalAddresses() : [host];
       // What a producer needs (token, CA; not the server's key), in a file only this user reads.
       const file = resolve(settings.addressFile ?? "tcp-ip-address.json");
