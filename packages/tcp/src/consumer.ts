@@ -71,6 +71,13 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
   readonly #take: (socket: Socket) => void;
   readonly #connections = new Set<Connection>();
   readonly #inbox = new Inbox(QUEUE_HIGH_BYTES, QUEUE_HIGH_COUNT, () => this.#resumeReading());
+  readonly #iterator: AsyncIterator<Uint8Array> = {
+    next: () => this.#inbox.next(),
+    return: async () => {
+      await this.close();
+      return { done: true, value: undefined };
+    },
+  };
   #paused = false;
   #cleanEnds = 0;
   #ending = false;
@@ -129,17 +136,20 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
     return this.#inbox.count;
   }
 
-  /** Every iteration takes from the same queue (see src/inbox.ts). */
+  /**
+   * Every iteration takes from the same queue (see src/inbox.ts), and `break` out of one is
+   * `close()`, as core's Consumer contract says.
+   */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#inbox;
+    return this.#iterator;
   }
 
-  /** Stops listening and drops every connection; a pending iteration ends. Idempotent. */
+  /** Stops listening and drops every connection and what waits unread; a pending iteration ends. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const connection of this.#connections) connection.socket.destroy();
-    this.#inbox.end();
+    this.#inbox.close();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
@@ -250,21 +260,19 @@ export class TcpConsumer extends EventEmitter<{ "peer-error": [PeerErrorEvent] }
       return;
     }
     // The hot path: check that every frame is a DATA envelope (what core's unwrap() accepts as
-    // data) and queue the decoder's array as it is; the inbox cuts the messages out later.
-    let bytes = 0;
+    // data) and queue it; the inbox queues the message as a view of its frame.
+    const inbox = this.#inbox;
     for (let i = 0; i < frames.length; i++) {
       const frame = frames[i]!;
-      if (frame.byteLength >= ENVELOPE_BYTES && frame[0] === DATA_TAG) bytes += frame.byteLength;
-      else {
+      if (frame.byteLength < ENVELOPE_BYTES || frame[0] !== DATA_TAG) {
         // END, or not an envelope: queue the data before it, then deal with this frame.
         const rest = frames.splice(i);
-        this.#inbox.pushFrames(frames, bytes);
+        inbox.pushFrames(frames);
         this.#receiveOther(connection, rest);
         return;
       }
     }
-    const inbox = this.#inbox;
-    inbox.pushFrames(frames, bytes);
+    inbox.pushFrames(frames);
     if (!this.#paused && inbox.full) {
       // Stop reading: the kernel's buffers fill, TCP's window closes and the producers wait.
       this.#paused = true;
