@@ -6,10 +6,25 @@
  * final report crosses the IPC channel. Protocol: protocol.ts.
  */
 
-import { type AnyVariant, type Consumer, type Endpoint, errorToJSON, type Producer } from "@ipc-atlas/core";
+import { Server } from "node:net";
+import {
+  type AnyVariant,
+  type Consumer,
+  type Endpoint,
+  errorToJSON,
+  holdListener,
+  type Producer,
+} from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
 import { openForSize } from "./open-medium.ts";
-import type { ChildReport, FromChild, Job, ToChild, VariantRef } from "./protocol.ts";
+import {
+  type ChildReport,
+  consumerAddress,
+  type FromChild,
+  type Job,
+  type ToChild,
+  type VariantRef,
+} from "./protocol.ts";
 import { type Plan, ping, pong, processFigures, receiveStream, sendStream } from "./workload.ts";
 
 const reply = (message: FromChild) => process.send?.(message);
@@ -131,13 +146,17 @@ async function cleanUp(): Promise<void> {
   producers.length = 0;
 }
 
-async function handle(message: ToChild): Promise<void> {
+async function handle(message: ToChild, listener: unknown): Promise<void> {
   if ("job" in message) {
     job = message.job;
     plan = message.plan;
     if (job.role !== "baseline") variant = await loadVariant(job.variant);
     reply({ loaded: true });
   } else if ("attach" in message) {
+    // The listening socket the harness's endpoint opened, for this consumer to take over.
+    const address = consumerAddress(job);
+    if (listener instanceof Server && typeof address === "object" && address !== null)
+      holdListener(address, listener);
     await attach(message.attach);
     reply({ attached: message.attach });
   } else if ("go" in message) {
@@ -149,9 +168,9 @@ async function handle(message: ToChild): Promise<void> {
 
 // Messages are handled strictly in order, one at a time.
 let queue: Promise<void> = Promise.resolve();
-process.on("message", (message: ToChild) => {
+process.on("message", (message: ToChild, listener?: unknown) => {
   queue = queue.then(() =>
-    handle(message).catch(async (error: unknown) => {
+    handle(message, listener).catch(async (error: unknown) => {
       await cleanUp();
       if (error instanceof NotApplicable) reply({ notApplicable: error.message });
       else reply({ failed: errorToJSON(error) });
