@@ -22,6 +22,8 @@ import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { runDemo } from "./demo.ts";
+import { renderChoosing, svgDrift } from "./docs/choosing.ts";
+import { renderComparison } from "./docs/comparison.ts";
 import { type LoadedRegistry, loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -114,14 +116,22 @@ export function readingOrder(loaded: Pick<LoadedRegistry, "registry" | "packages
   return order;
 }
 
-function nav(order: readonly AnyVariant[], id: string): string {
-  const i = order.findIndex((v) => v.id === id);
-  const prev = order[i - 1]?.id;
-  const next = order[i + 1]?.id;
+/**
+ * The catalogue's reading path, every page in it: concepts first, then the variants in reading
+ * order, then the pages across them. Prev/Next follow it, so no page is a dead end.
+ */
+export function readingPath(order: readonly AnyVariant[]): string[] {
+  return ["concepts", ...order.map((v) => v.id), "choosing", "comparison", "benchmarks", "guarantees"];
+}
+
+function nav(path: readonly string[], page: string): string {
+  const i = path.indexOf(page);
+  const prev = path[i - 1];
+  const next = path[i + 1];
   return `${[
     prev ? `[← ${prev}](${prev}.md)` : "[← catalogue](README.md)",
     "[catalogue](README.md)",
-    next ? `[${next} →](${next}.md)` : "[comparison →](comparison.md)",
+    next ? `[${next} →](${next}.md)` : "[catalogue ↩](README.md)",
   ].join(" · ")}\n`;
 }
 
@@ -273,16 +283,6 @@ function toc(order: readonly AnyVariant[]): string {
   return `${order.map((v, i) => `${i + 1}. ${link(v.id)} — ${v.taxonomy.medium}`).join("\n")}\n`;
 }
 
-function comparison(order: readonly AnyVariant[]): string {
-  const header = `| variant | timing | ${semanticsColumns.map(([, t]) => t).join(" | ")} |`;
-  const rule = `| --- | --- | ${semanticsColumns.map(() => "---").join(" | ")} |`;
-  const rows = order.map(
-    (v) =>
-      `| [${v.id}](${v.id}.md) | ${v.taxonomy.timing} | ${semanticsColumns.map(([key]) => cardOf(v).semantics[key] ?? "—").join(" | ")} |`,
-  );
-  return `${[header, rule, ...rows].join("\n")}\n`;
-}
-
 function benchSummary(size: number): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet.\n";
@@ -354,17 +354,58 @@ function headline(loaded: LoadedRegistry): string {
 export interface DocFile {
   path: string;
   blocks: () => Promise<Blocks>;
+  /** What a missing page starts as (variant pages): headings and empty generated blocks. */
+  template?: string;
+}
+
+/** A new variant's page: the generated blocks in place, the prose left to write. */
+function pageTemplate(variant: AnyVariant): string {
+  const block = (name: string) => `<!-- generated:${name} -->\n<!-- /generated:${name} -->`;
+  return `# ${variant.id}: ${variant.summary}
+
+${block("nav")}
+
+(One paragraph: what the mechanism is in the operating system or protocol.)
+
+## Where it sits
+
+${block("where")}
+
+## Semantics
+
+${block("semantics")}
+
+## The demo's code
+
+${block("code")}
+
+## Transcript
+
+${block("transcript")}
+
+## Numbers
+
+${block("numbers")}
+
+## When to choose it
+
+(When it fits, and when another variant fits better.)
+
+${block("nav")}
+`;
 }
 
 /** Every generated file: a page per variant the workspace declares, then the shared pages. */
 export function docFiles(loaded: LoadedRegistry): DocFile[] {
   const order = readingOrder(loaded);
+  const path = readingPath(order);
   const pages: DocFile[] = order.map((variant) => ({
     path: `${docs}${variant.id}.md`,
+    template: pageTemplate(variant),
     blocks: async () => {
       const home = loaded.packages.get(variant.id)!;
       return {
-        nav: nav(order, variant.id),
+        nav: nav(path, variant.id),
         where: where(variant, home.name),
         semantics: semantics(variant),
         code: code(variant, home.dir),
@@ -376,10 +417,20 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
   return [
     ...pages,
     { path: `${docs}README.md`, blocks: async () => ({ tree: tree(order, ""), toc: toc(order) }) },
+    { path: `${docs}concepts.md`, blocks: async () => ({ nav: nav(path, "concepts") }) },
+    {
+      path: `${docs}choosing.md`,
+      blocks: async () => ({
+        nav: nav(path, "choosing"),
+        ...(await renderChoosing(order, loadResults(), docs)).blocks,
+      }),
+    },
+    { path: `${docs}guarantees.md`, blocks: async () => ({ nav: nav(path, "guarantees") }) },
     {
       path: `${docs}comparison.md`,
       blocks: async () => ({
-        comparison: comparison(order),
+        nav: nav(path, "comparison"),
+        ...renderComparison(order),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
       }),
@@ -387,6 +438,7 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
     {
       path: `${docs}benchmarks.md`,
       blocks: async () => ({
+        nav: nav(path, "benchmarks"),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
         "bench-65536": benchSummary(65536),
@@ -423,10 +475,14 @@ export async function chartDrift(
 export async function generate(write: boolean): Promise<string[]> {
   const loaded = await loadRegistry();
   const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
+  const { charts } = await renderChoosing(readingOrder(loaded), loadResults(), docs);
+  drifted.push(...svgDrift(charts, `${docs}charts/`, write));
   for (const file of docFiles(loaded)) {
     if (!existsSync(file.path)) {
-      drifted.push(`${file.path} (missing)`);
-      continue;
+      drifted.push(`${file.path.replace(repoRoot, "")} (missing)`);
+      // A new variant's page starts from the template; its hand-written parts are then the author's.
+      if (write && file.template) writeFileSync(file.path, file.template);
+      else continue;
     }
     const current = readFileSync(file.path, "utf8");
     const old = readBlocks(current);

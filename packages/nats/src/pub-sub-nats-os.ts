@@ -6,8 +6,8 @@
  * published while nobody subscribes is gone, and every subscriber gets every message (fan-out)
  * unless subscribers share a queue group, which load-balances instead. `open()` starts a
  * private nats-server on 127.0.0.1 (or uses `NATS_URL`); the address is
- * `{ servers: [url], subject }`. See pub-sub.ts for what makes delivery lossless in the
- * conformance suite's conditions and what the real guarantee is (at-most-once).
+ * `{ servers: [url], subject }`. See publisher.ts and subscriber.ts for what makes delivery
+ * lossless in the conformance suite's conditions and what the real guarantee is (at-most-once).
  */
 
 import {
@@ -20,9 +20,11 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { pubSubNatsOsCard } from "./cards.ts";
-import { runOsDemo } from "./demo-os.ts";
-import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
+import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
+import { runOsDemo } from "./demo-pub-sub-nats-os.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
+import { natsConsumer } from "./subscriber.ts";
 
 export const pubSubNatsOs: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-os",

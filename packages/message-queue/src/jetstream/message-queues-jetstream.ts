@@ -12,6 +12,7 @@ import { demo } from "./demo.ts";
 import { JetStreamProducer } from "./publisher.ts";
 import { JetStreamQueue } from "./queue.ts";
 
+// Declared through defineVariant: its consumers keep core's Consumer contract (break is close()).
 export const messageQueuesJetStream: Variant<JetStreamAddress> = defineVariant<Variant<JetStreamAddress>>({
   id: "message-queues-jetstream",
   // Beyond the source taxonomy: the queue's idea (message passing, asynchronous) across hosts.
