@@ -15,10 +15,11 @@ export {
   type TcpAddress,
 } from "./address.ts";
 export { type PeerErrorEvent, TcpConsumer } from "./consumer.ts";
+export { demoSettings } from "./demo-tcp-ip.ts";
 export { HeldListener, openTcpEndpoint } from "./endpoint.ts";
 export { TcpProducer } from "./producer.ts";
 export { tcp } from "./tcp.ts";
-export { demoSettings, type TcpIpOpenOptions, tcpIp } from "./tcp-ip.ts";
+export { type TcpIpOpenOptions, tcpIp } from "./tcp-ip.ts";
 export { END_FRAME, encodeMessage } from "./wire.ts";
 
 export const variants: AnyVariant[] = [tcp, tcpIp];
