@@ -181,17 +181,30 @@ function cardOf(variant: AnyVariant) {
   return variant.card;
 }
 
+/** A demo's orchestration file (spawning, ready messages, narration), as opposed to an example program. */
+const isDemoFile = (file: string) => /(^|\/)demo[^/]*\.ts$/.test(file);
+
 function code(variant: AnyVariant, packageDir: string): string {
-  return cardOf(variant)
-    .demoSources.map((source) => {
-      const [file, name] = source.split("#") as [string, string | undefined];
-      const path = `${packageDir}${file}`.replace(repoRoot, "");
-      const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
-      const shown = name ? extractFunction(text, name) : text;
-      const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
-      return `${title}\n\n\`\`\`ts\n${shown}\n\`\`\`\n`;
-    })
-    .join("\n");
+  const sources = cardOf(variant).demoSources.map((source) => {
+    const [file, name] = source.split("#") as [string, string | undefined];
+    return { file, name, path: `${packageDir}${file}`.replace(repoRoot, "") };
+  });
+  // With example programs to show, the orchestration around them is a link, not the first
+  // two hundred lines a reader meets.
+  const hasExamples = sources.some((s) => !isDemoFile(s.file));
+  const shown = sources.filter((s) => !(hasExamples && isDemoFile(s.file)));
+  const linked = sources.filter((s) => hasExamples && isDemoFile(s.file));
+  const blocks = shown.map(({ name, path }) => {
+    const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
+    const body = name ? extractFunction(text, name) : text;
+    const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
+    return `${title}\n\n\`\`\`ts\n${body}\n\`\`\`\n`;
+  });
+  const links = linked.map(
+    ({ path }) =>
+      `The demo that starts these programs as separate processes and narrates them: [\`${path}\`](../${path}).\n`,
+  );
+  return [...blocks, ...links].join("\n");
 }
 
 function loadResults(): BenchReport | undefined {
@@ -234,11 +247,28 @@ function machine(report: BenchReport): string {
   return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start, ${e.rounds ?? 1} round${e.rounds === 1 ? "" : "s"}${e.pinned ? ", pinned" : ""}${e.quick ? ", `--quick`" : ""}`;
 }
 
+/** A page's numbers: one captioned line from the benchmark, the full tables on the benchmarks page. */
 function numbers(id: string): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const rows = results.results.filter((r) => r.variant === id);
-  return `${numbersTable(rows, results.environment.rates)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
+  const row = results.results.find((r) => r.variant === id && r.size === 64);
+  if (!row) return "Not in the last benchmark run.\n";
+  if (row.status !== "ok" || row.msgPerSec === null)
+    return `At 64 B: ${row.status} (${row.reason ?? "no figure"}).\n`;
+  const range = row.msgPerSecRange
+    ? `, ${fmt(row.msgPerSecRange[0])}–${fmt(row.msgPerSecRange[1])} over the rounds`
+    : "";
+  const latency = formatLatency(row, 1000);
+  const latencyText =
+    latency === "—"
+      ? ""
+      : latency.startsWith("saturated") || latency === "failed"
+        ? `; at 1,000 msg/s offered: ${latency}`
+        : `; at 1,000 msg/s offered, latency p50 / p99 ${latency} µs`;
+  const ceiling = row.native?.ratio
+    ? `; ${formatRatio(row.native.ratio)} the best C design over the same ${row.native.mode === "round-trip" ? "round trip" : "mechanism"} (${row.native.design})`
+    : "";
+  return `**${fmt(row.msgPerSec)} msg/s** at 64 B (median${range})${latencyText}${ceiling}.\n\n_Medians over ${machine(results)}. One host, one day: compare rows of the same run, not with other machines. Every size and the method: [benchmarks](benchmarks.md)._\n`;
 }
 
 async function transcript(variant: AnyVariant | undefined): Promise<string> {
