@@ -9,10 +9,11 @@
  * the parent port, and the parent ends the thread by terminating it.
  */
 
+import { Server } from "node:net";
 import { isMainThread, parentPort } from "node:worker_threads";
 import { errorToJSON } from "./errors.ts";
 import { retainedBytes } from "./memory.ts";
-import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
+import { holdListener, type PeerCommand, type PeerInit, type PeerReply } from "./peer.ts";
 import { loadVariant } from "./registry.ts";
 import type { Consumer, Producer } from "./variant.ts";
 
@@ -20,7 +21,7 @@ const port = isMainThread ? null : parentPort;
 const send = port
   ? (message: unknown) => port.postMessage(message)
   : (message: unknown) => process.send?.(message);
-const onMessage = (listener: (message: { init?: PeerInit } | PeerCommand) => void) => {
+const onMessage = (listener: (message: { init?: PeerInit } | PeerCommand, handle?: unknown) => void) => {
   if (port) port.on("message", listener);
   else process.on("message", listener);
 };
@@ -66,9 +67,12 @@ async function run(command: PeerCommand): Promise<PeerReply> {
   }
 }
 
-onMessage((message) => {
+onMessage((message, handle) => {
   if ("init" in message && message.init) {
     const init = message.init;
+    // The listening socket the endpoint opened, for the consumer to take by its address.
+    if (handle instanceof Server && typeof init.address === "object" && init.address !== null)
+      holdListener(init.address, handle);
     queue = (async () => {
       try {
         const variant = await loadVariant(init.module, init.variantId);

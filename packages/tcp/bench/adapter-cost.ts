@@ -23,7 +23,6 @@
 
 import { parseArgs } from "node:util";
 import { type ChildHandle, spawnScript } from "@ipc-atlas/core";
-import { reservePort } from "../src/index.ts";
 import type { Kind, Trial, TrialResult } from "./bench-peer.ts";
 
 const { values } = parseArgs({
@@ -79,13 +78,14 @@ async function trial(
   mode: Trial["mode"],
   n: number,
 ) {
-  const t: Trial = { kind, port: await reservePort("127.0.0.1"), total: n, warm: Math.floor(n / 10), mode };
+  // The consumer listens on a free port (port 0) and says which: nothing is released and re-bound.
+  const t: Trial = { kind, port: 0, total: n, warm: Math.floor(n / 10), mode };
   const ready = next(consumer, "ready");
   consumer.process.send(t);
-  await ready;
+  const port = (await ready) as number;
   const result = next(consumer, "result");
   const producerCpu = next(producer, "producerCpu");
-  producer.process.send(t);
+  producer.process.send({ ...t, port });
   return { ...((await result) as TrialResult), producerCpu: (await producerCpu) as number };
 }
 

@@ -15,11 +15,12 @@ import { Session } from "node:inspector";
 import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { FrameDecoder } from "@ipc-atlas/core";
-import { type TcpAddress, tcp } from "../src/index.ts";
+import { type TcpAddress, type TcpConsumer, tcp } from "../src/index.ts";
 
 export type Kind = "raw-write-nagle" | "raw-write-nodelay" | "raw-cork" | "raw-batch" | "adapter";
 export interface Trial {
   kind: Kind;
+  /** 0 for the consumer (it listens on a free port and replies with it); that port for the producer. */
   port: number;
   total: number;
   /** Messages not timed (warm-up); throughput is measured over the rest. */
@@ -93,7 +94,7 @@ async function consume(trial: Trial): Promise<void> {
   const counter = tally(trial);
   if (trial.kind === "adapter") {
     const consumer = await tcp.consumer(address(trial.port));
-    reply({ ready: true });
+    reply({ ready: (consumer as TcpConsumer).address.port });
     for await (const body of consumer) counter.take(body as Buffer);
     reply({ result: await counter.done });
     await consumer.close();
@@ -128,7 +129,7 @@ async function consume(trial: Trial): Promise<void> {
   });
   server.listen({ host: "127.0.0.1", port: trial.port });
   await once(server, "listening");
-  reply({ ready: true });
+  reply({ ready: (server.address() as { port: number }).port });
   reply({ result: await counter.done });
   // Let the producer finish (END, then FIN): destroying a socket with unread bytes resets it.
   server.close();

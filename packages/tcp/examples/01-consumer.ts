@@ -1,18 +1,24 @@
-// The consumer process of the tcp / tcp-ip demo: listens at the address it is given
-// (argv: the variant id; IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a while after message #3 so
-// that the producer's burst fills the kernel's buffers and its sends wait.
-import { childNarrator, preview } from "@ipc-atlas/core";
-import type { TcpAddress, TcpConsumer } from "../src/index.ts";
-import { variants } from "../src/index.ts";
+// The consumer process of the tcp / tcp-ip demo (both variants share the consumer): listens at
+// the address it is given (IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a
+// while after message #3 so that the producer's burst fills the kernel's buffers and its sends wait.
+import { once } from "node:events";
+import type { Server } from "node:net";
+import { childNarrator, holdListener, preview } from "@ipc-atlas/core";
+import { type TcpAddress, TcpConsumer } from "../src/index.ts";
 
 // The address carries the endpoint's token, so it comes through the environment, never argv.
-const [variantId] = process.argv.slice(2);
-const variant = variants.find((v) => v.id === variantId)!;
 const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as TcpAddress;
 const narrator = childNarrator("consumer");
 
-// Listen: from here on connections are accepted, so the producer may start.
-const consumer = (await variant.consumer(address)) as TcpConsumer;
+// The demo opened the endpoint, which listens already: it hands this process the listening
+// socket over the IPC channel, so the port is never released for another program to take.
+// Started by hand (no parent), the consumer listens on the address's port itself.
+if (process.send) {
+  const [, listener] = (await once(process, "message")) as [unknown, Server | undefined];
+  if (listener) holdListener(address, listener);
+}
+// From here on connections are accepted, so the producer may start.
+const consumer = await TcpConsumer.listen(address);
 narrator.sayAs("LISTEN", `on ${address.host}:${address.port} (pid ${process.pid})`);
 consumer.on("peer-error", ({ peer, error }) => narrator.sayAs("DROPPED", `${peer}: ${error.message}`));
 process.send?.({ ready: true });

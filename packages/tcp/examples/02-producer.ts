@@ -1,7 +1,7 @@
 // The producer process of the tcp / tcp-ip demo: connects to the address it is given
 // (argv: the variant id; IPC_ATLAS_ADDRESS: the address JSON), sends three small messages, then a burst that the busy
 // consumer cannot keep up with, then closes.
-import { childNarrator, preview } from "@ipc-atlas/core";
+import { childNarrator, preview, waitForGo } from "@ipc-atlas/core";
 import type { TcpAddress, TcpProducer } from "../src/index.ts";
 import { encodeMessage, variants } from "../src/index.ts";
 
@@ -25,11 +25,7 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 // Started alongside the consumer (to overlap their start-up), it waits for the word to connect.
-if (process.send) {
-  await new Promise<void>((resolve) => {
-    process.once("message", () => resolve());
-  });
-}
+if (process.send) await waitForGo();
 narrator.sayAs("CONNECT", `to ${address.host}:${address.port} (pid ${process.pid})`);
 const producer = (await variant.producer(address)) as TcpProducer;
 narrator.sayAs("CONNECTED", `from local port ${producer.localPort}`);

@@ -51,5 +51,5 @@ export const tcpIpCard: VariantCard = {
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs); beyond loopback only with TLS, or anyone on the network with `insecure: true`",
   },
-  demoSources: ["src/tcp-ip.ts#demoTcpIp", "examples/01-consumer.ts", "examples/02-producer.ts"],
+  demoSources: ["src/demo-tcp-ip.ts#demoTcpIp", "examples/01-consumer.ts", "examples/02-producer.ts"],
 };

@@ -6,8 +6,8 @@
  * sends wait for 'drain'), and close() ending the consumer's iteration.
  */
 
-import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
-import type { TcpAddress } from "./framed-socket.ts";
+import { type ChildHandle, type Narrator, sendWithListener, spawnScript } from "@ipc-atlas/core";
+import type { TcpAddress } from "./address.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/02-producer.ts", import.meta.url);
@@ -17,14 +17,13 @@ function addressEnv(address: TcpAddress): NodeJS.ProcessEnv {
   return { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) };
 }
 
-/** Starts the consumer process and resolves once it listens. */
-export async function startDemoConsumer(
-  variantId: string,
-  address: TcpAddress,
-  narrator: Narrator,
-): Promise<ChildHandle> {
-  const child = spawnScript(consumerScript, { narrator, args: [variantId], env: addressEnv(address) });
-  await new Promise<void>((resolve, reject) => {
+/**
+ * Starts the consumer process, hands it the listening socket the endpoint holds for `address`
+ * (so the port is never released for another program to take), and resolves once it listens.
+ */
+export async function startDemoConsumer(address: TcpAddress, narrator: Narrator): Promise<ChildHandle> {
+  const child = spawnScript(consumerScript, { narrator, env: addressEnv(address) });
+  const ready = new Promise<void>((resolve, reject) => {
     child.process.on("message", (m: { ready?: boolean }) => {
       if (m?.ready) resolve();
     });
@@ -32,6 +31,8 @@ export async function startDemoConsumer(
       reject(new Error(`the consumer process exited with code ${code} before it listened`)),
     );
   });
+  sendWithListener(child.process, { listener: true }, address);
+  await ready;
   return child;
 }
 
@@ -42,7 +43,7 @@ export function startDemoProducer(
   narrator: Narrator,
 ): ChildHandle & { start(): void } {
   const child = spawnScript(producerScript, { narrator, args: [variantId], env: addressEnv(address) });
-  return { ...child, start: () => child.process.connected && child.process.send({ start: true }) };
+  return { ...child, start: () => child.process.connected && child.process.send({ go: true }) };
 }
 
 async function expectExit(child: ChildHandle, role: string): Promise<void> {
@@ -58,7 +59,7 @@ export async function runLocalDemo(
 ): Promise<void> {
   const producer = startDemoProducer(variantId, address, narrator);
   try {
-    const consumer = await startDemoConsumer(variantId, address, narrator);
+    const consumer = await startDemoConsumer(address, narrator);
     try {
       producer.start();
       await Promise.all([expectExit(producer, "producer"), expectExit(consumer, "consumer")]);

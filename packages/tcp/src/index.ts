@@ -9,20 +9,17 @@ import { tcp } from "./tcp.ts";
 import { tcpIp } from "./tcp-ip.ts";
 
 export {
-  connectError,
   connectHost,
   DEFAULT_MAX_MESSAGE_BYTES,
-  END_FRAME,
-  encodeMessage,
-  listenError,
   MAX_MESSAGE_BYTES_LIMIT,
-  type PeerErrorEvent,
-  reservePort,
   type TcpAddress,
-  TcpConsumer,
-  TcpProducer,
-} from "./framed-socket.ts";
-export { tcp, tcpEndpoint } from "./tcp.ts";
-export { demoSettings, type TcpIpOpenOptions, tcpIp } from "./tcp-ip.ts";
+} from "./address.ts";
+export { type PeerErrorEvent, TcpConsumer } from "./consumer.ts";
+export { demoSettings } from "./demo-tcp-ip.ts";
+export { HeldListener, openTcpEndpoint } from "./endpoint.ts";
+export { TcpProducer } from "./producer.ts";
+export { tcp } from "./tcp.ts";
+export { type TcpIpOpenOptions, tcpIp } from "./tcp-ip.ts";
+export { END_FRAME, encodeMessage } from "./wire.ts";
 
 export const variants: AnyVariant[] = [tcp, tcpIp];

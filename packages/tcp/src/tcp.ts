@@ -8,40 +8,24 @@
 import {
   AddressError,
   defineVariant,
-  type Endpoint,
   endpointSecurity,
   type Narrator,
   type OpenOptions,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { checkMaxMessageSize, DEFAULT_MAX_MESSAGE_BYTES, type TcpAddress } from "./address.ts";
 import { tcpCard } from "./cards.ts";
+import { TcpConsumer } from "./consumer.ts";
 import { runLocalDemo } from "./demo.ts";
-import {
-  checkMaxMessageSize,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  reservePort,
-  type TcpAddress,
-  TcpConsumer,
-  TcpProducer,
-} from "./framed-socket.ts";
+import { openTcpEndpoint } from "./endpoint.ts";
+import { TcpProducer } from "./producer.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-/** An endpoint for an address: there is nothing to tear down here, the consumer owns its socket. */
-export function tcpEndpoint(address: TcpAddress): Endpoint<TcpAddress> {
-  return {
-    address,
-    maxMessageSize: address.maxMessageSize,
-    // The listening socket belongs to the consumer's process and closes with it (or with
-    // consumer.close()); the reserved port was already released by open().
-    async close() {},
-  };
-}
-
 export const tcp: Variant<TcpAddress> = defineVariant<Variant<TcpAddress>>({
   id: "tcp",
-  taxonomy: { ...taxonomy["tcp"], medium: "TCP over loopback between processes on this host" },
+  taxonomy: { ...taxonomy.tcp, medium: "TCP over loopback between processes on this host" },
   card: tcpCard,
   summary: "Length-prefixed messages over a TCP connection on 127.0.0.1 between two processes of this host.",
   module: import.meta.url,
@@ -57,7 +41,7 @@ export const tcp: Variant<TcpAddress> = defineVariant<Variant<TcpAddress>>({
     const host = "127.0.0.1";
     const maxMessageSize = checkMaxMessageSize(options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_BYTES);
     const security = await endpointSecurity("tcp", host, options);
-    return tcpEndpoint({ host, port: await reservePort(host), maxMessageSize, ...security });
+    return openTcpEndpoint({ host, maxMessageSize, ...security });
   },
   producer: (address) => TcpProducer.connect(address),
   consumer: (address) => TcpConsumer.listen(address),

@@ -12,7 +12,6 @@ import {
   END_FRAME,
   encodeMessage,
   type PeerErrorEvent,
-  reservePort,
   type TcpConsumer,
   TcpProducer,
   tcp,
@@ -26,6 +25,7 @@ import {
   occupyPort,
   openTcpHandles,
   rawClient,
+  refusedPort,
   sleep,
   waitFor,
 } from "./helpers.ts";
@@ -147,7 +147,8 @@ describe("addresses", () => {
   });
 
   it("a refused connection is an AddressError ECONNREFUSED that says where it tried", async () => {
-    const port = await reservePort("127.0.0.1"); // free, nobody listens
+    const { port, release } = await refusedPort(); // nobody listens, nobody can meanwhile
+    cleanups.push(release);
     const attempt = tcp.producer({ host: "127.0.0.1", port, maxMessageSize: 1024 });
     await expect(attempt).rejects.toMatchObject({ code: "ECONNREFUSED", name: "AddressError" });
     await expect(attempt).rejects.toThrow(`connection refused at 127.0.0.1:${port}`);
@@ -155,7 +156,8 @@ describe("addresses", () => {
   });
 
   it("the refusal crosses processes as the same typed error", async () => {
-    const port = await reservePort("127.0.0.1");
+    const { port, release } = await refusedPort();
+    cleanups.push(release);
     const attempt = spawnProducer(tcp, { host: "127.0.0.1", port, maxMessageSize: 1024 });
     await expect(attempt).rejects.toBeInstanceOf(AddressError);
     await expect(attempt).rejects.toThrow(`connection refused at 127.0.0.1:${port}`);

@@ -2,6 +2,7 @@
 // TCP connections, into a consumer — typed errors only, no crash, no unbounded allocation,
 // and the consumer keeps serving a well-behaved producer throughout.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import {
   ENVELOPE_BYTES,
   encodeFrame,
@@ -9,6 +10,7 @@ import {
   FrameDecoder,
   FrameError,
   IpcError,
+  listen,
   liveChildren,
   spawnConsumer,
   unwrap,
@@ -17,8 +19,8 @@ import {
 import { watchAllocations } from "@ipc-atlas/core/conformance";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { END_FRAME, encodeMessage, reservePort, TcpProducer, tcp } from "../src/index.ts";
-import { frame, listenLocal, openTcpHandles, rawClient, sleep, waitFor } from "./helpers.ts";
+import { END_FRAME, encodeMessage, TcpProducer, tcp } from "../src/index.ts";
+import { closeServer, frame, listenLocal, openTcpHandles, rawClient, sleep, waitFor } from "./helpers.ts";
 
 const LIMIT = 4096;
 
@@ -268,7 +270,9 @@ describe("hostile byte streams over TCP into a consumer", () => {
       await endpoint.close();
     }
     // The consumer process is gone and so is its port.
-    await expect(reservePort("127.0.0.1", endpoint.address.port)).resolves.toBe(endpoint.address.port);
+    const probe = createServer();
+    await expect(listen(probe, "127.0.0.1", endpoint.address.port)).resolves.toBe(endpoint.address.port);
+    await closeServer(probe);
   });
 });
 

@@ -30,6 +30,30 @@ export async function rawClient(address: TcpAddress): Promise<Socket & { hungUp:
   return Object.assign(socket, { hungUp });
 }
 
+/**
+ * A loopback port where nothing listens and nothing can start listening while it is held: the
+ * local end of a connection this process keeps open. (A port probed and released instead could
+ * be taken by a parallel test before it is used.)
+ */
+export async function refusedPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const { server, port: serverPort } = await occupyPort();
+  const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+  const client = connect({ host: "127.0.0.1", port: serverPort });
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("error", reject);
+  });
+  const serverSide = await accepted;
+  return {
+    port: client.localPort!,
+    async release() {
+      client.destroy();
+      serverSide.destroy();
+      await closeServer(server);
+    },
+  };
+}
+
 /** Holds a port so that listening on it fails. */
 export async function occupyPort(): Promise<{ server: Server; port: number }> {
   const server = createServer();

@@ -104,6 +104,7 @@ describe("tcp-ip beyond loopback", () => {
   it("TLS: a producer whose CA did not sign the server is refused", async () => {
     const endpoint = await tcpIp.open({ tls: true });
     const other = await tcpIp.open({ tls: true });
+    cleanups.push(() => other.close());
     const consumer = await listen(endpoint.address);
     const wrongCa = { ...endpoint.address, tls: { ...endpoint.address.tls!, ca: other.address.tls!.ca } };
     await expect(spawnProducer(tcpIp, wrongCa)).rejects.toBeInstanceOf(TlsVerifyError);

@@ -7,12 +7,14 @@
  * final report crosses the IPC channel. Protocol: protocol.ts.
  */
 
+import { Server } from "node:net";
 import { parentPort } from "node:worker_threads";
 import {
   type AnyVariant,
   type Consumer,
   type Endpoint,
   errorToJSON,
+  holdListener,
   loadVariant as load,
   type Producer,
 } from "@ipc-atlas/core";
@@ -20,6 +22,7 @@ import { type BaselineSession, baselines } from "./baselines/index.ts";
 import { openForSize } from "./open-medium.ts";
 import {
   type ChildReport,
+  consumerAddress,
   type FromChild,
   type Job,
   NotApplicable,
@@ -159,13 +162,17 @@ async function cleanUp(): Promise<void> {
   producers.length = 0;
 }
 
-async function handle(message: ToChild): Promise<void> {
+async function handle(message: ToChild, listener: unknown): Promise<void> {
   if ("job" in message) {
     job = message.job;
     plan = message.plan;
     if (job.role !== "baseline") variant = await loadVariant(job.variant);
     reply({ loaded: true });
   } else if ("attach" in message) {
+    // The listening socket the harness's endpoint opened, for this consumer to take over.
+    const address = consumerAddress(job);
+    if (listener instanceof Server && typeof address === "object" && address !== null)
+      holdListener(address, listener);
     await attach(message.attach);
     reply({ attached: message.attach });
   } else if ("go" in message) {
@@ -177,9 +184,9 @@ async function handle(message: ToChild): Promise<void> {
 
 // Messages are handled strictly in order, one at a time.
 let queue: Promise<void> = Promise.resolve();
-const onMessage = (message: ToChild) => {
+const onMessage = (message: ToChild, listener?: unknown) => {
   queue = queue.then(() =>
-    handle(message).catch(async (error: unknown) => {
+    handle(message, listener).catch(async (error: unknown) => {
       await cleanUp();
       if (error instanceof NotApplicable) reply({ notApplicable: error.message });
       else reply({ failed: errorToJSON(error) });

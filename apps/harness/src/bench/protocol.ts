@@ -42,6 +42,18 @@ export type Job =
 
 export type ToChild = { job: Job; plan: Plan } | { attach: "consumer" | "producer" } | { go: true };
 
+/**
+ * The address a job's consumer attaches to, when the harness opened it: `attach: "consumer"`
+ * carries the listening socket the endpoint holds for it, if any (a tcp endpoint listens from
+ * open() on and hands its socket to the consumer, so that no other program can take the port).
+ */
+export function consumerAddress(job: Job): unknown {
+  if (job.role === "receiver") return job.address;
+  if (job.role === "pinger") return job.back;
+  if (job.role === "ponger") return job.out;
+  return undefined;
+}
+
 /** A child's share of the results; the harness merges the reports of all children of a run. */
 export interface ChildReport {
   sender?: SenderReport;

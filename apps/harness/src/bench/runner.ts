@@ -13,6 +13,7 @@ import {
   type ChildHandle,
   type Endpoint,
   isInterProcess,
+  sendWithListener,
   spawnScript,
 } from "@ipc-atlas/core";
 import type { Baseline } from "./baselines/index.ts";
@@ -20,7 +21,14 @@ import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
 import { Conversation, NotApplicableSignal } from "./conversation.ts";
 import { nullVariant } from "./null-variant.ts";
 import { openForSize } from "./open-medium.ts";
-import type { BenchMode, ChildReport, FromChild, Job, ToChild } from "./protocol.ts";
+import {
+  type BenchMode,
+  type ChildReport,
+  consumerAddress,
+  type FromChild,
+  type Job,
+  type ToChild,
+} from "./protocol.ts";
 import type { Plan, ProcessFigures, ReceiverReport, SenderReport } from "./workload.ts";
 
 /** Something the bench measures: a registered variant or a baseline. */
@@ -102,8 +110,9 @@ class BenchChild {
     this.handle.process.on("message", (message: FromChild) => this.#conversation.receive(message));
   }
 
-  send(message: ToChild): void {
-    this.handle.process.send(message);
+  /** Sends `message`, with the listening socket held for `address` if there is one. */
+  send(message: ToChild, address?: unknown): void {
+    sendWithListener(this.handle.process, message, address);
   }
 
   /** The next message, or an error: the child failed, exited, or took longer than `timeoutMs`. */
@@ -227,8 +236,8 @@ export class TargetProcesses {
         for (const child of children) await child.next("loading", timeouts.setupMs);
         // Every consumer first, then every producer: a producer may need its consumer listening.
         for (const kind of ["consumer", "producer"] as const) {
-          for (const child of children) {
-            child.send({ attach: kind });
+          for (const [i, child] of children.entries()) {
+            child.send({ attach: kind }, kind === "consumer" ? consumerAddress(jobs[i]!) : undefined);
             await child.next(`attaching its ${kind}`, timeouts.setupMs);
           }
         }
