@@ -16,9 +16,17 @@
 
 import { createServer } from "node:net";
 import { AddressError, checkLimit, endpointSecurity, type TlsMaterial, taxonomy } from "@ipc-atlas/core";
+import { GrpcConsumer } from "./consumer.ts";
 import { GreeterClient } from "./greeter.ts";
-import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
-import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
+import {
+  connectProducer,
+  type GrpcAddressBase,
+  type GrpcOpenOptions,
+  type GrpcVariant,
+  runGrpcDemo,
+} from "./grpc-variant.ts";
+import { DEFAULT_DEADLINE_MS } from "./producer.ts";
+import { defaultMaxMessageSize } from "./proto.ts";
 
 export interface GrpcNetworkAddress extends GrpcAddressBase {
   /** The interface the consumer listens on. */
@@ -106,7 +114,7 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
     }),
 
   producer: (address, options = {}) =>
-    GrpcProducer.connect(dialTarget(address), {
+    connectProducer(dialTarget(address), {
       maxMessageSize: address.maxMessageSize,
       deadlineMs: address.deadlineMs,
       token: address.token,

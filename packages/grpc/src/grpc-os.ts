@@ -16,9 +16,17 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressError, atExit, taxonomy } from "@ipc-atlas/core";
+import { GrpcConsumer } from "./consumer.ts";
 import { GreeterClient } from "./greeter.ts";
-import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
-import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
+import {
+  connectProducer,
+  type GrpcAddressBase,
+  type GrpcOpenOptions,
+  type GrpcVariant,
+  runGrpcDemo,
+} from "./grpc-variant.ts";
+import { DEFAULT_DEADLINE_MS } from "./producer.ts";
+import { defaultMaxMessageSize } from "./proto.ts";
 
 export interface GrpcOsAddress extends GrpcAddressBase {
   /** The socket file; `target` is `unix:` followed by this path. */
@@ -128,7 +136,7 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = {
   },
 
   producer: (address, options = {}) =>
-    GrpcProducer.connect(address.target, {
+    connectProducer(address.target, {
       maxMessageSize: address.maxMessageSize,
       deadlineMs: address.deadlineMs,
       ...options,

@@ -13,8 +13,11 @@ import {
   spawnScript,
   type Variant,
 } from "@ipc-atlas/core";
+import type { ConsumerOptions, GrpcConsumer } from "./consumer.ts";
 import type { GreeterClient, GreeterClientOptions } from "./greeter.ts";
-import type { ConsumerOptions, GrpcConsumer, GrpcProducer, ProducerOptions } from "./messages.ts";
+import type { GrpcProducer, ProducerOptions } from "./producer.ts";
+import { GrpcStreamProducer } from "./stream-producer.ts";
+import { GrpcUnaryProducer } from "./unary-producer.ts";
 
 export interface GrpcAddressBase {
   /** What grpc-js binds and dials: `unix:/path` or `host:port`. */
@@ -39,6 +42,13 @@ export interface GrpcVariant<Address extends GrpcAddressBase> extends Variant<Ad
   /** A Greeter client for the server at `address` (the demo's hello example). */
   greeter(address: Address, options?: GreeterClientOptions): GreeterClient;
   demo(narrator: Narrator): Promise<void>;
+}
+
+/** Connects the producer `options.mode` asks for (unary by default) to the server at `target`. */
+export function connectProducer(target: string, options: ProducerOptions = {}): Promise<GrpcProducer> {
+  return options.mode === "stream"
+    ? GrpcStreamProducer.connect(target, options)
+    : GrpcUnaryProducer.connect(target, options);
 }
 
 /** Runs the demo: the server (consumer + Greeter) and the client (Greeter calls + a producer) as two processes. */

@@ -1,24 +1,16 @@
 /**
- * The Producer/Consumer interface over gRPC, shared by grpc-os and grpc-network (they differ
- * only in where the server listens). The consumer is the gRPC server: it receives, so it binds
- * the address and everybody else dials it. The producer is a client of the Messages service.
- *
- * Two ways to send, both delivered into one inbox that the consumer's iterator drains:
- * - unary `Send` (the default, what Producer.send uses): synchronous. The server handler keeps
- *   the call open until the consumer's iterator has pulled that very message, so the reply is
- *   the rendezvous; one message per round trip. A caller whose deadline passes first withdraws
- *   its message: it is never delivered after the producer was told it failed.
- * - client-streaming `Stream` (producer mode "stream"): for throughput. `send` resolves once
- *   grpc-js accepted the message into the call (HTTP/2 flow control paces it); the server
- *   stops reading the call while the inbox holds enough, so a slow reader pushes back all the
- *   way to the producer. `close()` resolves once the consumer has taken every message.
+ * The consumer of both gRPC variants: the gRPC server. It receives, so it binds the address and
+ * every producer dials it. Two ways in, both delivered into one inbox that the iterator drains:
+ * - unary `Send`: synchronous. The handler keeps the call open until the iterator has pulled
+ *   that very message, so the reply is the rendezvous. A caller whose deadline passes first
+ *   withdraws its message: it is never delivered after the producer was told it failed.
+ * - client-streaming `Stream`: for throughput. The server stops reading a call while the inbox
+ *   holds enough, so a slow reader pushes back all the way to the producer, and answers the
+ *   call once the iterator took its last message.
  * `End` (Producer.close) makes the iteration finish after the messages already received.
  */
 
 import {
-  type Client,
-  type ClientWritableStream,
-  connectivityState as ConnectivityState,
   Server,
   type ServerReadableStream,
   type ServerUnaryCall,
@@ -28,32 +20,16 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { AddressError, type Consumer, checkLimit } from "@ipc-atlas/core";
 import {
-  AddressError,
-  ClosedError,
-  type Consumer,
-  checkLimit,
-  MessageTooLargeError,
-  type Producer,
-} from "@ipc-atlas/core";
-import { toGrpcError } from "./errors.ts";
-import {
-  DEFAULT_GRPC_MESSAGE_LIMIT,
+  defaultMaxMessageSize,
   encodedMessageSize,
-  largestPayload,
-  MessagesClientConstructor,
   messagesServiceDefinition,
   type StreamSummary,
   type WireMessage,
 } from "./proto.ts";
-import { channelCredentials, gate, presentToken, serverCredentials, tlsProblem } from "./security.ts";
+import { gate, serverCredentials } from "./security.ts";
 
-/** Default deadline of a unary call: how long a synchronous send waits for the consumer to take it. */
-export const DEFAULT_DEADLINE_MS = 30_000;
-/** Default deadline of a whole Stream call. */
-export const DEFAULT_STREAM_DEADLINE_MS = 10 * 60_000;
-/** How long producer() waits for the server to answer before saying nothing listens. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Unary Send calls that may wait to be taken at once (count, and bytes of their messages). */
 export const DEFAULT_MAX_WAITING = 1024;
 export const DEFAULT_MAX_WAITING_BYTES = 16 * 1024 * 1024;
@@ -67,8 +43,6 @@ const STREAM_HIGH_WATER_MESSAGES = 4096;
 const STREAM_HIGH_WATER_BYTES = 1024 * 1024;
 // How long close() lets answers already given reach their callers before cutting connections.
 const SHUTDOWN_GRACE_MS = 1_000;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A service the consumer's server hosts beside Messages (the demo's Greeter). */
 export interface ServiceRegistration {
@@ -94,25 +68,6 @@ export interface ConsumerOptions {
   /** Deadline the server gives a Send that carries none. Default 60 s. */
   serverDeadlineMs?: number | undefined;
 }
-
-export interface ProducerOptions {
-  /** "unary" (default): synchronous Send per message. "stream": one client-streaming call for throughput. */
-  mode?: "unary" | "stream";
-  /** Largest payload `send` accepts; must match the consumer's. Default: what 4 MiB allows. */
-  maxMessageSize?: number;
-  /** Deadline of each unary call (Send, End). Default 30 s. */
-  deadlineMs?: number;
-  /** Deadline of the whole Stream call in stream mode. Default 10 min. */
-  streamDeadlineMs?: number;
-  /** How long to wait for the server to answer when connecting. Default 5 s. */
-  connectTimeoutMs?: number;
-  /** The endpoint's token, presented on every call. */
-  token?: string | undefined;
-  /** The CA that signed the server's certificate (TLS). */
-  ca?: string | undefined;
-}
-
-export const defaultMaxMessageSize: number = largestPayload(DEFAULT_GRPC_MESSAGE_LIMIT);
 
 /** One Stream call being read: what arrived from it, and what the consumer took. */
 interface StreamState {
@@ -463,242 +418,6 @@ export class GrpcConsumer implements Consumer {
           resolve();
         });
       });
-    })();
-    return this.#closing;
-  }
-}
-
-/**
- * Dials the consumer's server and waits until the connection is up. A refused connection
- * (nobody listens) fails at once instead of retrying until the timeout.
- */
-async function connectClient(
-  target: string,
-  connectTimeoutMs: number,
-  options: ProducerOptions,
-): Promise<Client> {
-  const client = new MessagesClientConstructor(target, channelCredentials(options.ca), {
-    // A synchronous send must not be repeated behind the producer's back.
-    "grpc.enable_retries": 0,
-    ...(options.token ? { interceptors: [presentToken(options.token)] } : {}),
-  });
-  const channel = client.getChannel();
-  const deadline = Date.now() + connectTimeoutMs;
-  const refused = (why: string) =>
-    new AddressError(
-      "ECONNREFUSED",
-      `no gRPC consumer answers at ${target} (${why})`,
-      "start the consumer first: it is the gRPC server, and the producer dials it",
-      {
-        target,
-      },
-    );
-  try {
-    for (let state = channel.getConnectivityState(true); state !== ConnectivityState.READY; ) {
-      if (state === ConnectivityState.TRANSIENT_FAILURE) {
-        throw (options.ca && (await tlsProblem(target, options.ca))) || refused("connection refused");
-      }
-      if (state === ConnectivityState.SHUTDOWN) throw refused("channel shut down");
-      await new Promise<void>((resolve, reject) => {
-        channel.watchConnectivityState(state, deadline, (error) =>
-          error ? reject(refused(`nothing answered within ${connectTimeoutMs} ms`)) : resolve(),
-        );
-      });
-      state = channel.getConnectivityState(true);
-    }
-  } catch (error) {
-    client.close();
-    throw error;
-  }
-  return client;
-}
-
-type UnaryMethod = (
-  request: unknown,
-  options: { deadline: number },
-  callback: (error: ServiceError | null, reply?: unknown) => void,
-) => void;
-
-/** A producer: a client of the consumer's Messages service. */
-export class GrpcProducer implements Producer {
-  readonly target: string;
-  readonly mode: "unary" | "stream";
-  readonly maxMessageSize: number;
-
-  readonly #client: Client;
-  readonly #deadlineMs: number;
-  readonly #streamDeadlineMs: number;
-  #closed = false;
-  #closing: Promise<void> | undefined;
-  // Unary mode: sends go one after another, so they arrive in call order (the server delivers
-  // a unary call when its last byte arrives, and concurrent calls can finish out of order).
-  #tail: Promise<unknown> = Promise.resolve();
-  #inFlight = 0;
-  // Stream mode.
-  #stream: ClientWritableStream<WireMessage> | undefined;
-  #streamDone: Promise<StreamSummary> | undefined;
-  #streamFailure: Error | undefined;
-
-  readonly #sendMethod: UnaryMethod;
-  readonly #endMethod: UnaryMethod;
-
-  private constructor(client: Client, target: string, options: ProducerOptions) {
-    this.#client = client;
-    const methods = client as unknown as Record<"Send" | "End", UnaryMethod>;
-    this.#sendMethod = methods.Send.bind(client);
-    this.#endMethod = methods.End.bind(client);
-    this.target = target;
-    this.mode = options.mode ?? "unary";
-    this.maxMessageSize = options.maxMessageSize ?? defaultMaxMessageSize;
-    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    this.#streamDeadlineMs = options.streamDeadlineMs ?? DEFAULT_STREAM_DEADLINE_MS;
-  }
-
-  /** Connects to the consumer at `target`; AddressError when nothing answers there. */
-  static async connect(target: string, options: ProducerOptions = {}): Promise<GrpcProducer> {
-    const client = await connectClient(
-      target,
-      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      options,
-    );
-    const producer = new GrpcProducer(client, target, options);
-    if (producer.mode === "stream") producer.#openStream();
-    return producer;
-  }
-
-  #unary(method: "Send" | "End", request: unknown): Promise<void> {
-    const call = method === "Send" ? this.#sendMethod : this.#endMethod;
-    return new Promise<void>((resolve, reject) => {
-      call(request, { deadline: Date.now() + this.#deadlineMs }, (error) => {
-        if (error) reject(toGrpcError(error, method, this.target));
-        else resolve();
-      });
-    });
-  }
-
-  #openStream(): void {
-    type StreamMethod = (
-      options: { deadline: number },
-      callback: (error: ServiceError | null, summary?: StreamSummary) => void,
-    ) => ClientWritableStream<WireMessage>;
-    const method = (this.#client as unknown as Record<string, StreamMethod>).Stream!.bind(this.#client);
-    this.#streamDone = new Promise<StreamSummary>((resolve, reject) => {
-      this.#stream = method({ deadline: Date.now() + this.#streamDeadlineMs }, (error, summary) => {
-        if (!error) return resolve(summary!);
-        this.#streamFailure = toGrpcError(error, "Stream", this.target);
-        this.#failDrain?.(this.#streamFailure);
-        reject(this.#streamFailure);
-      });
-    });
-    // The failure is reported by send and close; keep an unobserved rejection from crashing the process.
-    this.#streamDone.catch(() => {});
-  }
-
-  send(message: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedError("gRPC producer"));
-    if (message.byteLength > this.maxMessageSize) {
-      return Promise.reject(
-        new MessageTooLargeError(message.byteLength, this.maxMessageSize, `gRPC messages to ${this.target}`),
-      );
-    }
-    if (this.mode === "stream") return this.#streamSend(message);
-    if (this.#inFlight === 0) return this.#track(this.#unary("Send", { data: message }));
-    return this.#track(this.#tail.then(() => this.#unary("Send", { data: message })));
-  }
-
-  #track(sending: Promise<void>): Promise<void> {
-    this.#inFlight++;
-    const settled = () => {
-      this.#inFlight--;
-    };
-    this.#tail = sending.then(settled, settled);
-    return sending;
-  }
-
-  // Stream mode: the tail of operations waiting their turn (sends behind a full buffer, a flush
-  // switching calls). While it is set, new operations queue behind it, so call order holds.
-  #pending: Promise<void> | undefined;
-
-  #setPending(operation: Promise<unknown>): void {
-    const settled = operation.then(
-      () => {},
-      () => {},
-    );
-    this.#pending = settled;
-    void settled.then(() => {
-      if (this.#pending === settled) this.#pending = undefined;
-    });
-  }
-
-  #enqueue<T>(operation: () => Promise<T> | T): Promise<T> {
-    const run = (this.#pending ?? Promise.resolve()).then(operation);
-    this.#setPending(run);
-    return run;
-  }
-
-  /** Writes into the Stream call; returns a promise only when the buffer is full (wait for drain). */
-  #write(message: Uint8Array): Promise<void> | undefined {
-    if (this.#streamFailure) throw this.#streamFailure;
-    const stream = this.#stream!;
-    if (stream.write({ data: message })) return undefined;
-    // Operations run one at a time, so at most one waits for drain; a failed call rejects it.
-    return new Promise<void>((resolve, reject) => {
-      stream.once("drain", () => {
-        this.#failDrain = undefined;
-        resolve();
-      });
-      this.#failDrain = reject;
-    });
-  }
-
-  #failDrain: ((error: Error) => void) | undefined;
-
-  #streamSend(message: Uint8Array): Promise<void> {
-    if (this.#streamFailure) return Promise.reject(this.#streamFailure);
-    if (this.#pending) return this.#enqueue(() => this.#write(message));
-    // Fast path: nothing waits, write at once.
-    const full = this.#write(message);
-    if (!full) return RESOLVED;
-    this.#setPending(full);
-    return full;
-  }
-
-  /**
-   * Waits until the consumer has taken every message sent so far. In unary mode that is already
-   * true once the sends resolved; in stream mode it ends the current Stream call, waits for its
-   * reply (which comes once the consumer took its last message) and continues on a new call.
-   * Resolves with how many messages the ended Stream call carried (0 in unary mode).
-   */
-  flush(): Promise<number> {
-    if (this.#closed) return Promise.reject(new ClosedError("gRPC producer"));
-    if (this.mode === "unary") return this.#tail.then(() => 0);
-    return this.#enqueue(async () => {
-      const done = this.#streamDone!;
-      this.#stream!.end();
-      const summary = await done;
-      this.#openStream();
-      return summary.taken;
-    });
-  }
-
-  /**
-   * Ends the stream: in stream mode, half-closes the Stream call and waits until the consumer
-   * has taken every message; then End, which answers once the consumer's iteration finished.
-   */
-  close(): Promise<void> {
-    this.#closed = true;
-    this.#closing ??= (async () => {
-      try {
-        await this.#tail;
-        await this.#pending;
-        if (this.#stream) {
-          this.#stream.end();
-          await this.#streamDone;
-        }
-        await this.#unary("End", {});
-      } finally {
-        this.#client.close();
-      }
     })();
     return this.#closing;
   }
