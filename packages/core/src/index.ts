@@ -7,6 +7,7 @@
  * @module @ipc-atlas/core
  */
 
+export { AsyncQueue } from "./async-queue.ts";
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,
@@ -36,16 +37,19 @@ export {
   spawnConsumer,
   spawnProducer,
 } from "./peer.ts";
+export { connectError, freePort, listen, listenError } from "./ports.ts";
 export {
   atExit,
   type ChildHandle,
+  exitCodeOf,
   liveChildren,
   type SpawnOptions,
+  signalNumber,
   spawnScript,
   tsxLoader,
   waitForGo,
 } from "./process.ts";
-export { VariantRegistry } from "./registry.ts";
+export { loadVariant, VariantRegistry } from "./registry.ts";
 export {
   AuthError,
   checkLimit,

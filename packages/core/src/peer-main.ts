@@ -13,7 +13,8 @@ import { isMainThread, parentPort } from "node:worker_threads";
 import { errorToJSON } from "./errors.ts";
 import { retainedBytes } from "./memory.ts";
 import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
-import type { AnyVariant, Consumer, Producer } from "./variant.ts";
+import { loadVariant } from "./registry.ts";
+import type { Consumer, Producer } from "./variant.ts";
 
 const port = isMainThread ? null : parentPort;
 const send = port
@@ -23,16 +24,6 @@ const onMessage = (listener: (message: { init?: PeerInit } | PeerCommand) => voi
   if (port) port.on("message", listener);
   else process.on("message", listener);
 };
-
-async function loadVariant(init: PeerInit): Promise<AnyVariant> {
-  const module = (await import(init.module)) as Record<string, unknown>;
-  const variant = Object.values(module).find(
-    (value): value is AnyVariant =>
-      typeof value === "object" && value !== null && (value as AnyVariant).id === init.variantId,
-  );
-  if (!variant) throw new Error(`${init.module} exports no variant with id "${init.variantId}"`);
-  return variant;
-}
 
 let producer: Producer | undefined;
 let iterator: AsyncIterator<Uint8Array> | undefined;
@@ -80,7 +71,7 @@ onMessage((message) => {
     const init = message.init;
     queue = (async () => {
       try {
-        const variant = await loadVariant(init);
+        const variant = await loadVariant(init.module, init.variantId);
         if (init.role === "producer") producer = await variant.producer(init.address);
         else {
           consumer = await variant.consumer(init.address);

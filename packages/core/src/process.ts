@@ -9,6 +9,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { IpcError, PeerGoneError } from "./errors.ts";
 import type { NarrationLine, Narrator } from "./narrator.ts";
@@ -33,23 +34,41 @@ export const tsxLoader: string = (() => {
 const SOURCE_CONDITION = "@ipc-atlas/source";
 const fromSource = import.meta.url.endsWith(".ts");
 
+/** The number of a signal (SIGSEGV → 11), from the OS's own table; 0 for a name it does not know. */
+export function signalNumber(signal: string): number {
+  return (constants.signals as Record<string, number | undefined>)[signal] ?? 0;
+}
+
+/** A process's exit as one number, the way a shell reports it: the code, or 128 + the signal's number. */
+export function exitCodeOf(code: number | null, signal: string | null): number {
+  return code ?? 128 + (signal ? signalNumber(signal) : 0);
+}
+
 const exitTasks = new Set<() => void>();
-const EXIT_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+const EXIT_SIGNALS = ["SIGHUP", "SIGINT", "SIGTERM"] as const;
 
 /**
- * Runs `task` when this process exits: a normal end, process.exit(), or SIGINT, SIGTERM or
- * SIGHUP that the program does not handle itself (those become an exit with code 128 + n, so
- * that 'exit' runs at all). The task must be synchronous: 'exit' waits for nothing. The same
- * function registers once however often it is passed.
+ * Runs `task` when this process exits: a normal end, process.exit(), or a SIGINT, SIGTERM or
+ * SIGHUP that would end the process anyway. Node runs no 'exit' handlers when a signal kills it,
+ * so for those three signals a listener is added that exits with 128 + n (what the signal itself
+ * would have reported) and so runs the tasks, but only when nothing else listens for that signal
+ * at that moment: a program that handles SIGINT itself (say, to finish a batch) keeps its choice,
+ * and a library that calls atExit never ends a program that did not ask for it. The task must be
+ * synchronous: 'exit' waits for nothing. The same function registers once however often it is
+ * passed.
  */
 export function atExit(task: () => void): void {
   if (exitTasks.size === 0) {
     process.once("exit", () => {
       for (const t of exitTasks) t();
     });
-    for (const signal of Object.keys(EXIT_SIGNALS) as (keyof typeof EXIT_SIGNALS)[]) {
-      if (process.listenerCount(signal) === 0)
-        process.once(signal, () => process.exit(128 + EXIT_SIGNALS[signal]));
+    for (const signal of EXIT_SIGNALS) {
+      const onSignal = () => {
+        if (process.listenerCount(signal) > 1) return; // the program handles it
+        process.off(signal, onSignal);
+        process.exit(128 + signalNumber(signal));
+      };
+      process.on(signal, onSignal);
     }
   }
   exitTasks.add(task);
@@ -152,7 +171,7 @@ export function spawnScript(script: string | URL, options: SpawnOptions = {}): C
   const exited = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => {
       children.delete(child);
-      resolve(code ?? 128 + (signal ? signalNumber(signal) : 0));
+      resolve(exitCodeOf(code, signal));
     });
   });
   if (child.pid === undefined) throw new PeerGoneError(`could not start ${path}`);
@@ -165,10 +184,6 @@ export function spawnScript(script: string | URL, options: SpawnOptions = {}): C
       child.kill(signal);
     },
   };
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0;
 }
 
 /** Process ids of the children started here that are still running (for leak checks). */

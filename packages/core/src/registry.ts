@@ -55,3 +55,22 @@ export class VariantRegistry {
     return variantIds.filter((id) => !this.#variants.has(id));
   }
 }
+
+/**
+ * The variant with id `id` among the exports of the module at `module` (a URL or specifier): an
+ * export that is the variant itself, or a `variants` list holding it. This is how a child
+ * process or worker thread finds the variant its parent named: by the module that declares it.
+ */
+export async function loadVariant(module: string, id: string): Promise<AnyVariant> {
+  const exports = (await import(module)) as Record<string, unknown>;
+  const isVariant = (value: unknown): value is AnyVariant =>
+    typeof value === "object" && value !== null && (value as AnyVariant).id === id;
+  const found =
+    Object.values(exports).find(isVariant) ??
+    (Array.isArray(exports.variants) ? (exports.variants as unknown[]).find(isVariant) : undefined);
+  if (!found)
+    throw new IpcError("ENOVARIANT", `${module} exports no variant with id "${id}"`, {
+      hint: "pass the module that declares the variant (its `module` field, import.meta.url of its file)",
+    });
+  return found;
+}
