@@ -20,7 +20,7 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { AddressError, type Consumer, checkLimit } from "@ipc-atlas/core";
+import { AddressError, AsyncQueue, type Consumer, checkLimit } from "@ipc-atlas/core";
 import {
   defaultMaxMessageSize,
   encodedMessageSize,
@@ -41,6 +41,7 @@ const MAX_CONCURRENT_STREAMS = 100;
 // While the inbox holds this much from streams, the server stops reading them (backpressure).
 const STREAM_HIGH_WATER_MESSAGES = 4096;
 const STREAM_HIGH_WATER_BYTES = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
 // How long close() lets answers already given reach their callers before cutting connections.
 const SHUTDOWN_GRACE_MS = 1_000;
 
@@ -104,18 +105,17 @@ export class GrpcConsumer implements Consumer {
 
   readonly #server: Server;
   readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
-  #queue: InboxEntry[] = [];
-  #head = 0;
+  /** What arrived and waits for the iterator; ended by End, closed by close(). */
+  readonly #inbox = new AsyncQueue<InboxEntry>();
   #streamBytes = 0;
   #streamMessages = 0;
   #pausedStreams = new Set<ServerReadableStream<WireMessage, StreamSummary>>();
-  #ended = false;
+  /** End calls, answered once the iteration has finished. */
   #endAcks: Array<() => void> = [];
   // Calls still waiting for their answer, with how to answer each with an error on close().
   #unanswered = new Set<(error: Partial<ServiceError>) => void>();
   #closed = false;
   #closing: Promise<void> | undefined;
-  #wakers: Array<() => void> = [];
   readonly #maxWaiting: number;
   readonly #maxWaitingBytes: number;
   readonly #serverDeadlineMs: number;
@@ -213,8 +213,7 @@ export class GrpcConsumer implements Consumer {
           if (timer) clearTimeout(timer);
         };
         const refuse = (error: Partial<ServiceError>) => {
-          entry.withdrawn = true;
-          entry.onTaken = undefined;
+          withdraw();
           release();
           callback(error);
         };
@@ -228,16 +227,22 @@ export class GrpcConsumer implements Consumer {
           stream: undefined,
           withdrawn: false,
         };
+        // Skipped by the iterator when it comes to it; the message is let go at once.
+        const withdraw = () => {
+          entry.withdrawn = true;
+          entry.onTaken = undefined;
+          entry.data = EMPTY;
+        };
         this.#unanswered.add(refuse);
         // The caller's deadline passed or it went away: never deliver what it was told failed.
         call.once("cancelled", () => {
           if (entry.onTaken === undefined) return;
           this.#unanswered.delete(refuse);
-          entry.withdrawn = true;
-          entry.onTaken = undefined;
+          const data = entry.data;
+          withdraw();
           release();
           this.cancelledSends++;
-          this.#onSendCancelled?.(entry.data);
+          this.#onSendCancelled?.(data);
         });
         // A call without a deadline of its own would otherwise wait as long as the consumer.
         if (call.getDeadline() === Number.POSITIVE_INFINITY) {
@@ -250,7 +255,7 @@ export class GrpcConsumer implements Consumer {
             });
           }, this.#serverDeadlineMs);
         }
-        this.#push(entry);
+        this.#inbox.push(entry);
       },
       Stream: (
         call: ServerReadableStream<WireMessage, StreamSummary>,
@@ -277,10 +282,16 @@ export class GrpcConsumer implements Consumer {
         };
         this.#unanswered.add(refuse);
         call.on("data", (message: WireMessage) => {
+          if (state.answered) return;
+          // A message that comes after End (from another producer) is never delivered: say so.
+          if (this.#inbox.settled) {
+            this.#unanswered.delete(refuse);
+            return refuse(this.#refusal()!);
+          }
           state.received++;
           this.#streamBytes += message.data.byteLength;
           this.#streamMessages++;
-          this.#push({ data: message.data, onTaken: undefined, stream: state, withdrawn: false });
+          this.#inbox.push({ data: message.data, onTaken: undefined, stream: state, withdrawn: false });
           if (
             this.#streamMessages >= STREAM_HIGH_WATER_MESSAGES ||
             this.#streamBytes >= STREAM_HIGH_WATER_BYTES
@@ -304,35 +315,23 @@ export class GrpcConsumer implements Consumer {
       },
       End: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         if (this.#closed) return callback(this.#refusal());
-        this.#ended = true;
         const refuse = (error: Partial<ServiceError>) => callback(error);
         this.#unanswered.add(refuse);
         this.#endAcks.push(() => {
           this.#unanswered.delete(refuse);
           callback(null, {});
         });
-        this.#wake();
+        // The iteration finishes once it has taken what arrived before.
+        this.#inbox.end();
       },
     };
   }
 
   #refusal(): Partial<ServiceError> | null {
     if (this.#closed) return { code: Status.UNAVAILABLE, details: "the consumer is closed" };
-    if (this.#ended)
+    if (this.#inbox.settled)
       return { code: Status.FAILED_PRECONDITION, details: "the producer already ended this stream" };
     return null;
-  }
-
-  #push(entry: InboxEntry): void {
-    this.#queue.push(entry);
-    this.#wake();
-  }
-
-  #wake(): void {
-    if (this.#wakers.length === 0) return;
-    const wakers = this.#wakers;
-    this.#wakers = [];
-    for (const wake of wakers) wake();
   }
 
   #resumeStreams(): void {
@@ -346,44 +345,33 @@ export class GrpcConsumer implements Consumer {
     this.#pausedStreams.clear();
   }
 
-  #shift(): InboxEntry | undefined {
-    if (this.#head === this.#queue.length) return undefined;
-    const entry = this.#queue[this.#head++];
-    // Compact now and then instead of Array.shift() per message.
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return entry;
-  }
-
   async #next(): Promise<IteratorResult<Uint8Array>> {
     for (;;) {
+      const next = await this.#inbox.next();
+      // Closed: close() answers every call still waiting, End calls included.
       if (this.#closed) return { done: true, value: undefined };
-      for (let entry = this.#shift(); entry; entry = this.#shift()) {
-        if (entry.withdrawn) continue;
-        this.taken++;
-        const stream = entry.stream;
-        if (stream) {
-          stream.taken++;
-          this.#streamBytes -= entry.data.byteLength;
-          this.#streamMessages--;
-          this.#resumeStreams();
-          stream.finishIfDone();
-        } else {
-          const onTaken = entry.onTaken;
-          entry.onTaken = undefined;
-          onTaken?.();
-        }
-        return { done: false, value: entry.data };
-      }
-      if (this.#ended) {
+      if (next.done) {
         const acks = this.#endAcks;
         this.#endAcks = [];
         for (const ack of acks) ack();
         return { done: true, value: undefined };
       }
-      await new Promise<void>((resolve) => this.#wakers.push(resolve));
+      const entry = next.value;
+      if (entry.withdrawn) continue;
+      this.taken++;
+      const stream = entry.stream;
+      if (stream) {
+        stream.taken++;
+        this.#streamBytes -= entry.data.byteLength;
+        this.#streamMessages--;
+        this.#resumeStreams();
+        stream.finishIfDone();
+      } else {
+        const onTaken = entry.onTaken;
+        entry.onTaken = undefined;
+        onTaken?.();
+      }
+      return { done: false, value: entry.data };
     }
   }
 
@@ -402,7 +390,7 @@ export class GrpcConsumer implements Consumer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      this.#wake();
+      this.#inbox.close();
       const unanswered = [...this.#unanswered];
       this.#unanswered.clear();
       for (const refuse of unanswered) {
