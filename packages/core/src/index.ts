@@ -37,7 +37,16 @@ export {
   spawnConsumer,
   spawnProducer,
 } from "./peer.ts";
-export { connectError, freePort, listen, listenError } from "./ports.ts";
+export {
+  connectError,
+  freePort,
+  holdListener,
+  listen,
+  listenError,
+  receiveListener,
+  sendListener,
+  takeListener,
+} from "./ports.ts";
 export {
   atExit,
   type ChildHandle,

@@ -11,8 +11,10 @@
  * instead, for in-process variants whose sides share memory between threads.
  */
 
+import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { errorFromJSON, type IpcErrorJSON, PeerGoneError } from "./errors.ts";
+import { takeListener } from "./ports.ts";
 import { spawnScript } from "./process.ts";
 import { spawnThread } from "./thread.ts";
 import type { AnyVariant, Consumer, Producer } from "./variant.ts";
@@ -56,7 +58,8 @@ interface PeerLink {
   /** The OS process the peer runs in. */
   readonly pid: number;
   readonly exited: Promise<number>;
-  post(message: unknown): void;
+  /** `handle`: a listening server passed along (a process peer only). */
+  post(message: unknown, handle?: Server): void;
   on(listener: PeerListener): void;
   off(listener: PeerListener): void;
   /** Ends the peer: politely, then by force. */
@@ -69,7 +72,8 @@ function processLink(): PeerLink {
   return {
     pid: child.pid,
     exited: child.exited,
-    post: (message) => child.process.send(message as object),
+    // The listener lives on in the child: this process's copy is closed once it is sent.
+    post: (message, handle) => child.process.send(message as object, handle, () => handle?.close()),
     on: (listener) => child.process.on("message", listener),
     off: (listener) => child.process.off("message", listener),
     async dispose() {
@@ -175,7 +179,12 @@ async function startPeer(
     );
   });
   const init: PeerInit = { module: variant.module, variantId: variant.id, role, address };
-  link.post({ init });
+  // A network endpoint may hold its listening socket for its consumer (see ports.ts): it goes along.
+  const listener =
+    role === "consumer" && placement.in !== "thread" && typeof address === "object" && address !== null
+      ? takeListener(address)
+      : undefined;
+  link.post({ init }, listener);
   try {
     await ready;
   } catch (error) {
