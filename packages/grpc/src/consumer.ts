@@ -10,6 +10,7 @@
  * `End` (Producer.close) makes the iteration finish after the messages already received.
  */
 
+import type { Server as NetServer, Socket } from "node:net";
 import {
   Server,
   type ServerReadableStream,
@@ -104,6 +105,8 @@ export class GrpcConsumer implements Consumer {
   readonly refused = { unauthenticated: 0, busy: 0 };
 
   readonly #server: Server;
+  /** The listening socket handed to serve(), closed with the consumer. */
+  #listener: NetServer | undefined;
   readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
   /** What arrived and waits for the iterator; ended by End, closed by close(). */
   readonly #inbox = new AsyncQueue<InboxEntry>();
@@ -135,6 +138,45 @@ export class GrpcConsumer implements Consumer {
 
   /** Binds `target` (`unix:/path` or `host:port`) and resolves once the server listens. */
   static async listen(target: string, options: ConsumerOptions = {}): Promise<GrpcConsumer> {
+    const consumer = GrpcConsumer.#create(target, options);
+    const server = consumer.#server;
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(target, serverCredentials(options.tls), (error) => {
+        if (!error) return resolve();
+        server.forceShutdown();
+        const inUse = /EADDRINUSE/.test(error.message);
+        reject(
+          new AddressError(
+            inUse ? "EADDRINUSE" : "EBIND",
+            `the gRPC consumer cannot listen at ${target}: ${error.message}`,
+            inUse
+              ? "another process listens there; stop it, or open a new endpoint"
+              : "check the address: a unix: path in a directory you can write, or a host:port of this machine",
+            { target },
+          ),
+        );
+      });
+    });
+    return consumer;
+  }
+
+  /**
+   * Serves the connections of `listener`, a net.Server that already listens (grpc-network's
+   * endpoint opens it and hands it over, so the port never passes through a free state).
+   * grpc-js takes each accepted connection through its connection injector, TLS included.
+   * `target` names the address in errors. The listener is closed with the consumer.
+   */
+  static serve(listener: NetServer, target: string, options: ConsumerOptions = {}): GrpcConsumer {
+    const consumer = GrpcConsumer.#create(target, options);
+    const injector = consumer.#server.createConnectionInjector(serverCredentials(options.tls));
+    const inject = (socket: Socket) => injector.injectConnection(socket);
+    listener.on("connection", inject);
+    consumer.#listener = listener;
+    return consumer;
+  }
+
+  /** The server with every service, and the consumer around it; nothing listens yet. */
+  static #create(target: string, options: ConsumerOptions): GrpcConsumer {
     const maxMessageSize = checkLimit(
       "maxMessageSize",
       options.maxMessageSize ?? defaultMaxMessageSize,
@@ -167,23 +209,6 @@ export class GrpcConsumer implements Consumer {
     consumer = new GrpcConsumer(server, target, maxMessageSize, options);
     server.addService(messagesServiceDefinition, consumer.#implementation());
     for (const extra of options.services ?? []) server.addService(extra.service, extra.implementation);
-    await new Promise<void>((resolve, reject) => {
-      server.bindAsync(target, serverCredentials(options.tls), (error) => {
-        if (!error) return resolve();
-        server.forceShutdown();
-        const inUse = /EADDRINUSE/.test(error.message);
-        reject(
-          new AddressError(
-            inUse ? "EADDRINUSE" : "EBIND",
-            `the gRPC consumer cannot listen at ${target}: ${error.message}`,
-            inUse
-              ? "another process listens there; stop it, or open a new endpoint"
-              : "check the address: a unix: path in a directory you can write, or a host:port of this machine",
-            { target },
-          ),
-        );
-      });
-    });
     return consumer;
   }
 
@@ -391,6 +416,8 @@ export class GrpcConsumer implements Consumer {
     this.#closing ??= (async () => {
       this.#closed = true;
       this.#inbox.close();
+      // No new connections; the ones open are drained by tryShutdown below.
+      this.#listener?.close();
       const unanswered = [...this.#unanswered];
       this.#unanswered.clear();
       for (const refuse of unanswered) {

@@ -17,13 +17,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressError, atExit, taxonomy } from "@ipc-atlas/core";
 import { GrpcConsumer } from "./consumer.ts";
+import { runGrpcDemo } from "./demo.ts";
 import { GreeterClient } from "./greeter.ts";
 import {
   connectProducer,
   type GrpcAddressBase,
   type GrpcOpenOptions,
   type GrpcVariant,
-  runGrpcDemo,
 } from "./grpc-variant.ts";
 import { DEFAULT_DEADLINE_MS } from "./producer.ts";
 import { defaultMaxMessageSize } from "./proto.ts";

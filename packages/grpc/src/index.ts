@@ -9,6 +9,7 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { grpcNetwork } from "./grpc-network.ts";
 import { grpcOs } from "./grpc-os.ts";
 
+export { parseGrpcCommandLine } from "./command-line.ts";
 export {
   type ConsumerOptions,
   DEFAULT_MAX_WAITING,
@@ -17,6 +18,7 @@ export {
   GrpcConsumer,
   type ServiceRegistration,
 } from "./consumer.ts";
+export { runGrpcDemo } from "./demo.ts";
 export { GrpcError, toGrpcError } from "./errors.ts";
 export {
   demoPeople,
@@ -26,7 +28,7 @@ export {
   greeterService,
   type Person,
 } from "./greeter.ts";
-export { addressAt, freePort, type GrpcNetworkAddress, grpcNetwork, hostPort } from "./grpc-network.ts";
+export { addressAt, type GrpcNetworkAddress, grpcNetwork, hostPort } from "./grpc-network.ts";
 export { clearStaleSocket, type GrpcOsAddress, grpcOs } from "./grpc-os.ts";
 export {
   connectProducer,
