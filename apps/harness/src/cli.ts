@@ -12,7 +12,7 @@ import { explain } from "./explain.ts";
 import { renderTree, summaryLine } from "./list.ts";
 import { loadRegistry } from "./registry.ts";
 
-const { registry, failures } = await loadRegistry();
+const { registry, packages, failures } = await loadRegistry();
 for (const { packageName, error } of failures) {
   console.error(
     `warning: ${packageName} did not load: ${error instanceof Error ? error.message : String(error)}`,
@@ -81,7 +81,7 @@ program
   .description("print what a variant is, where it sits and its semantics")
   .argument("<id>", "variant id (see `ipc-atlas list`)")
   .action((id: string) => {
-    process.stdout.write(explain(registry.get(id)));
+    process.stdout.write(explain(registry.get(id), packages.get(id)?.name));
   });
 
 program

@@ -16,21 +16,13 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  type AnyVariant,
-  isVariantId,
-  taxonomy,
-  taxonomyPath,
-  type VariantRegistry,
-  variantIds,
-} from "@ipc-atlas/core";
+import { type AnyVariant, semanticsColumns, taxonomyPath, variantIds } from "@ipc-atlas/core";
 import { apiDir, apiDrift, renderApi } from "./api-docs.ts";
 import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
-import { catalogue, semanticsColumns } from "./catalogue.ts";
 import { runDemo } from "./demo.ts";
-import { loadRegistry } from "./registry.ts";
+import { type LoadedRegistry, loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const docs = `${repoRoot}docs/`;
@@ -105,10 +97,27 @@ export function sameTranscript(a: string, b: string): boolean {
 
 const link = (id: string) => `[${id}](${id}.md)`;
 
-function nav(id: string): string {
-  const i = (variantIds as readonly string[]).indexOf(id);
-  const prev = variantIds[i - 1];
-  const next = variantIds[i + 1];
+/**
+ * The variants in the order the catalogue reads them: the taxonomy's order, and a variant beyond
+ * the taxonomy right after the last one of its own package (the queue across hosts after the
+ * queue).
+ */
+export function readingOrder(loaded: Pick<LoadedRegistry, "registry" | "packages">): AnyVariant[] {
+  const all = loaded.registry.list();
+  const inTaxonomy = all.filter((v) => (variantIds as readonly string[]).includes(v.id));
+  const order = [...inTaxonomy];
+  for (const extra of all.filter((v) => !inTaxonomy.includes(v))) {
+    const home = loaded.packages.get(extra.id)?.name;
+    const last = order.findLastIndex((v) => loaded.packages.get(v.id)?.name === home);
+    order.splice(last === -1 ? order.length : last + 1, 0, extra);
+  }
+  return order;
+}
+
+function nav(order: readonly AnyVariant[], id: string): string {
+  const i = order.findIndex((v) => v.id === id);
+  const prev = order[i - 1]?.id;
+  const next = order[i + 1]?.id;
   return `${[
     prev ? `[← ${prev}](${prev}.md)` : "[← catalogue](README.md)",
     "[catalogue](README.md)",
@@ -116,22 +125,22 @@ function nav(id: string): string {
   ].join(" · ")}\n`;
 }
 
-function where(id: (typeof variantIds)[number]): string {
-  const t = taxonomy[id];
+function where(variant: AnyVariant, packageName: string): string {
+  const t = variant.taxonomy;
   return `${[
     "| | |",
     "| --- | --- |",
-    `| path | ${taxonomyPath(id).join(" › ")} |`,
+    `| path | ${taxonomyPath(variant).join(" › ")} |`,
     `| scope | ${t.scope} |`,
     `| model | ${t.model} |`,
     `| timing | ${t.timing} |`,
     `| medium | ${t.medium} |`,
-    `| package | \`${t.packageName}\` |`,
+    `| package | \`${packageName}\` |`,
   ].join("\n")}\n`;
 }
 
-function semantics(id: (typeof variantIds)[number]): string {
-  const s = catalogue[id].semantics;
+function semantics(variant: AnyVariant): string {
+  const s = cardOf(variant).semantics;
   return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`)].join("\n")}\n`;
 }
 
@@ -146,10 +155,17 @@ export function extractFunction(source: string, name: string): string {
   return lines.slice(first, end + 1).join("\n");
 }
 
-function code(id: (typeof variantIds)[number]): string {
-  return catalogue[id].demoSources
-    .map((source) => {
-      const [path, name] = source.split("#") as [string, string | undefined];
+/** A catalogue variant's card: every variant a package lists has one. */
+function cardOf(variant: AnyVariant) {
+  if (!variant.card) throw new Error(`variant ${variant.id} has no card: declare one beside it`);
+  return variant.card;
+}
+
+function code(variant: AnyVariant, packageDir: string): string {
+  return cardOf(variant)
+    .demoSources.map((source) => {
+      const [file, name] = source.split("#") as [string, string | undefined];
+      const path = `${packageDir}${file}`.replace(repoRoot, "");
       const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
       const shown = name ? extractFunction(text, name) : text;
       const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
@@ -201,7 +217,7 @@ function machine(report: BenchReport): string {
 function numbers(id: string): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const rows = results.results.filter((r) => r.variant === id || r.variant.startsWith(`${id}-`));
+  const rows = results.results.filter((r) => r.variant === id);
   return `${numbersTable(rows, results.environment.rates)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
 }
 
@@ -212,36 +228,47 @@ async function transcript(variant: AnyVariant | undefined): Promise<string> {
   return `\`\`\`text\n$ pnpm ipc-atlas demo ${variant.id}\n${lines.join("\n").trimEnd()}\n\`\`\`\n`;
 }
 
-function tree(prefix: string): string {
+function tree(order: readonly AnyVariant[], prefix: string): string {
   // The README's and the catalogue's tree: the taxonomy, every leaf linked to its page.
   const out: string[] = [];
   let last: string[] = [];
-  for (const id of variantIds) {
-    const path = taxonomyPath(id);
+  const byPlace = [...order].sort((a, b) => placeRank(a) - placeRank(b));
+  for (const variant of byPlace) {
+    const id = variant.id;
+    const path = taxonomyPath(variant);
     path.slice(0, -1).forEach((part, depth) => {
       if (last[depth] !== part) {
         out.push(`${"  ".repeat(depth)}- ${depth === 0 ? `**${part}**` : part}`);
         last = [...path.slice(0, depth + 1)];
       }
     });
-    const flagship = id === "message-queues" ? " ◀ **you are here: the flagship**" : "";
+    const flagship = variant.card?.flagship ? " ◀ **the flagship**" : "";
     out.push(
-      `${"  ".repeat(path.length - 1)}- [${id}](${prefix}${id}.md) — ${taxonomy[id].medium}${flagship}`,
+      `${"  ".repeat(path.length - 1)}- [${id}](${prefix}${id}.md) — ${variant.taxonomy.medium}${flagship}`,
     );
   }
   return `${out.join("\n")}\n`;
 }
 
-function toc(): string {
-  return `${variantIds.map((id, i) => `${i + 1}. ${link(id)} — ${taxonomy[id].medium}`).join("\n")}\n`;
+const scopes = ["in-process", "inter-process, OS", "inter-process, network"];
+const models = ["shared memory", "message passing"];
+const timings = ["synchronous", "asynchronous"];
+/** Position in the tree: scope, then model, then timing (a stable sort keeps reading order within). */
+function placeRank(variant: AnyVariant): number {
+  const t = variant.taxonomy;
+  return scopes.indexOf(t.scope) * 4 + models.indexOf(t.model) * 2 + timings.indexOf(t.timing);
 }
 
-function comparison(): string {
+function toc(order: readonly AnyVariant[]): string {
+  return `${order.map((v, i) => `${i + 1}. ${link(v.id)} — ${v.taxonomy.medium}`).join("\n")}\n`;
+}
+
+function comparison(order: readonly AnyVariant[]): string {
   const header = `| variant | timing | ${semanticsColumns.map(([, t]) => t).join(" | ")} |`;
   const rule = `| --- | --- | ${semanticsColumns.map(() => "---").join(" | ")} |`;
-  const rows = variantIds.map(
-    (id) =>
-      `| [${id}](${id}.md) | ${taxonomy[id].timing} | ${semanticsColumns.map(([key]) => catalogue[id].semantics[key] ?? "—").join(" | ")} |`,
+  const rows = order.map(
+    (v) =>
+      `| [${v.id}](${v.id}.md) | ${v.taxonomy.timing} | ${semanticsColumns.map(([key]) => cardOf(v).semantics[key] ?? "—").join(" | ")} |`,
   );
   return `${[header, rule, ...rows].join("\n")}\n`;
 }
@@ -258,12 +285,10 @@ function benchSummary(size: number): string {
 }
 
 /** A family of mechanisms: the package a variant comes from (baselines and the null row apart). */
-function familyOf(r: BenchResult): string {
+function familyOf(r: BenchResult, packages: LoadedRegistry["packages"]): string {
   if (r.variant === "null") return "harness floor (null)";
   if (r.kind === "baseline") return "Node built-ins (baselines)";
-  // Extra implementations (message-queues-jetstream) belong to the family of the id they extend.
-  const id = isVariantId(r.variant) ? r.variant : variantIds.find((v) => r.variant.startsWith(`${v}-`));
-  return (id ? taxonomy[id].packageName : r.variant).replace("@ipc-atlas/", "");
+  return (packages.get(r.variant)?.name ?? r.variant).replace("@ipc-atlas/", "");
 }
 
 /**
@@ -271,17 +296,20 @@ function familyOf(r: BenchResult): string {
  * and range) and that variant's latency at 1,000 msg/s; then the flagship against its best C
  * design; then the charts.
  */
-function headline(): string {
+function headline(loaded: LoadedRegistry): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
   const rows = results.results.filter((r) => r.size === 64 && r.status === "ok" && r.msgPerSec !== null);
-  const families = [...new Set(rows.map(familyOf))];
+  const familyOfRow = (r: BenchResult) => familyOf(r, loaded.packages);
+  const families = [...new Set(rows.map(familyOfRow))];
   const lines = [
     "| family | fastest at 64 B | msg/s (median, min–max) | p50 / p99 µs at 1,000 msg/s |",
     "| --- | --- | ---: | ---: |",
   ];
   for (const family of families) {
-    const best = rows.filter((r) => familyOf(r) === family).sort((a, b) => b.msgPerSec! - a.msgPerSec!)[0]!;
+    const best = rows
+      .filter((r) => familyOfRow(r) === family)
+      .sort((a, b) => b.msgPerSec! - a.msgPerSec!)[0]!;
     const range = best.msgPerSecRange
       ? ` (${formatRate(best.msgPerSecRange[0])}–${formatRate(best.msgPerSecRange[1])})`
       : "";
@@ -290,13 +318,14 @@ function headline(): string {
     );
   }
   const notes: string[] = [];
+  const flagship = loaded.registry.list().find((v) => v.card?.flagship);
   for (const size of [64, 1024]) {
     const mq = results.results.find(
-      (r) => r.variant === "message-queues" && r.size === size && r.status === "ok",
+      (r) => r.variant === flagship?.id && r.size === size && r.status === "ok",
     );
     if (mq?.native?.ratio) {
       notes.push(
-        `- The flagship, message-queues, at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}, ${fmt(mq.native.msgPerSec)} msg/s; ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")}).`,
+        `- The flagship, ${mq.variant}, at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}, ${fmt(mq.native.msgPerSec)} msg/s; ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")}).`,
       );
     }
   }
@@ -314,35 +343,33 @@ function headline(): string {
 
 export interface DocFile {
   path: string;
-  blocks: (registry: VariantRegistry) => Promise<Blocks>;
+  blocks: () => Promise<Blocks>;
 }
 
-export function docFiles(): DocFile[] {
-  const pages: DocFile[] = variantIds.map((id) => ({
-    path: `${docs}${id}.md`,
-    blocks: async (registry) => {
-      const blocks: Blocks = {
-        nav: nav(id),
-        where: where(id),
-        semantics: semantics(id),
-        code: code(id),
-        transcript: await transcript(registry.has(id) ? registry.get(id) : undefined),
-        numbers: numbers(id),
+/** Every generated file: a page per variant the workspace declares, then the shared pages. */
+export function docFiles(loaded: LoadedRegistry): DocFile[] {
+  const order = readingOrder(loaded);
+  const pages: DocFile[] = order.map((variant) => ({
+    path: `${docs}${variant.id}.md`,
+    blocks: async () => {
+      const home = loaded.packages.get(variant.id)!;
+      return {
+        nav: nav(order, variant.id),
+        where: where(variant, home.name),
+        semantics: semantics(variant),
+        code: code(variant, home.dir),
+        transcript: await transcript(variant),
+        numbers: numbers(variant.id),
       };
-      // Extra implementations of the same idea (message-queues-jetstream) get their own transcript.
-      for (const extra of registry.list().filter((v) => v.id.startsWith(`${id}-`) && !isVariantId(v.id))) {
-        blocks[`transcript-${extra.id}`] = await transcript(extra);
-      }
-      return blocks;
     },
   }));
   return [
     ...pages,
-    { path: `${docs}README.md`, blocks: async () => ({ tree: tree(""), toc: toc() }) },
+    { path: `${docs}README.md`, blocks: async () => ({ tree: tree(order, ""), toc: toc(order) }) },
     {
       path: `${docs}comparison.md`,
       blocks: async () => ({
-        comparison: comparison(),
+        comparison: comparison(order),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
       }),
@@ -355,7 +382,10 @@ export function docFiles(): DocFile[] {
         "bench-65536": benchSummary(65536),
       }),
     },
-    { path: `${repoRoot}README.md`, blocks: async () => ({ tree: tree("docs/"), headline: headline() }) },
+    {
+      path: `${repoRoot}README.md`,
+      blocks: async () => ({ tree: tree(order, "docs/"), headline: headline(loaded) }),
+    },
   ];
 }
 
@@ -381,16 +411,16 @@ export async function chartDrift(
 
 /** Regenerates every page and chart; returns the files whose committed text differs. */
 export async function generate(write: boolean): Promise<string[]> {
-  const { registry } = await loadRegistry();
+  const loaded = await loadRegistry();
   const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
-  for (const file of docFiles()) {
+  for (const file of docFiles(loaded)) {
     if (!existsSync(file.path)) {
       drifted.push(`${file.path} (missing)`);
       continue;
     }
     const current = readFileSync(file.path, "utf8");
     const old = readBlocks(current);
-    const fresh = await file.blocks(registry);
+    const fresh = await file.blocks();
     // Keep a committed transcript that matches the fresh one once normalised: no churn.
     const notes: string[] = [];
     for (const name of Object.keys(fresh).filter((n) => n.startsWith("transcript"))) {

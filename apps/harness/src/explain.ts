@@ -29,27 +29,19 @@ export function terminalEntry(markdown: string): string {
     .trim();
 }
 
-export function explain(variant: AnyVariant): string {
+export function explain(variant: AnyVariant, packageName?: string): string {
   const t = variant.taxonomy;
   const header = [
     `${variant.id}`,
-    `  path:    ${taxonomyPathSafe(variant.id).join(" › ")}`,
+    `  path:    ${taxonomyPath(variant).join(" › ")}`,
     `  scope:   ${t.scope}`,
     `  model:   ${t.model}`,
     `  timing:  ${t.timing}`,
     `  medium:  ${t.medium}`,
-    `  package: ${t.packageName}`,
+    ...(packageName ? [`  package: ${packageName}`] : []),
     "",
   ].join("\n");
   const page = docsPagePath(variant.id);
   if (!existsSync(page)) return `${header}${variant.summary}\n`;
   return `${header}${terminalEntry(readFileSync(page, "utf8"))}\n`;
-}
-
-function taxonomyPathSafe(id: string): readonly string[] {
-  try {
-    return taxonomyPath(id as Parameters<typeof taxonomyPath>[0]);
-  } catch {
-    return [id];
-  }
 }

@@ -8,6 +8,7 @@ import {
   type NativeOutcome,
   nativeDesigns,
 } from "../src/bench/native.ts";
+import { loadRegistry } from "../src/registry.ts";
 
 // The C pairs are real: each run compiles and forks a producer and a consumer over the real
 // medium. Small plans keep the whole file short on a busy host; maxSeconds bounds a spinning
@@ -118,10 +119,16 @@ describe("native ceilings", () => {
     await none.dispose();
   });
 
-  it("maps variants to their mechanism, shared memory to the ring", () => {
-    expect(ceilingOf("message-queues")).toBe("posix-mq");
-    expect(ceilingOf("shared-memory-posix")).toBe("shm-ring");
-    expect(ceilingOf("shared-memory-workers")).toBe("shm-ring");
-    expect(ceilingOf("channels-buffered")).toBeNull();
+  it("maps variants to their mechanism, shared memory to the ring (from the variants' cards)", async () => {
+    const { registry } = await loadRegistry();
+    expect(ceilingOf(registry.get("message-queues"))).toBe("posix-mq");
+    expect(ceilingOf(registry.get("shared-memory-posix"))).toBe("shm-ring");
+    expect(ceilingOf(registry.get("shared-memory-workers"))).toBe("shm-ring");
+    expect(ceilingOf(registry.get("channels-buffered"))).toBeNull();
+    // Every ceiling a card names has a C program.
+    for (const variant of registry.list()) {
+      const mechanism = ceilingOf(variant);
+      if (mechanism) expect(nativeMechanisms, variant.id).toContain(mechanism);
+    }
   });
 });

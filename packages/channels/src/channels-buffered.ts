@@ -7,6 +7,7 @@
  */
 
 import { type Narrator, type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import { channelsBufferedCard } from "./cards.ts";
 import { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 
@@ -17,7 +18,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const channelsBuffered: Variant<Channel<Uint8Array>> = {
   id: "channels-buffered",
-  taxonomy: taxonomy["channels-buffered"],
+  taxonomy: { ...taxonomy["channels-buffered"], medium: "a Go-style channel with capacity N" },
+  card: channelsBufferedCard,
   summary: `A Go-style channel with a buffer of N messages (default ${DEFAULT_CAPACITY}): send goes on while there is room and waits when it is full.`,
   module: import.meta.url,
   async open(options: OpenOptions = {}) {

@@ -6,6 +6,7 @@
  */
 
 import { type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import { channelsUnbufferedCard } from "./cards.ts";
 import { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
 
@@ -13,7 +14,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
   id: "channels-unbuffered",
-  taxonomy: taxonomy["channels-unbuffered"],
+  taxonomy: { ...taxonomy["channels-unbuffered"], medium: "a Go-style rendezvous channel (capacity 0)" },
+  card: channelsUnbufferedCard,
   summary: "A Go-style rendezvous channel (capacity 0): every send waits until a receiver takes the message.",
   module: import.meta.url,
   async open() {

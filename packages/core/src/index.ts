@@ -8,6 +8,8 @@
  */
 
 export { AsyncQueue } from "./async-queue.ts";
+export { type NativeMechanism, type Semantics, semanticsColumns, type VariantCard } from "./card.ts";
+export { contractConsumer, defineVariant } from "./contract.ts";
 export { END_MARKER, ENVELOPE_BYTES, type Envelope, unwrap, wrapData } from "./envelope.ts";
 export {
   AbortError,
@@ -78,6 +80,7 @@ export {
   isInterProcess,
   isVariantId,
   type Model,
+  type Place,
   type Scope,
   type Taxonomy,
   type Timing,

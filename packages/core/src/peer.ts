@@ -248,8 +248,12 @@ export async function spawnConsumer(
           }
           return { done: false, value };
         },
+        // The contract: break (return()) is close(), here too.
         async return() {
-          done = true;
+          if (!done) {
+            done = true;
+            await connection.request<void>({ op: "close" }).catch(() => {});
+          }
           return { done: true, value: undefined };
         },
       };

@@ -5,6 +5,7 @@
  * to another OS process; for in-process variants it is the medium object itself.
  */
 
+import type { VariantCard } from "./card.ts";
 import type { Narrator } from "./narrator.ts";
 import type { Taxonomy } from "./taxonomy.ts";
 import type { TlsMaterial } from "./tls.ts";
@@ -29,11 +30,26 @@ export interface Producer {
   close(): Promise<void>;
 }
 
+/**
+ * The receiving end: an async iterable of messages, and `close()`. One contract for every
+ * variant, each rule checked by a conformance case (conformance/consumer-contract.ts):
+ *
+ * - **One stream.** Every `[Symbol.asyncIterator]()` iterates the same stream, and so do `next()`
+ *   calls made while earlier ones are still pending: each message is handed to exactly one
+ *   `next()` call, and pending calls are served in the order they were made.
+ * - **Ending early.** `break` out of `for await` (the iterator's `return()`) is `close()`.
+ * - **close()** stops consuming and releases what the consumer holds (its connection,
+ *   subscription, descriptors); pending and later `next()` calls end as done; idempotent.
+ *   Messages the consumer has not handed out stay in the medium when the medium keeps messages
+ *   (a queue, a stream: the next consumer gets them); other media drop them.
+ * - **The producer's death** (its process killed, no `close()`): what the consumer sees is a
+ *   property of the medium, stated in the variant's card as `producerDeath`: the iteration
+ *   ends (`"end"`: the medium cannot tell a death from a close), fails with a typed error
+ *   (`"error"`: PeerGoneError or FrameError), or keeps waiting for a producer (`"waits"`: the
+ *   medium outlives its producers, and a new one can continue the stream).
+ */
 export interface Consumer extends AsyncIterable<Uint8Array> {
-  /**
-   * Stops consuming early and releases the consumer's resources; a pending iteration ends.
-   * Messages still in the medium stay there when the medium keeps them (queues, streams).
-   */
+  /** Stops consuming early and releases the consumer's resources; pending iterations end as done. */
   close(): Promise<void>;
 }
 
@@ -77,6 +93,8 @@ export interface Variant<Address = unknown> {
   readonly taxonomy: Taxonomy;
   /** One sentence: what this variant is. */
   readonly summary: string;
+  /** What the catalogue and the benchmark show about it. Fixtures in tests may go without. */
+  readonly card?: VariantCard;
   /** `import.meta.url` of the module that exports this variant, so a child process can load it. */
   readonly module: string;
   /** Creates the medium and says where it is. */

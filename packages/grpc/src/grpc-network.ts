@@ -28,6 +28,7 @@ import {
 } from "@ipc-atlas/core";
 import { GrpcConsumer } from "./consumer.ts";
 import { runGrpcDemo } from "./demo.ts";
+import { grpcNetworkCard } from "./cards.ts";
 import { GreeterClient } from "./greeter.ts";
 import {
   connectProducer,
@@ -75,7 +76,8 @@ export function addressAt(host: string, port: number, options: GrpcOpenOptions =
 
 export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
   id: "grpc-network",
-  taxonomy: taxonomy["grpc-network"],
+  taxonomy: { ...taxonomy["grpc-network"], medium: "gRPC over TCP/IP, addressed by host and port" },
+  card: grpcNetworkCard,
   summary:
     "gRPC over TCP/IP at host:port: the consumer serves a Messages service whose unary Send answers once the consumer took the message.",
   module: import.meta.url,

@@ -16,6 +16,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressError, atExit, taxonomy } from "@ipc-atlas/core";
+import { grpcOsCard } from "./cards.ts";
 import { GrpcConsumer } from "./consumer.ts";
 import { runGrpcDemo } from "./demo.ts";
 import { GreeterClient } from "./greeter.ts";
@@ -91,7 +92,8 @@ export async function clearStaleSocket(path: string): Promise<"absent" | "remove
 
 export const grpcOs: GrpcVariant<GrpcOsAddress> = {
   id: "grpc-os",
-  taxonomy: taxonomy["grpc-os"],
+  taxonomy: { ...taxonomy["grpc-os"], medium: "gRPC over a Unix domain socket" },
+  card: grpcOsCard,
   summary:
     "gRPC over a Unix domain socket: the consumer serves a Messages service whose unary Send answers once the consumer took the message.",
   module: import.meta.url,

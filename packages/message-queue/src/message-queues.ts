@@ -21,6 +21,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { messageQueuesCard } from "./cards.ts";
 import { runDemo } from "./demo.ts";
 import { DONE, MessageQueue, type ReceivedMessage } from "./message-queue.ts";
 
@@ -117,7 +118,8 @@ async function queueConsumer(address: MessageQueueAddress): Promise<Consumer> {
 
 export const messageQueues: Variant<MessageQueueAddress> = {
   id: "message-queues",
-  taxonomy: taxonomy["message-queues"],
+  taxonomy: { ...taxonomy["message-queues"], medium: "a POSIX message queue (mq_open/mq_send/mq_receive)" },
+  card: messageQueuesCard,
   summary:
     "A POSIX message queue in the kernel (mq_open/mq_send/mq_receive through a native addon): messages wait " +
     "there, highest priority first, until a consumer takes them, even before it starts.",

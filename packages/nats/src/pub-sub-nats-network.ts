@@ -19,6 +19,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pubSubNatsNetworkCard } from "./cards.ts";
 import { runNetworkDemo } from "./demo-network.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsCluster } from "./server.ts";
@@ -32,7 +33,11 @@ export function clusterAddress(urls: string[], subject: string): NatsAddress {
 
 export const pubSubNatsNetwork: Variant<NatsAddress> = {
   id: "pub-sub-nats-network",
-  taxonomy: taxonomy["pub-sub-nats-network"],
+  taxonomy: {
+    ...taxonomy["pub-sub-nats-network"],
+    medium: "NATS across a cluster of nats-servers (routes), client and server addressed by URL",
+  },
+  card: pubSubNatsNetworkCard,
   summary:
     "Publish/subscribe across a 3-node NATS cluster: publisher on one node, subscribers on others, over routes.",
   module: import.meta.url,

@@ -18,13 +18,15 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pubSubNatsOsCard } from "./cards.ts";
 import { runOsDemo } from "./demo-os.ts";
 import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 
 export const pubSubNatsOs: Variant<NatsAddress> = {
   id: "pub-sub-nats-os",
-  taxonomy: taxonomy["pub-sub-nats-os"],
+  taxonomy: { ...taxonomy["pub-sub-nats-os"], medium: "NATS subjects through a nats-server on this host" },
+  card: pubSubNatsOsCard,
   summary: "Publish/subscribe between processes on this host through a nats-server: fan-out, nothing kept.",
   module: import.meta.url,
   async open(options: OpenOptions = {}) {

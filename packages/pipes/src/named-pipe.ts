@@ -43,6 +43,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesNamedCard } from "./cards.ts";
 import {
   BrokenPipeError,
   fifoWriteError,
@@ -485,7 +486,8 @@ async function demo(narrator: Narrator): Promise<void> {
 
 export const pipesNamed: Variant<NamedPipeAddress> = {
   id: "pipes-named",
-  taxonomy: taxonomy["pipes-named"],
+  taxonomy: { ...taxonomy["pipes-named"], medium: "a FIFO made with mkfifo" },
+  card: pipesNamedCard,
   summary:
     "A FIFO made with mkfifo (mode 0600, private directory) between processes; a second FIFO carries acks so send resolves when the consumer took the message.",
   module: import.meta.url,

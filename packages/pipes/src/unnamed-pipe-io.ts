@@ -21,6 +21,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesUnnamedIoCard } from "./cards.ts";
 import {
   framedPipeProducer,
   openPipeEndpoint,
@@ -231,7 +232,11 @@ async function demo(narrator: Narrator): Promise<void> {
 
 export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
   id: "pipes-unnamed-io",
-  taxonomy: taxonomy["pipes-unnamed-io"],
+  taxonomy: {
+    ...taxonomy["pipes-unnamed-io"],
+    medium: "the same pipe composed with Node streams (stream.pipeline), like Go's io.Reader/io.Writer",
+  },
+  card: pipesUnnamedIoCard,
   summary:
     "The io.Pipe as a Node Writable/Readable pair for stream.pipeline (gzip, files, stdout); messages are framed.",
   module: import.meta.url,

@@ -26,6 +26,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { pipesUnnamedCard } from "./cards.ts";
 
 export interface PipeWaitOptions {
   /** Cancels the wait: the call rejects with AbortError. */
@@ -410,7 +411,11 @@ async function demo(narrator: Narrator): Promise<void> {
 
 export const pipesUnnamed: Variant<UnnamedPipeAddress> = {
   id: "pipes-unnamed",
-  taxonomy: taxonomy["pipes-unnamed"],
+  taxonomy: {
+    ...taxonomy["pipes-unnamed"],
+    medium: "an io.Pipe-like pipe: a write resolves only when the reader has taken the bytes",
+  },
+  card: pipesUnnamedCard,
   summary:
     "An in-process io.Pipe: a write resolves only once the reader has consumed its bytes; messages are length-prefixed frames.",
   module: import.meta.url,

@@ -35,6 +35,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { restCard } from "./cards.ts";
 import { runRestDemo } from "./demo.ts";
 import { MessageClient } from "./message-client.ts";
 import {
@@ -210,7 +211,8 @@ export const rest: Variant<RestAddress> & {
   open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
 } = {
   id: "rest",
-  taxonomy: taxonomy.rest,
+  taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
+  card: restCard,
   summary:
     "HTTP request/reply: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
   module: import.meta.url,

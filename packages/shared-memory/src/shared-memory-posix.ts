@@ -22,6 +22,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { atExit, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { sharedMemoryPosixCard } from "./cards.ts";
 import { demoPosix } from "./demo-posix.ts";
 import { ringError } from "./errors.ts";
 import { type NativeBinding, native } from "./native.ts";
@@ -285,7 +286,11 @@ export function posixConsumer(address: PosixRingAddress): RingConsumer {
 
 export const sharedMemoryPosix: Variant<PosixRingAddress> = {
   id: "shared-memory-posix",
-  taxonomy: taxonomy["shared-memory-posix"],
+  taxonomy: {
+    ...taxonomy["shared-memory-posix"],
+    medium: "a ring of records in a POSIX shared-memory object (shm_open + mmap) between processes",
+  },
+  card: sharedMemoryPosixCard,
   summary:
     "A ring of length-prefixed records in a POSIX shared-memory object mapped by both processes (native " +
     "addon): one copy per message, no system call per message, a FIFO doorbell only when a side sleeps.",

@@ -11,6 +11,7 @@
  */
 
 import { IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { sharedMemoryWorkersCard } from "./cards.ts";
 import { demoWorkers } from "./demo-workers.ts";
 import {
   DEFAULT_RING_BYTES,
@@ -156,7 +157,11 @@ export function workersConsumer(address: WorkersRingAddress): RingConsumer {
 
 export const sharedMemoryWorkers: Variant<WorkersRingAddress> = {
   id: "shared-memory-workers",
-  taxonomy: taxonomy["shared-memory-workers"],
+  taxonomy: {
+    ...taxonomy["shared-memory-workers"],
+    medium: "a ring of records in a SharedArrayBuffer between worker threads (Atomics, waitAsync)",
+  },
+  card: sharedMemoryWorkersCard,
   summary:
     "A ring of length-prefixed records in a SharedArrayBuffer between two worker threads: a send is one copy " +
     "into shared memory, Atomics carry the indices, Atomics.waitAsync the rare wake-up.",

@@ -27,6 +27,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { tcpIpCard } from "./cards.ts";
 import { expectExit, runLocalDemo, startDemoConsumer, startDemoProducer } from "./demo.ts";
 import {
   checkMaxMessageSize,
@@ -47,7 +48,8 @@ export const tcpIp: Variant<TcpAddress> & {
   open(options?: TcpIpOpenOptions): Promise<Endpoint<TcpAddress>>;
 } = {
   id: "tcp-ip",
-  taxonomy: taxonomy["tcp-ip"],
+  taxonomy: { ...taxonomy["tcp-ip"], medium: "TCP/IP between hosts, addressed by host and port" },
+  card: tcpIpCard,
   summary:
     "Length-prefixed messages over TCP/IP, addressed by host and port: the consumer listens on a chosen interface, producers connect from any host.",
   module: import.meta.url,

@@ -14,6 +14,7 @@ import {
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
+import { tcpCard } from "./cards.ts";
 import { runLocalDemo } from "./demo.ts";
 import {
   checkMaxMessageSize,
@@ -39,7 +40,8 @@ export function tcpEndpoint(address: TcpAddress): Endpoint<TcpAddress> {
 
 export const tcp: Variant<TcpAddress> = {
   id: "tcp",
-  taxonomy: taxonomy.tcp,
+  taxonomy: { ...taxonomy["tcp"], medium: "TCP over loopback between processes on this host" },
+  card: tcpCard,
   summary: "Length-prefixed messages over a TCP connection on 127.0.0.1 between two processes of this host.",
   module: import.meta.url,
   async open(options: OpenOptions = {}) {

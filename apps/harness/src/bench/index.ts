@@ -60,7 +60,7 @@ export interface BenchOptions {
 }
 
 export { baselines } from "./baselines/index.ts";
-export { ceilingByVariant } from "./ceilings.ts";
+export { ceilingOf } from "./ceilings.ts";
 export type { BenchReport, BenchResult } from "./results.ts";
 
 export const DEFAULT_SIZES = [64, 1024, 65536];

@@ -75,7 +75,6 @@ export const nullVariant: Variant<Handoff> = {
     model: "message passing",
     timing: "asynchronous",
     medium: "none: a direct hand-off between the bench's own loops (the harness's floor)",
-    packageName: "@ipc-atlas/harness",
   },
   summary:
     "No medium: the bench's producer hands each message straight to its consumer (the harness's own cost).",

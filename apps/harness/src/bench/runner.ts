@@ -43,7 +43,7 @@ export function variantTarget(variant: AnyVariant): BenchTarget {
     summary: variant.summary,
     scope: variant.taxonomy.scope,
     timing: variant.taxonomy.timing,
-    ceiling: ceilingOf(variant.id),
+    ceiling: ceilingOf(variant),
     variant,
   };
 }

@@ -9,7 +9,9 @@ import { randomBytes } from "node:crypto";
 import { ClosedError, MessageTooLargeError } from "../errors.ts";
 import { isInterProcess } from "../taxonomy.ts";
 import type { AnyVariant, Consumer, OpenOptions } from "../variant.ts";
+import { contractCases } from "./consumer-contract.ts";
 import { openPair, type Pair } from "./fixture.ts";
+import { background, PENDING, within } from "./waiting.ts";
 
 export interface ConformanceOptions {
   /** Options for `variant.open` in every case. */
@@ -25,28 +27,6 @@ export interface ConformanceCase {
   /** A longer time limit than the test runner's default, for cases that send many messages. */
   timeoutMs?: number;
   run(): Promise<void>;
-}
-
-const PENDING = Symbol("pending");
-
-/** Resolves to the promise's value, or PENDING if it has not settled after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof PENDING> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof PENDING>((resolve) => {
-    timer = setTimeout(() => resolve(PENDING), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Starts `body` now; a failure surfaces where the promise is awaited, never as an unhandled rejection. */
-function background(body: () => Promise<void>): Promise<void> {
-  const running = body();
-  running.catch(() => {});
-  return running;
 }
 
 /** Waits for every promise to settle, then throws the first rejection, if any. */
@@ -359,5 +339,6 @@ export function conformanceCases(variant: AnyVariant, options: ConformanceOption
         }),
     });
   }
+  cases.push(...contractCases(variant, options.open));
   return cases;
 }

@@ -4,7 +4,8 @@
  * POSIX queue.
  */
 
-import { type OpenOptions, taxonomy, type Variant } from "@ipc-atlas/core";
+import type { OpenOptions, Variant } from "@ipc-atlas/core";
+import { messageQueuesJetStreamCard } from "../cards.ts";
 import type { JetStreamAddress } from "./connection.ts";
 import { JetStreamConsumer } from "./consumer.ts";
 import { demo } from "./demo.ts";
@@ -13,11 +14,14 @@ import { JetStreamQueue } from "./queue.ts";
 
 export const messageQueuesJetStream: Variant<JetStreamAddress> = {
   id: "message-queues-jetstream",
+  // Beyond the source taxonomy: the queue's idea (message passing, asynchronous) across hosts.
   taxonomy: {
-    ...taxonomy["message-queues"],
     scope: "inter-process, network",
+    model: "message passing",
+    timing: "asynchronous",
     medium: "a NATS JetStream work-queue stream with explicit acks",
   },
+  card: messageQueuesJetStreamCard,
   summary:
     "The message queue past one host: a NATS JetStream work-queue stream with explicit acks — at-least-once, survives a consumer's kill -9.",
   module: import.meta.url,

@@ -1,0 +1,78 @@
+/**
+ * The Consumer contract (written on `Consumer` in variant.ts), applied once for every variant
+ * instead of in each consumer: `defineVariant` wraps what a variant's `consumer()` returns so
+ * that every `[Symbol.asyncIterator]()` is the same iterator over the one stream, `next()` calls
+ * made while one is pending are served in the order they were made, `break` is `close()`, and
+ * after `close()` every call ends as done. The variant's own consumer only has to deliver its
+ * messages one `next()` at a time and end a pending `next()` when it is closed.
+ */
+
+import type { AnyVariant, Consumer } from "./variant.ts";
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+class ContractConsumer implements Consumer {
+  readonly #inner: Consumer;
+  #source: AsyncIterator<Uint8Array> | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  /** The latest next() call not yet settled: later calls wait behind it, in call order. */
+  #tail: Promise<unknown> | null = null;
+  readonly #iterator: AsyncIterator<Uint8Array, undefined>;
+
+  constructor(inner: Consumer) {
+    this.#inner = inner;
+    this.#iterator = {
+      next: () => this.#next(),
+      return: async () => {
+        await this.close();
+        return DONE;
+      },
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array, undefined> {
+    return this.#iterator;
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#inner.close();
+    return this.#closing;
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array, undefined>> {
+    if (this.#closed) return Promise.resolve(DONE);
+    const take = (): Promise<IteratorResult<Uint8Array, undefined>> | IteratorResult<never, undefined> => {
+      if (this.#closed) return DONE;
+      this.#source ??= this.#inner[Symbol.asyncIterator]();
+      return this.#source.next() as Promise<IteratorResult<Uint8Array, undefined>>;
+    };
+    // The common case, one call at a time, goes straight to the source.
+    const result = Promise.resolve(this.#tail ? this.#tail.then(take, take) : take());
+    this.#tail = result;
+    result.then(
+      () => {
+        if (this.#tail === result) this.#tail = null;
+      },
+      () => {
+        if (this.#tail === result) this.#tail = null;
+      },
+    );
+    return result;
+  }
+}
+
+/** A consumer that follows the contract, whatever `inner` does with several iterators. */
+export function contractConsumer(inner: Consumer): Consumer {
+  return inner instanceof ContractConsumer ? inner : new ContractConsumer(inner);
+}
+
+/**
+ * Declares a variant: the same object, with its consumers held to the Consumer contract. Every
+ * variant in a package's `variants` list is declared through it.
+ */
+export function defineVariant<V extends AnyVariant>(variant: V): V {
+  const consumer = variant.consumer;
+  return { ...variant, consumer: async (address: unknown) => contractConsumer(await consumer(address)) };
+}

@@ -1,0 +1,50 @@
+/**
+ * The catalogue cards of this package's variants: what the harness lists, explains, documents
+ * and benchmarks about each, declared once here. A card says how the variant behaves (the
+ * semantics rows of its page and of the comparison), which C ceiling the benchmark compares it
+ * with, and which code its catalogue page shows (paths from this package's folder; `file#name`
+ * for just the function `name`).
+ */
+
+import type { VariantCard } from "@ipc-atlas/core";
+
+export const messageQueuesCard: VariantCard = {
+  producerDeath: "waits",
+  flagship: true,
+  ceiling: "posix-mq",
+  semantics: {
+    blocking:
+      "`send` waits while the queue is full, `receive` while it is empty (or `trySend`/`tryReceive`, or a timeout)",
+    buffering: "the kernel keeps up to maxMessages (msg_max, 10 by default) messages",
+    ordering: "highest priority first, FIFO within a priority",
+    delivery:
+      "at-most-once: a receive removes the message, so a consumer that dies after it loses that message",
+    durability: "in the kernel until unlinked or reboot: outlives every process that used it",
+    boundaries: "kept: one send is one receive",
+    scope: "processes on one host",
+    limits: "/proc/sys/fs/mqueue: msg_max 10, msgsize_max 8192, queues_max 256 (defaults)",
+  },
+  demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
+};
+export const messageQueuesJetStreamCard: VariantCard = {
+  producerDeath: "waits",
+  // Past one host, the queue is a server's stream: its ceiling is the TCP underneath.
+  ceiling: "tcp",
+  semantics: {
+    blocking:
+      "`send` waits for the stream's publish ack, and while the stream holds `capacity` unacked messages; the consumer waits for the next fetch",
+    buffering:
+      "the stream on the server (file storage), up to `capacity` messages; the consumer fetches ahead a batch (prefetch)",
+    ordering:
+      "stream order for first deliveries; a message redelivered after its consumer died comes again after those already fetched",
+    delivery:
+      "at-least-once: a message is acked when the consumer asks for the next one, so one in hand when the consumer dies is redelivered; `Nats-Msg-Id` makes a resend within the dedup window a no-op",
+    durability: "on the server's disk, replicated on a 3-node cluster: survives the loss of one node",
+    boundaries: "kept",
+    scope: "processes on any hosts that reach the NATS servers",
+    limits: "max_payload (1 MiB by default); `capacity` messages in the stream",
+    access:
+      "anyone with the address's token, which the servers this package starts require; servers from NATS_URL: whoever their own credentials admit",
+  },
+  demoSources: ["src/jetstream/demo.ts"],
+};

@@ -1,0 +1,58 @@
+/**
+ * The catalogue cards of this package's variants: what the harness lists, explains, documents
+ * and benchmarks about each, declared once here. A card says how the variant behaves (the
+ * semantics rows of its page and of the comparison), which C ceiling the benchmark compares it
+ * with, and which code its catalogue page shows (paths from this package's folder; `file#name`
+ * for just the function `name`).
+ */
+
+import type { VariantCard } from "@ipc-atlas/core";
+
+export const pipesUnnamedCard: VariantCard = {
+  semantics: {
+    blocking: "`write` waits until the reader has consumed every byte; `read` waits for a writer",
+    buffering: "none: bytes go straight from the writer's buffer to the reader's",
+    ordering: "byte order of the stream",
+    delivery:
+      "exactly-once inside the process (nothing can fail between the two sides but the process itself)",
+    durability: "none: process memory",
+    boundaries: "a byte stream; messages are framed with a 4-byte length prefix",
+    scope: "asynchronous tasks of one process",
+    limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
+  },
+  demoSources: ["src/unnamed-pipe.ts#demo"],
+};
+
+export const pipesUnnamedIoCard: VariantCard = {
+  semantics: {
+    blocking: "as pipes-unnamed, seen through stream backpressure (`write()` returns false, then `'drain'`)",
+    buffering: "each Node stream adds its highWaterMark (16 KiB) in front of the pipe",
+    ordering: "byte order of the stream",
+    delivery: "exactly-once inside the process",
+    durability: "none: process memory",
+    boundaries: "a byte stream; transforms (gzip) may re-chunk it; messages are framed",
+    scope: "asynchronous tasks of one process",
+    limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
+  },
+  demoSources: ["src/unnamed-pipe-io.ts#demo"],
+};
+
+export const pipesNamedCard: VariantCard = {
+  producerDeath: "end",
+  ceiling: "fifo",
+  semantics: {
+    blocking: "opening for writing waits for a reader; a write waits while the kernel's pipe buffer is full",
+    buffering: "the kernel pipe buffer (64 KiB by default, up to /proc/sys/fs/pipe-max-size)",
+    ordering: "byte order; a write of at most PIPE_BUF (4096) bytes never interleaves with another writer's",
+    delivery: "at-most-once: bytes in the pipe are lost when the reader dies; the writer then gets EPIPE",
+    durability: "none: the FIFO's name stays in the file system, its data does not",
+    boundaries: "a byte stream; messages are framed",
+    scope: "processes on one host that can open the path",
+    limits: "file permissions (0600); frames up to 16 MiB",
+  },
+  demoSources: [
+    "src/named-pipe.ts#demo",
+    "examples/01-named-pipe-writer.ts",
+    "examples/02-named-pipe-reader.ts",
+  ],
+};

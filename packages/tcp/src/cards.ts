@@ -1,0 +1,45 @@
+/**
+ * The catalogue cards of this package's variants: what the harness lists, explains, documents
+ * and benchmarks about each, declared once here. A card says how the variant behaves (the
+ * semantics rows of its page and of the comparison), which C ceiling the benchmark compares it
+ * with, and which code its catalogue page shows (paths from this package's folder; `file#name`
+ * for just the function `name`).
+ */
+
+import type { VariantCard } from "@ipc-atlas/core";
+
+export const tcpCard: VariantCard = {
+  producerDeath: "error",
+  ceiling: "tcp",
+  semantics: {
+    blocking: "`send` waits for `'drain'` while the socket buffers are full",
+    buffering: "kernel send and receive buffers (hundreds of KiB on loopback)",
+    ordering: "byte order of the connection",
+    delivery: "at-most-once: bytes in flight are lost if a side dies; the other side sees the reset",
+    durability: "none",
+    boundaries: "a byte stream; messages are framed",
+    scope: "processes on one host, over loopback",
+    limits: "frames up to 16 MiB; a bad length drops the connection",
+    access:
+      "anyone with the address's token (made by `open()`; the address stays out of argv and logs); `insecure: true` lets anyone on this host",
+  },
+  demoSources: ["src/demo.ts", "examples/01-consumer.ts", "examples/02-producer.ts"],
+};
+
+export const tcpIpCard: VariantCard = {
+  producerDeath: "error",
+  ceiling: "tcp",
+  semantics: {
+    blocking: "`send` waits for `'drain'` while the socket buffers are full",
+    buffering: "kernel socket buffers at both ends and the network in between",
+    ordering: "byte order of the connection",
+    delivery: "at-most-once: bytes in flight are lost if a side or the path dies",
+    durability: "none",
+    boundaries: "a byte stream; messages are framed",
+    scope: "processes on any hosts, addressed by host and port",
+    limits: "frames up to 16 MiB; a bad length drops the connection",
+    access:
+      "anyone with the address's token (made by `open()`; the address stays out of argv and logs); beyond loopback only with TLS, or anyone on the network with `insecure: true`",
+  },
+  demoSources: ["src/tcp-ip.ts#demoTcpIp", "examples/01-consumer.ts", "examples/02-producer.ts"],
+};
