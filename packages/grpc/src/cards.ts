@@ -9,7 +9,10 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const grpcOsCard: VariantCard = {
-  producerDeath: "error",
+  // The consumer is a gRPC server: it serves whoever calls, so a producer that dies between calls
+  // leaves nothing to notice (its call in flight is cancelled, and its message withdrawn); the
+  // next producer continues the stream.
+  producerDeath: "waits",
   ceiling: "unix-socket",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",
@@ -27,7 +30,10 @@ export const grpcOsCard: VariantCard = {
 };
 
 export const grpcNetworkCard: VariantCard = {
-  producerDeath: "error",
+  // The consumer is a gRPC server: it serves whoever calls, so a producer that dies between calls
+  // leaves nothing to notice (its call in flight is cancelled, and its message withdrawn); the
+  // next producer continues the stream.
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "a unary `Send` waits for the reply, sent once the consumer took the message",

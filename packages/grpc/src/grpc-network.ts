@@ -26,9 +26,9 @@ import {
   takeListener,
   taxonomy,
 } from "@ipc-atlas/core";
+import { grpcNetworkCard } from "./cards.ts";
 import { GrpcConsumer } from "./consumer.ts";
 import { runGrpcDemo } from "./demo.ts";
-import { grpcNetworkCard } from "./cards.ts";
 import { GreeterClient } from "./greeter.ts";
 import {
   connectProducer,
