@@ -14,6 +14,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 
 const root = new URL("../", import.meta.url).pathname;
 const backupFile = `${root}.mutation-backup.json`;
@@ -116,7 +117,7 @@ let child;
 function onSignal(signal) {
   child?.kill("SIGKILL");
   restore();
-  process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal] ?? 0));
+  process.exit(128 + (constants.signals[signal] ?? 0));
 }
 
 function runTests(args) {

@@ -6,7 +6,7 @@
         [
           "OS=='linux'",
           {
-            "sources": ["native/posix_mq.c"],
+            "sources": ["native/posix_mq.c", "native/poll.c"],
             "libraries": ["-lrt"],
             "cflags_c": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
           },

@@ -22,6 +22,8 @@ import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { runDemo } from "./demo.ts";
+import { renderChoosing, svgDrift } from "./docs/choosing.ts";
+import { renderComparison } from "./docs/comparison.ts";
 import { type LoadedRegistry, loadRegistry } from "./registry.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -139,9 +141,19 @@ function where(variant: AnyVariant, packageName: string): string {
   ].join("\n")}\n`;
 }
 
+/** What a consumer sees when its producer's process dies, as the card states it (see the Consumer contract). */
+export const producerDeathText = {
+  end: "the iteration ends: the medium cannot tell a producer that died from one that closed",
+  error: "the iteration fails with a typed error (`PeerGoneError`)",
+  waits: "the consumer keeps waiting: the medium outlives its producers, and another producer can go on",
+} as const;
+
 function semantics(variant: AnyVariant): string {
-  const s = cardOf(variant).semantics;
-  return `${["| | |", "| --- | --- |", ...semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`)].join("\n")}\n`;
+  const card = cardOf(variant);
+  const s = card.semantics;
+  const rows = semanticsColumns.map(([key, title]) => `| ${title} | ${s[key] ?? "—"} |`);
+  if (card.producerDeath) rows.push(`| When the producer dies | ${producerDeathText[card.producerDeath]} |`);
+  return `${["| | |", "| --- | --- |", ...rows].join("\n")}\n`;
 }
 
 /** The function `name` in `source`, with the comment block right above it. */
@@ -263,16 +275,6 @@ function toc(order: readonly AnyVariant[]): string {
   return `${order.map((v, i) => `${i + 1}. ${link(v.id)} — ${v.taxonomy.medium}`).join("\n")}\n`;
 }
 
-function comparison(order: readonly AnyVariant[]): string {
-  const header = `| variant | timing | ${semanticsColumns.map(([, t]) => t).join(" | ")} |`;
-  const rule = `| --- | --- | ${semanticsColumns.map(() => "---").join(" | ")} |`;
-  const rows = order.map(
-    (v) =>
-      `| [${v.id}](${v.id}.md) | ${v.taxonomy.timing} | ${semanticsColumns.map(([key]) => cardOf(v).semantics[key] ?? "—").join(" | ")} |`,
-  );
-  return `${[header, rule, ...rows].join("\n")}\n`;
-}
-
 function benchSummary(size: number): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet.\n";
@@ -367,9 +369,13 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
     ...pages,
     { path: `${docs}README.md`, blocks: async () => ({ tree: tree(order, ""), toc: toc(order) }) },
     {
+      path: `${docs}choosing.md`,
+      blocks: async () => (await renderChoosing(order, loadResults(), docs)).blocks,
+    },
+    {
       path: `${docs}comparison.md`,
       blocks: async () => ({
-        comparison: comparison(order),
+        ...renderComparison(order),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
       }),
@@ -413,6 +419,8 @@ export async function chartDrift(
 export async function generate(write: boolean): Promise<string[]> {
   const loaded = await loadRegistry();
   const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
+  const { charts } = await renderChoosing(readingOrder(loaded), loadResults(), docs);
+  drifted.push(...svgDrift(charts, `${docs}charts/`, write));
   for (const file of docFiles(loaded)) {
     if (!existsSync(file.path)) {
       drifted.push(`${file.path} (missing)`);

@@ -2,20 +2,38 @@
  * The harness's registry: every variant the workspace's packages declare. A package takes part
  * by naming, in its package.json, the exports that carry variants (`"ipcAtlas": { "variants":
  * [".", "./jetstream"] }`); each of those exports a `variants` list. The harness keeps no list of
- * packages or variants of its own: adding a package to the workspace (and to the harness's
- * dependencies, so that it resolves) is all it takes to list, explain, demo, document and
- * benchmark its variants.
+ * packages or variants of its own, and imports each export from the package's own folder (so
+ * its dependencies resolve from there): adding a package to the workspace is all it takes to
+ * list, explain, demo, document and benchmark its variants.
  */
 
+/** Running from TypeScript sources, exports are taken under the workspace's source condition. */
+const fromSource = import.meta.url.endsWith(".ts");
+
+type ExportTarget = string | { [condition: string]: ExportTarget | undefined };
+
+/** The file an export of a package.json points to, under the conditions this process uses. */
+function exportFile(target: ExportTarget | undefined): string | undefined {
+  if (typeof target === "string" || target === undefined) return target;
+  const order = fromSource ? ["@ipc-atlas/source", "import", "default"] : ["import", "default"];
+  for (const condition of order) {
+    const file = exportFile(target[condition]);
+    if (file) return file;
+  }
+  return undefined;
+}
+
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type AnyVariant, VariantRegistry } from "@ipc-atlas/core";
 
 const packagesDir = fileURLToPath(new URL("../../../packages/", import.meta.url));
 
 interface CatalogueExport {
-  /** The import specifier: the package name, or name/subpath. */
+  /** The export's name: the package name, or name/subpath. */
   specifier: string;
+  /** The module to import: the export's file in the package's folder. */
+  url: string;
   packageName: string;
   /** The package's folder, from which its card's demo sources are read. */
   dir: string;
@@ -25,7 +43,11 @@ interface CatalogueExport {
 export function catalogueExports(): CatalogueExport[] {
   const found: CatalogueExport[] = [];
   for (const folder of readdirSync(packagesDir).sort()) {
-    let manifest: { name?: string; ipcAtlas?: { variants?: string[] } };
+    let manifest: {
+      name?: string;
+      exports?: Record<string, ExportTarget>;
+      ipcAtlas?: { variants?: string[] };
+    };
     try {
       manifest = JSON.parse(readFileSync(`${packagesDir}${folder}/package.json`, "utf8"));
     } catch {
@@ -33,10 +55,13 @@ export function catalogueExports(): CatalogueExport[] {
     }
     for (const subpath of manifest.ipcAtlas?.variants ?? []) {
       const name = manifest.name!;
+      const dir = `${packagesDir}${folder}/`;
+      const file = exportFile(manifest.exports?.[subpath]);
       found.push({
         specifier: subpath === "." ? name : `${name}/${subpath.replace(/^\.\//, "")}`,
+        url: file ? pathToFileURL(`${dir}${file}`).href : `${name} has no export "${subpath}"`,
         packageName: name,
-        dir: `${packagesDir}${folder}/`,
+        dir,
       });
     }
   }
@@ -57,7 +82,7 @@ export async function loadRegistry(): Promise<LoadedRegistry> {
   const failures: LoadedRegistry["failures"] = [];
   const exports = catalogueExports();
   const loaded = await Promise.allSettled(
-    exports.map(async (e) => (await import(e.specifier)) as { variants?: AnyVariant[] }),
+    exports.map(async (e) => (await import(e.url)) as { variants?: AnyVariant[] }),
   );
   loaded.forEach((result, i) => {
     const { specifier, packageName, dir } = exports[i]!;

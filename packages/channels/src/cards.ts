@@ -19,7 +19,7 @@ export const channelsBufferedCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; no size limit",
   },
-  demoSources: ["src/channels-buffered.ts#demoBuffered"],
+  demoSources: ["src/demo-channels-buffered.ts#demoBuffered"],
 };
 
 export const channelsUnbufferedCard: VariantCard = {
@@ -33,5 +33,5 @@ export const channelsUnbufferedCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; no size limit",
   },
-  demoSources: ["src/channels-unbuffered.ts#demoUnbuffered"],
+  demoSources: ["src/demo-channels-unbuffered.ts#demoUnbuffered"],
 };

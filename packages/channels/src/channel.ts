@@ -14,6 +14,12 @@
  *
  * Costs: the buffer is a fixed ring of `capacity` slots, waiters sit in linked lists so an
  * aborted waiter is unlinked in O(1), and no operation starts a timer.
+ *
+ * Why not core's AsyncQueue, which other consumers use for their items and waiting takers: a
+ * channel is a different structure. Its buffer is bounded (a full one parks senders, with their
+ * values, as well as receivers), capacity 0 is a rendezvous where nothing is ever buffered, and
+ * an aborted send or receive must leave its queue at once without its value being delivered.
+ * AsyncQueue buffers without bound, parks only takers, and has no way to withdraw one.
  */
 
 import { AbortError, ClosedError } from "@ipc-atlas/core";

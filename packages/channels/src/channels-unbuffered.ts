@@ -5,14 +5,13 @@
  * `send` resolves, the consumer has the message.
  */
 
-import { type Narrator, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, taxonomy, type Variant } from "@ipc-atlas/core";
 import { channelsUnbufferedCard } from "./cards.ts";
-import { Channel } from "./channel.ts";
+import type { Channel } from "./channel.ts";
 import { channelConsumer, channelProducer, openChannelEndpoint } from "./channel-endpoint.ts";
+import { demoUnbuffered } from "./demo-channels-unbuffered.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
+export const channelsUnbuffered = defineVariant<Variant<Channel<Uint8Array>>>({
   id: "channels-unbuffered",
   taxonomy: { ...taxonomy["channels-unbuffered"], medium: "a Go-style rendezvous channel (capacity 0)" },
   card: channelsUnbufferedCard,
@@ -28,51 +27,4 @@ export const channelsUnbuffered: Variant<Channel<Uint8Array>> = {
     return channelConsumer(channel);
   },
   demo: demoUnbuffered,
-};
-
-/**
- * Each send waits for the receiver: the consumer is slow for the first two messages (the
- * producer visibly blocks), then is already waiting for the third (the send completes at once).
- */
-async function demoUnbuffered(narrator: Narrator): Promise<void> {
-  const ch = new Channel<string>(0);
-  narrator.note("ch := make(chan string) — no buffer: a send completes only when a receiver takes the value");
-  const messages = ['#1 "ping"', '#2 "pong"', '#3 "done"'];
-
-  const producer = (async () => {
-    for (const [i, message] of messages.entries()) {
-      await sleep(i === 2 ? 300 : 10); // before #3 the consumer gets there first
-      narrator.say("producer", "SEND", message);
-      if (ch.trySend(message)) {
-        narrator.say("producer", "SENT", `${message} at once: the consumer was already waiting`);
-        continue;
-      }
-      narrator.say("producer", "WAIT", `${message}: nobody is receiving, the send blocks`);
-      const started = Date.now();
-      await ch.send(message);
-      const waited = Date.now() - started;
-      // Both sides complete at the same instant; let the consumer say so first.
-      await new Promise((resolve) => setImmediate(resolve));
-      narrator.say("producer", "SENT", `${message} taken by the consumer after ${waited} ms`);
-    }
-    ch.close();
-    narrator.say("producer", "CLOSE", "close(ch)");
-  })();
-
-  const consumer = (async () => {
-    for (const delay of [500, 500, 0]) {
-      if (delay > 0) {
-        narrator.say("consumer", "BUSY", `for ${delay} ms before the next receive`);
-        await sleep(delay);
-      }
-      if (ch.waitingSenders === 0) narrator.say("consumer", "WAIT", "receive blocks: no sender yet");
-      const result = await ch.receive();
-      if (!result.ok) break;
-      narrator.say("consumer", "RECEIVED", result.value);
-    }
-    const end = await ch.receive();
-    narrator.say("consumer", "END", `receive gives ok=${end.ok}: the channel is closed`);
-  })();
-
-  await Promise.all([producer, consumer]);
-}
+});

@@ -63,9 +63,28 @@ class ContractConsumer implements Consumer {
   }
 }
 
-/** A consumer that follows the contract, whatever `inner` does with several iterators. */
-export function contractConsumer(inner: Consumer): Consumer {
-  return inner instanceof ContractConsumer ? inner : new ContractConsumer(inner);
+const held = new WeakSet<object>();
+
+/**
+ * A consumer that follows the contract, whatever `inner` does with several iterators. It is
+ * `inner` itself as far as anything else goes (its own methods and events, instanceof): only
+ * iteration and `close()` go through the contract.
+ */
+export function contractConsumer<C extends Consumer>(inner: C): C {
+  if (held.has(inner)) return inner;
+  const contract = new ContractConsumer(inner);
+  const iterate = () => contract[Symbol.asyncIterator]();
+  const close = () => contract.close();
+  const proxy = new Proxy(inner, {
+    get(target, property) {
+      if (property === Symbol.asyncIterator) return iterate;
+      if (property === "close") return close;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  held.add(proxy);
+  return proxy;
 }
 
 /**
@@ -73,6 +92,13 @@ export function contractConsumer(inner: Consumer): Consumer {
  * variant in a package's `variants` list is declared through it.
  */
 export function defineVariant<V extends AnyVariant>(variant: V): V {
-  const consumer = variant.consumer;
-  return { ...variant, consumer: async (address: unknown) => contractConsumer(await consumer(address)) };
+  const consumer = variant.consumer as (this: unknown, ...args: unknown[]) => Promise<Consumer>;
+  const declared: V = {
+    ...variant,
+    // Every argument passes through (some variants take consumer options), and `this` too.
+    async consumer(this: unknown, ...args: unknown[]) {
+      return contractConsumer(await consumer.apply(this ?? declared, args));
+    },
+  };
+  return declared;
 }

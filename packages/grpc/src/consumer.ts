@@ -21,7 +21,7 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { AddressError, AsyncQueue, type Consumer, checkLimit, contractConsumer } from "@ipc-atlas/core";
+import { AddressError, AsyncQueue, type Consumer, checkLimit } from "@ipc-atlas/core";
 import {
   defaultMaxMessageSize,
   encodedMessageSize,
@@ -108,10 +108,6 @@ export class GrpcConsumer implements Consumer {
   /** The listening socket handed to serve(), closed with the consumer. */
   #listener: NetServer | undefined;
   readonly #onSendCancelled: ((message: Uint8Array) => void) | undefined;
-  readonly #contract = contractConsumer({
-    [Symbol.asyncIterator]: () => ({ next: () => this.#next() }),
-    close: () => this.close(),
-  });
   /** What arrived and waits for the iterator; ended by End, closed by close(). */
   readonly #inbox = new AsyncQueue<InboxEntry>();
   #streamBytes = 0;
@@ -404,13 +400,13 @@ export class GrpcConsumer implements Consumer {
     }
   }
 
-  /**
-   * Core's Consumer contract: every iterator draws from the one inbox, next() calls made while one
-   * is pending are served in call order (a taker whose message was withdrawn does not lose its
-   * turn), and `break` is close().
-   */
+  // The Consumer contract (one stream, next() calls in call order, break is close()) is applied
+  // to what the variants' consumer() returns, by core's defineVariant.
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#contract[Symbol.asyncIterator]();
+    return {
+      next: () => this.#next(),
+      return: async () => ({ done: true, value: undefined }),
+    };
   }
 
   /**

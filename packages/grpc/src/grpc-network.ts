@@ -19,6 +19,7 @@
 import { createServer } from "node:net";
 import {
   checkLimit,
+  defineVariant,
   endpointSecurity,
   holdListener,
   listen,
@@ -74,7 +75,7 @@ export function addressAt(host: string, port: number, options: GrpcOpenOptions =
   };
 }
 
-export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
+export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = defineVariant<GrpcVariant<GrpcNetworkAddress>>({
   id: "grpc-network",
   taxonomy: { ...taxonomy["grpc-network"], medium: "gRPC over TCP/IP, addressed by host and port" },
   card: grpcNetworkCard,
@@ -138,4 +139,4 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = {
       narrator,
       (address) => `grpc-network: TCP port ${address.port} on ${address.host}`,
     ),
-};
+});

@@ -15,7 +15,7 @@ import { lstat, mkdtemp, rm, unlink } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AddressError, atExit, taxonomy } from "@ipc-atlas/core";
+import { AddressError, atExit, defineVariant, taxonomy } from "@ipc-atlas/core";
 import { grpcOsCard } from "./cards.ts";
 import { GrpcConsumer } from "./consumer.ts";
 import { runGrpcDemo } from "./demo.ts";
@@ -90,7 +90,7 @@ export async function clearStaleSocket(path: string): Promise<"absent" | "remove
   return "removed-stale";
 }
 
-export const grpcOs: GrpcVariant<GrpcOsAddress> = {
+export const grpcOs: GrpcVariant<GrpcOsAddress> = defineVariant<GrpcVariant<GrpcOsAddress>>({
   id: "grpc-os",
   taxonomy: { ...taxonomy["grpc-os"], medium: "gRPC over a Unix domain socket" },
   card: grpcOsCard,
@@ -148,4 +148,4 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = {
 
   demo: (narrator) =>
     runGrpcDemo(grpcOs, narrator, (address) => `grpc-os: a Unix domain socket at ${address.target}`),
-};
+});

@@ -20,7 +20,8 @@
  * epoll (EPOLL_CTL_ADD), one epoll_wait, and EPOLL_CTL_DEL, so a busy stream has no epoll
  * entry on the queue's wait queue. It separates what the design costs from what Node costs.
  * MQ_EPOLL=1 keeps the queue registered all the time (level-triggered, never removed), like
- * a poll handle left armed between waits: every send and receive then calls the entry back.
+ * a poll handle left armed between waits: every send and receive then calls the entry back
+ * (docs/notes/epoll-cost.md).
  */
 #include <errno.h>
 #include <fcntl.h>

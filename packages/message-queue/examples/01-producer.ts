@@ -1,7 +1,8 @@
 /**
  * 01-producer: opens an existing queue (its name is the first argument) and sends orders at
  * priority 0 and two urgent messages at higher priorities, while no consumer exists, until
- * the queue is full. Then it exits; the messages stay in the kernel.
+ * the queue is full. Then it exits; the messages stay in the kernel. Each message sent is
+ * reported to the parent process, which counts them.
  */
 
 import { childNarrator } from "@ipc-atlas/core";
@@ -28,6 +29,7 @@ for (const [text, priority] of plan) {
   narrator.sayAs("SEND", `"${text}" priority ${priority}`);
   await queue.send(text, { priority });
   narrator.sayAs("SENT", `currentMessages=${queue.attributes().currentMessages}`);
+  process.send?.({ sent: text }); // the demo counts what was sent
   await sleep(40);
 }
 // The queue is full now: a non-blocking send says so instead of waiting.

@@ -1,5 +1,5 @@
-// Builds the native addon (posix_mq.c) from source when the package is installed: the install
-// script of package.json. There is no prebuilt binary to download. It checks first for what
+// Builds the native addon (native/posix_mq.c and native/poll.c) from source when the package is
+// installed: the install script of package.json. There is no prebuilt binary to download. It checks first for what
 // node-gyp needs, so that a machine without a compiler is told what to install instead of
 // reading a compiler's error, and on a system other than Linux (no pollable POSIX queues) it
 // builds nothing: the package still imports there, and MessageQueue.open() throws

@@ -8,7 +8,10 @@
  * readiness with a libuv uv_poll_t on the event loop's own epoll set. No worker thread, no
  * busy loop: an idle consumer costs nothing.
  *
- * The JavaScript layer (src/message-queue.ts) owns the policy: it tries the syscall first and
+ * The readiness half (uv_poll_t per queue descriptor) is in poll.c; the helpers both halves
+ * share are declared in addon.h.
+ *
+ * The JavaScript layer (src/posix-queue.ts) owns the policy: it tries the syscall first and
  * only starts the poll handle when the call would block, and it stops the handle when nobody
  * waits, so a stopped handle never keeps the process alive.
  *
@@ -17,9 +20,7 @@
  * allocating result objects.
  */
 
-#define NAPI_VERSION 8
-#include <node_api.h>
-#include <uv.h>
+#include "addon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,8 @@
 /*
  * The hot paths call the kernel directly. glibc's mq_send/mq_receive are cancellation points:
  * each call switches the thread's asynchronous cancellation on and off around the syscall,
- * which Node never uses and which costs about 5% of a send plus a receive (perf, bench/).
+ * which Node never uses and which is a measurable part of a send plus a receive
+ * (docs/notes/message-queue-performance.md).
  * Same syscalls, same errno.
  */
 static inline int raw_mq_send(mqd_t q, const void* data, size_t length, unsigned int priority) {
@@ -47,7 +49,7 @@ static inline ssize_t raw_mq_receive(mqd_t q, void* data, size_t length, unsigne
 #define NAME_MAX_BYTES 1024
 
 /* Throws a JavaScript Error whose `code` is the errno name and `errno` its number. */
-static napi_value throw_errno(napi_env env, int err, const char* syscall) {
+napi_value throw_errno(napi_env env, int err, const char* syscall) {
   napi_value code, message, error, number, where;
   char text[256];
   const char* name = "EUNKNOWN";
@@ -82,18 +84,12 @@ static napi_value throw_errno(napi_env env, int err, const char* syscall) {
   return NULL;
 }
 
-static napi_value throw_type(napi_env env, const char* message) {
+napi_value throw_type(napi_env env, const char* message) {
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
   return NULL;
 }
 
-#define ARGS(n)                                                                 \
-  size_t argc = (n);                                                            \
-  napi_value argv[(n) > 0 ? (n) : 1];                                           \
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL; \
-  if (argc < (n)) return throw_type(env, "missing arguments")
-
-static int get_int(napi_env env, napi_value v, int32_t* out) {
+int get_int(napi_env env, napi_value v, int32_t* out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
@@ -251,8 +247,9 @@ static napi_value mq_send_js(napi_env env, napi_callback_info info) {
 /*
  * sendMany(fd, priority, m0, m1, ...) -> how many of the messages (at most SEND_MANY_MAX) were
  * queued before the queue filled up. One crossing into native code for a whole batch; the
- * messages come as arguments, which Node-API hands over as one array of handles, where
- * fetching elements of a JavaScript array one by one cost a quarter of a send.
+ * messages come as arguments, which Node-API hands over as one array of handles: fetching the
+ * elements of a JavaScript array one by one costs a Node-API call each, a large part of a send
+ * (docs/notes/message-queue-performance.md).
  */
 #define SEND_MANY_MAX 256
 static napi_value mq_send_many_js(napi_env env, napi_callback_info info) {
@@ -357,178 +354,6 @@ static napi_value mq_receive_js(napi_env env, napi_callback_info info) {
   else
     napi_create_double(env, (double)priority * 33554432.0 + (double)got, &result);
   return result;
-}
-
-/* ---- readiness: one uv_poll_t per queue descriptor -------------------------------------- */
-
-/*
- * Lifetime. The JavaScript callback is held through a napi_ref that is strong only while the
- * handle polls (someone waits) and weak when idle, like a libuv handle's ref/unref: a waiting
- * queue stays alive, an idle one can be collected. The struct is freed when both the libuv
- * close callback has run and the JavaScript external has been finalized. Napi resources are
- * released while the environment is still alive: on pollClose, on finalization, or from an
- * environment cleanup hook at exit (which runs before Node-API tears the environment down).
- */
-typedef struct {
-  uv_poll_t handle;
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
-  int events;      /* what the handle watches now */
-  int strong;      /* someone waits: handle referenced, callback reference count 1 */
-  int js_released; /* callback reference and async context are gone */
-  int closed;      /* uv_close was called */
-  int released;    /* the handle's close callback ran */
-  int finalized;   /* the JavaScript external was collected (or the env is gone) */
-} poller_t;
-
-static void poller_maybe_free(poller_t* p) {
-  if (p->released && p->finalized) free(p);
-}
-
-static void on_close(uv_handle_t* handle) {
-  poller_t* p = handle->data;
-  p->released = 1;
-  poller_maybe_free(p);
-}
-
-static void poller_close_handle(poller_t* p) {
-  if (p->closed) return;
-  p->closed = 1;
-  uv_poll_stop(&p->handle);
-  uv_close((uv_handle_t*)&p->handle, on_close);
-}
-
-static void on_env_cleanup(void* arg);
-
-static void poller_release_js(poller_t* p, int from_hook) {
-  if (p->js_released) return;
-  p->js_released = 1;
-  napi_delete_reference(p->env, p->callback);
-  napi_async_destroy(p->env, p->context);
-  if (!from_hook) napi_remove_env_cleanup_hook(p->env, on_env_cleanup, p);
-}
-
-static void on_env_cleanup(void* arg) {
-  poller_t* p = arg;
-  poller_release_js(p, 1);
-  poller_close_handle(p);
-  /* Node-API still runs the external's finalizer when it tears the environment down; that
-     frees the struct (if the close callback has run by then; if not, the process is exiting). */
-}
-
-static void on_poll(uv_poll_t* handle, int status, int events) {
-  poller_t* p = handle->data;
-  if (p->js_released) return;
-  napi_env env = p->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback = NULL, receiver, argv[2];
-  napi_get_reference_value(env, p->callback, &callback);
-  if (callback == NULL) {
-    /* Collected while idle; nothing can be waiting on it. */
-    uv_poll_stop(&p->handle);
-    p->events = 0;
-  } else {
-    /* MakeCallback wants an object as `this`; the callback does not use it. */
-    napi_get_global(env, &receiver);
-    napi_create_int32(env, status, &argv[0]);
-    napi_create_int32(env, events, &argv[1]);
-    /* make_callback runs the microtasks (promise continuations) the callback queued. */
-    if (napi_make_callback(env, p->context, receiver, callback, 2, argv, NULL) == napi_pending_exception) {
-      napi_value error;
-      napi_get_and_clear_last_exception(env, &error);
-      napi_fatal_exception(env, error);
-    }
-  }
-  napi_close_handle_scope(env, scope);
-}
-
-static void poller_finalize(napi_env env, void* data, void* hint) {
-  (void)env;
-  (void)hint;
-  poller_t* p = data;
-  poller_release_js(p, 0);
-  poller_close_handle(p);
-  p->finalized = 1;
-  poller_maybe_free(p);
-}
-
-static int get_poller(napi_env env, napi_value v, poller_t** out) {
-  void* data;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) return 0;
-  *out = data;
-  return 1;
-}
-
-/* pollCreate(fd, callback(status, events)) -> external. The handle starts stopped. */
-static napi_value poll_create_js(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  int32_t fd;
-  napi_valuetype type;
-  if (!get_int(env, argv[0], &fd) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function)
-    return throw_type(env, "pollCreate(fd, callback)");
-  uv_loop_t* loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
-  poller_t* p = calloc(1, sizeof *p);
-  if (!p) return throw_errno(env, ENOMEM, "pollCreate");
-  p->env = env;
-  int rc = uv_poll_init(loop, &p->handle, fd);
-  if (rc != 0) {
-    free(p);
-    return throw_errno(env, -rc, "uv_poll_init");
-  }
-  p->handle.data = p;
-  uv_unref((uv_handle_t*)&p->handle);
-  napi_value resource_name;
-  napi_create_string_utf8(env, "PosixMessageQueuePoll", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, NULL, resource_name, &p->context);
-  napi_create_reference(env, argv[1], 0, &p->callback);
-  napi_add_env_cleanup_hook(env, on_env_cleanup, p);
-  napi_value external;
-  napi_create_external(env, p, poller_finalize, NULL, &external);
-  return external;
-}
-
-/*
- * pollStart(poller, events): watch for UV_READABLE (1) and/or UV_WRITABLE (2) while someone
- * waits; events 0 stops the handle. A started handle keeps the event loop (and the JavaScript
- * queue object) alive, a stopped one does not. The JavaScript side stops it as soon as nobody
- * waits: an armed handle's epoll entry is called back on every send and receive of the queue
- * (see #updatePoll in src/message-queue.ts).
- */
-static napi_value poll_start_js(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  poller_t* p;
-  int32_t events;
-  if (!get_poller(env, argv[0], &p) || !get_int(env, argv[1], &events))
-    return throw_type(env, "pollStart(poller, events)");
-  if (p->closed || p->js_released) return NULL;
-  events &= UV_READABLE | UV_WRITABLE;
-  if (events != p->events) {
-    int rc = events == 0 ? uv_poll_stop(&p->handle) : uv_poll_start(&p->handle, events, on_poll);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
-    p->events = events;
-  }
-  if (events != 0 && !p->strong) {
-    uv_ref((uv_handle_t*)&p->handle);
-    napi_reference_ref(env, p->callback, NULL);
-    p->strong = 1;
-  } else if (events == 0 && p->strong) {
-    uv_unref((uv_handle_t*)&p->handle);
-    napi_reference_unref(env, p->callback, NULL);
-    p->strong = 0;
-  }
-  return NULL;
-}
-
-static napi_value poll_close_js(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  poller_t* p;
-  if (!get_poller(env, argv[0], &p)) return throw_type(env, "pollClose(poller)");
-  poller_release_js(p, 0);
-  poller_close_handle(p);
-  return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -46,5 +46,9 @@ export const messageQueuesJetStreamCard: VariantCard = {
     access:
       "anyone with the address's token, which the servers this package starts require; servers from NATS_URL: whoever their own credentials admit",
   },
-  demoSources: ["src/jetstream/demo.ts"],
+  demoSources: [
+    "src/jetstream/demo.ts",
+    "examples/03-jetstream-producer.ts",
+    "examples/04-jetstream-consumer.ts",
+  ],
 };

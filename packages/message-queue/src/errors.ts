@@ -154,3 +154,49 @@ for (const cls of [
 ]) {
   registerErrorClass(cls);
 }
+
+// ── errno from the addon → the errors above ──────────────────────────────────────────────
+
+/** Turns an errno error from the addon's open into this package's typed errors. */
+export function mapOpenError(
+  error: unknown,
+  name: string,
+  access: string,
+  attrs: [number, number] | null,
+): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return new QueueNotFoundError(name);
+    case "EEXIST":
+      return new QueueExistsError(name);
+    case "EACCES":
+    case "EPERM":
+      return new QueuePermissionError(name, access);
+    case "ENOSPC":
+    case "EMFILE":
+    case "ENFILE":
+    case "ENOMEM":
+      return new QueueLimitError(code, name);
+    case "EINVAL":
+      if (attrs) return new QueueAttributesError(name, attrs[0], attrs[1]);
+      return new InvalidQueueNameError(name, "the kernel refused it");
+    case "ENAMETOOLONG":
+      return new InvalidQueueNameError(name, "the kernel says it is too long");
+    default:
+      return mapErrno(error, `opening message queue ${name}`);
+  }
+}
+
+/** Any other errno from the addon: a MessageQueueError that names the operation (`what`). */
+export function mapErrno(error: unknown, what: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== "string") return error;
+  if (e.code === "EBADF") {
+    return new MessageQueueError("EBADF", `${what} failed: the descriptor does not allow it`, {
+      hint: "the queue was opened with access 'read' or 'write' only; open it with the access this needs",
+      cause: error,
+    });
+  }
+  return new MessageQueueError(e.code, `${what} failed: ${e.message}`, { cause: error });
+}

@@ -24,7 +24,13 @@ export {
 } from "./errors.ts";
 export { MQ_PRIO_MAX, NAME_MAX, type SystemLimits, systemLimits } from "./limits.ts";
 export {
-  MessageQueue,
+  DEFAULT_CAPACITY,
+  DEFAULT_MESSAGE_SIZE,
+  type MessageQueueAddress,
+  messageQueues,
+  uniqueQueueName,
+} from "./message-queues.ts";
+export {
   type MessageQueueOpenOptions,
   type QueueAccess,
   type QueueAttributes,
@@ -32,13 +38,7 @@ export {
   type ReceiveOptions,
   type SendOptions,
   validateQueueName,
-} from "./message-queue.ts";
-export {
-  DEFAULT_CAPACITY,
-  DEFAULT_MESSAGE_SIZE,
-  type MessageQueueAddress,
-  messageQueues,
-  uniqueQueueName,
-} from "./message-queues.ts";
+} from "./options.ts";
+export { MessageQueue } from "./posix-queue.ts";
 
 export const variants: AnyVariant[] = [messageQueues];

@@ -16,6 +16,7 @@ import {
   atExit,
   ClosedError,
   type Consumer,
+  defineVariant,
   MessageTooLargeError,
   type Producer,
   taxonomy,
@@ -23,7 +24,9 @@ import {
 } from "@ipc-atlas/core";
 import { messageQueuesCard } from "./cards.ts";
 import { runDemo } from "./demo.ts";
-import { DONE, MessageQueue, type ReceivedMessage } from "./message-queue.ts";
+import type { ReceivedMessage } from "./options.ts";
+import { MessageQueue } from "./posix-queue.ts";
+import { DONE } from "./wait-list.ts";
 
 export interface MessageQueueAddress {
   /** The queue's name, like "/ipc-atlas-4242-9f1c2b3a". */
@@ -116,7 +119,8 @@ async function queueConsumer(address: MessageQueueAddress): Promise<Consumer> {
   };
 }
 
-export const messageQueues: Variant<MessageQueueAddress> = {
+// Declared through defineVariant: its consumers keep core's Consumer contract.
+export const messageQueues: Variant<MessageQueueAddress> = defineVariant<Variant<MessageQueueAddress>>({
   id: "message-queues",
   taxonomy: { ...taxonomy["message-queues"], medium: "a POSIX message queue (mq_open/mq_send/mq_receive)" },
   card: messageQueuesCard,
@@ -151,4 +155,4 @@ export const messageQueues: Variant<MessageQueueAddress> = {
   producer: queueProducer,
   consumer: queueConsumer,
   demo: runDemo,
-};
+});

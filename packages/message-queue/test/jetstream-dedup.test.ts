@@ -42,7 +42,7 @@ it("the same Nats-Msg-Id twice stores one message", async () => {
 it("a producer process restarted under the same id resends 10 messages and the stream still holds 10", async () => {
   const queue = await openQueue();
   const run = async (): Promise<SendReceipt[]> => {
-    const child = spawnScript(new URL("../examples/jetstream-resend.ts", import.meta.url), {
+    const child = spawnScript(new URL("../examples/05-jetstream-resend.ts", import.meta.url), {
       env: addressEnv(queue.address),
       args: ["orders", "10"],
     });

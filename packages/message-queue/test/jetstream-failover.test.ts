@@ -10,7 +10,7 @@
 
 import { liveNatsServers } from "@ipc-atlas/nats";
 import { expect, it } from "vitest";
-import { type FailoverTarget, runFailover } from "../src/jetstream/failover.ts";
+import { type FailoverTarget, runFailover } from "../src/jetstream/demo-failover.ts";
 
 for (const kill of ["stream-leader", "consumer-node"] as FailoverTarget[]) {
   it(`${kill} killed with SIGKILL at a quarter of 20,000 messages: 0 acknowledged sends lost, duplicates only as counted redeliveries, the node catches up`, async () => {

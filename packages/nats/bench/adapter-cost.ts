@@ -18,7 +18,8 @@
 import { cpus, release } from "node:os";
 import { spawnScript } from "@ipc-atlas/core";
 import { connect } from "@nats-io/transport-node";
-import { natsProducer, newSubject } from "../src/pub-sub.ts";
+import { newSubject } from "../src/connection.ts";
+import { natsProducer } from "../src/publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "../src/server.ts";
 
 const messages = Number(process.argv[2] ?? 200_000);

@@ -6,7 +6,8 @@
  */
 
 import { connect } from "@nats-io/transport-node";
-import { type NatsAddress, natsConsumer } from "../src/pub-sub.ts";
+import type { NatsAddress } from "../src/connection.ts";
+import { natsConsumer } from "../src/subscriber.ts";
 
 interface Round {
   mode: "variant" | "plain";

@@ -24,7 +24,7 @@ export const pubSubNatsOsCard: VariantCard = {
     access:
       "anyone with the address's token, which the server requires (0600 config file, not argv); servers from NATS_URL: whoever their own credentials admit",
   },
-  demoSources: ["src/demo-os.ts", "examples/subscriber.ts"],
+  demoSources: ["src/demo-pub-sub-nats-os.ts", "examples/01-subscriber.ts"],
 };
 
 export const pubSubNatsNetworkCard: VariantCard = {
@@ -42,5 +42,5 @@ export const pubSubNatsNetworkCard: VariantCard = {
     access:
       "anyone with the address's token, which every node requires (routes have a password of their own); servers from NATS_URL: whoever their own credentials admit",
   },
-  demoSources: ["src/demo-network.ts", "examples/subscriber.ts"],
+  demoSources: ["src/demo-pub-sub-nats-network.ts", "examples/01-subscriber.ts"],
 };

@@ -4,10 +4,10 @@
  */
 
 import { type ChildHandle, type Narrator, PeerGoneError, spawnScript } from "@ipc-atlas/core";
-import type { NatsAddress } from "./pub-sub.ts";
-import { monitorJson } from "./server.ts";
+import type { NatsAddress } from "./connection.ts";
+import { monitorJson } from "./monitor.ts";
 
-const subscriberScript = new URL("../examples/subscriber.ts", import.meta.url);
+const subscriberScript = new URL("../examples/01-subscriber.ts", import.meta.url);
 
 export interface SubscriberProcess {
   child: ChildHandle;
@@ -15,7 +15,7 @@ export interface SubscriberProcess {
   done: Promise<void>;
 }
 
-/** Starts examples/subscriber.ts as `actor` and resolves once it said SUBSCRIBED. */
+/** Starts examples/01-subscriber.ts as `actor` and resolves once it is ready (subscribed). */
 export async function startSubscriber(
   narrator: Narrator,
   address: NatsAddress,
@@ -29,8 +29,9 @@ export async function startSubscriber(
     stdio: "pipe",
   });
   const subscribed = new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { narrate?: { event?: string } }) => {
-      if (m?.narrate?.event === "SUBSCRIBED") resolve();
+    // The ready message core's peers send: the subscription exists, a publish reaches it.
+    child.process.on("message", (m: { ready?: boolean }) => {
+      if (m?.ready) resolve();
     });
     void child.exited.then((code) =>
       reject(

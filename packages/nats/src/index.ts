@@ -9,44 +9,43 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 import { pubSubNatsOs } from "./pub-sub-nats-os.ts";
 
+export { findNatsServer } from "./binary.ts";
 export {
   type JetStreamCluster,
   type JetStreamClusterOptions,
+  type NatsCluster,
+  type NatsClusterOptions,
   type StreamCopy,
   startJetStreamCluster,
+  startNatsCluster,
 } from "./cluster.ts";
 export {
-  DEFAULT_MAX_PENDING,
-  DEFAULT_MAX_PENDING_BYTES,
   type NatsAddress,
   type NatsAuth,
   NatsConnectionError,
-  type NatsConsumer,
-  type NatsConsumerOptions,
-  type NatsConsumerStats,
-  type NatsProducer,
-  type NatsProducerStats,
-  NatsSlowConsumerError,
   natsConnectOptions,
-  natsConsumer,
-  natsProducer,
   newSubject,
-  WINDOW_BYTES,
-} from "./pub-sub.ts";
+} from "./connection.ts";
+export { monitorJson } from "./monitor.ts";
 export { clusterAddress, pubSubNatsNetwork } from "./pub-sub-nats-network.ts";
 export { pubSubNatsOs } from "./pub-sub-nats-os.ts";
+export { type NatsProducer, type NatsProducerStats, natsProducer, WINDOW_BYTES } from "./publisher.ts";
 export {
-  findNatsServer,
-  liveNatsServers,
-  monitorJson,
-  type NatsCluster,
-  type NatsClusterOptions,
   type NatsServer,
   NatsServerError,
   type NatsServerOptions,
   natsUrlsFromEnv,
-  startNatsCluster,
   startNatsServer,
 } from "./server.ts";
+export {
+  DEFAULT_MAX_PENDING,
+  DEFAULT_MAX_PENDING_BYTES,
+  type NatsConsumer,
+  type NatsConsumerOptions,
+  type NatsConsumerStats,
+  NatsSlowConsumerError,
+  natsConsumer,
+} from "./subscriber.ts";
+export { liveNatsServers } from "./watchdog.ts";
 
 export const variants: AnyVariant[] = [pubSubNatsOs, pubSubNatsNetwork];

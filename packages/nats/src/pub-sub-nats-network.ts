@@ -12,6 +12,7 @@
  */
 
 import {
+  defineVariant,
   ENVELOPE_BYTES,
   endpointSecurity,
   type Narrator,
@@ -20,9 +21,12 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { pubSubNatsNetworkCard } from "./cards.ts";
-import { runNetworkDemo } from "./demo-network.ts";
-import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
-import { natsUrlsFromEnv, startNatsCluster } from "./server.ts";
+import { startNatsCluster } from "./cluster.ts";
+import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
+import { runNetworkDemo } from "./demo-pub-sub-nats-network.ts";
+import { natsProducer } from "./publisher.ts";
+import { natsUrlsFromEnv } from "./server.ts";
+import { natsConsumer } from "./subscriber.ts";
 
 /** Publisher on the first URL (falling back to the others in order), subscribers on the rest. */
 export function clusterAddress(urls: string[], subject: string): NatsAddress {
@@ -31,7 +35,7 @@ export function clusterAddress(urls: string[], subject: string): NatsAddress {
   return { servers: urls, subscribeServers: others.length > 0 ? others : [first], subject };
 }
 
-export const pubSubNatsNetwork: Variant<NatsAddress> = {
+export const pubSubNatsNetwork: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-network",
   taxonomy: {
     ...taxonomy["pub-sub-nats-network"],
@@ -74,4 +78,4 @@ export const pubSubNatsNetwork: Variant<NatsAddress> = {
   producer: (address) => natsProducer(address),
   consumer: (address) => natsConsumer(address),
   demo: (narrator: Narrator) => runNetworkDemo(narrator),
-};
+});

@@ -6,11 +6,12 @@
  * published while nobody subscribes is gone, and every subscriber gets every message (fan-out)
  * unless subscribers share a queue group, which load-balances instead. `open()` starts a
  * private nats-server on 127.0.0.1 (or uses `NATS_URL`); the address is
- * `{ servers: [url], subject }`. See pub-sub.ts for what makes delivery lossless in the
- * conformance suite's conditions and what the real guarantee is (at-most-once).
+ * `{ servers: [url], subject }`. See publisher.ts and subscriber.ts for what makes delivery
+ * lossless in the conformance suite's conditions and what the real guarantee is (at-most-once).
  */
 
 import {
+  defineVariant,
   ENVELOPE_BYTES,
   endpointSecurity,
   type Narrator,
@@ -19,11 +20,13 @@ import {
   type Variant,
 } from "@ipc-atlas/core";
 import { pubSubNatsOsCard } from "./cards.ts";
-import { runOsDemo } from "./demo-os.ts";
-import { maxPayloadOf, type NatsAddress, natsConsumer, natsProducer, newSubject } from "./pub-sub.ts";
+import { maxPayloadOf, type NatsAddress, newSubject } from "./connection.ts";
+import { runOsDemo } from "./demo-pub-sub-nats-os.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
+import { natsConsumer } from "./subscriber.ts";
 
-export const pubSubNatsOs: Variant<NatsAddress> = {
+export const pubSubNatsOs: Variant<NatsAddress> = defineVariant<Variant<NatsAddress>>({
   id: "pub-sub-nats-os",
   taxonomy: { ...taxonomy["pub-sub-nats-os"], medium: "NATS subjects through a nats-server on this host" },
   card: pubSubNatsOsCard,
@@ -60,4 +63,4 @@ export const pubSubNatsOs: Variant<NatsAddress> = {
   producer: (address) => natsProducer(address),
   consumer: (address) => natsConsumer(address),
   demo: (narrator: Narrator) => runOsDemo(narrator),
-};
+});

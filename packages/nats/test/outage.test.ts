@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawnConsumer } from "@ipc-atlas/core";
 import { afterAll, describe, it } from "vitest";
 import { liveNatsServers, natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
-import { monitorJson } from "../src/server.ts";
+import { monitorJson } from "../src/monitor.ts";
 
 const N = 5000;
 const OUTAGE_AT = 2000;

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { spawnConsumer } from "@ipc-atlas/core";
 import { afterAll, describe, it } from "vitest";
 import { liveNatsServers, natsProducer, newSubject, pubSubNatsOs, startNatsServer } from "../src/index.ts";
-import { monitorJson } from "../src/server.ts";
+import { monitorJson } from "../src/monitor.ts";
 
 const SIZE = 64 * 1024;
 

@@ -16,7 +16,7 @@
 import { cpus, loadavg, release } from "node:os";
 import { parseArgs } from "node:util";
 import { type ChildHandle, spawnScript } from "@ipc-atlas/core";
-import { openNamedPipe } from "../src/named-pipe.ts";
+import { openNamedPipe } from "../src/pipes-named.ts";
 import type { Mode, WorkerRequest } from "./worker.ts";
 
 const { values } = parseArgs({

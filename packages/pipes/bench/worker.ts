@@ -10,7 +10,11 @@
 
 import type { Socket } from "node:net";
 import { openFifoReader, openFifoWriter, tryOpenFifoWriter } from "../src/fifo.ts";
-import { connectNamedPipeProducer, type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
+import {
+  connectNamedPipeProducer,
+  type NamedPipeAddress,
+  openNamedPipeConsumer,
+} from "../src/pipes-named.ts";
 
 export type Mode = "variant" | "raw-acked" | "raw-one-way";
 export type WorkerRequest =

@@ -1,7 +1,7 @@
 /**
- * The writer of the pipes-named demo, a separate process. Opens the FIFO for writing (waiting
- * for a reader, as the kernel requires), sends each word, and narrates when each send resolves:
- * when the reader's ack for it came back.
+ * The writer of the pipes-named demo, a separate process. Opens the data FIFO for writing
+ * (waiting for a reader, as the kernel requires), sends each word, and narrates when each send
+ * resolves: when the reader's ack for it came back on the ack FIFO.
  *
  *   node --import tsx examples/01-named-pipe-writer.ts '<address JSON>' <pause ms> [--wait-for-go] word...
  *
@@ -10,7 +10,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, IpcError, preview, waitForGo } from "@ipc-atlas/core";
-import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/named-pipe.ts";
+import { connectNamedPipeProducer, type NamedPipeAddress } from "../src/pipes-named.ts";
 
 const args = process.argv.slice(2);
 const [addressJson, pauseArg, ...words] = args.filter((a) => a !== "--wait-for-go");
@@ -28,16 +28,23 @@ const producer = await connectNamedPipeProducer(address, {
 });
 narrator.sayAs("OPENED", `a reader is there (after ${Math.round(performance.now() - started)} ms)`);
 
-// 2. Send each word; a send resolves when the reader has taken that message.
+// 2. Send each word: the frame goes into the data FIFO at once, and the send resolves when the
+//    reader's ack for it comes back on the ack FIFO, that is when the reader has taken it.
 let n = 0;
 for (const word of words) {
   n++;
   const message = Buffer.from(word);
-  narrator.sayAs("SEND", `#${n} ${preview(message)}`);
+  narrator.sayAs(
+    "SEND",
+    `#${n} ${preview(message)}: the frame goes into the data FIFO, the send waits for its ack`,
+  );
   const sentAt = performance.now();
   try {
     await producer.send(message);
-    narrator.sayAs("SENT", `#${n} taken by the reader (${Math.round(performance.now() - sentAt)} ms)`);
+    narrator.sayAs(
+      "SENT",
+      `#${n} acked on the ack FIFO: the reader took it (${Math.round(performance.now() - sentAt)} ms)`,
+    );
   } catch (error) {
     const e = error as IpcError;
     narrator.sayAs("ERROR", `#${n} ${e.name} (${e instanceof IpcError ? e.code : "?"}): ${e.message}`);

@@ -10,7 +10,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { childNarrator, preview, waitForGo } from "@ipc-atlas/core";
-import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/named-pipe.ts";
+import { type NamedPipeAddress, openNamedPipeConsumer } from "../src/pipes-named.ts";
 
 const args = process.argv.slice(2);
 const [addressJson, pauseArg] = args.filter((a) => a !== "--wait-for-go");
@@ -24,11 +24,11 @@ if (args.includes("--wait-for-go")) await waitForGo();
 const consumer = await openNamedPipeConsumer(address);
 narrator.sayAs("OPENED", "the FIFO is open for reading");
 
-// 2. Take messages; taking one acks it, which is when the writer's send resolves.
+// 2. Take messages; taking one writes its ack byte on the ack FIFO, which resolves the writer's send.
 let n = 0;
 for await (const message of consumer) {
   n++;
-  narrator.sayAs("RECEIVED", `#${n} ${preview(message)}`);
+  narrator.sayAs("RECEIVED", `#${n} ${preview(message)} (its ack goes back on the ack FIFO)`);
   if (pauseMs > 0) await sleep(pauseMs);
 }
 

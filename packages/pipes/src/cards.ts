@@ -20,7 +20,7 @@ export const pipesUnnamedCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
   },
-  demoSources: ["src/unnamed-pipe.ts#demo"],
+  demoSources: ["src/demo-pipes-unnamed.ts#demo"],
 };
 
 export const pipesUnnamedIoCard: VariantCard = {
@@ -34,16 +34,18 @@ export const pipesUnnamedIoCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
   },
-  demoSources: ["src/unnamed-pipe-io.ts#demo"],
+  demoSources: ["src/demo-pipes-unnamed-io.ts#demo"],
 };
 
 export const pipesNamedCard: VariantCard = {
   producerDeath: "end",
   ceiling: "fifo",
   semantics: {
-    blocking: "opening for writing waits for a reader; a write waits while the kernel's pipe buffer is full",
+    blocking:
+      "opening for writing waits for a reader; `send` waits for the reader's ack on a second FIFO (a FIFO write alone waits only while the kernel's pipe buffer is full)",
     buffering: "the kernel pipe buffer (64 KiB by default, up to /proc/sys/fs/pipe-max-size)",
-    ordering: "byte order; a write of at most PIPE_BUF (4096) bytes never interleaves with another writer's",
+    ordering:
+      "FIFO, with one producer per endpoint: the kernel keeps a write whole only up to PIPE_BUF (4096 bytes), so a second writer's larger frames could interleave",
     delivery: "at-most-once: bytes in the pipe are lost when the reader dies; the writer then gets EPIPE",
     durability: "none: the FIFO's name stays in the file system, its data does not",
     boundaries: "a byte stream; messages are framed",
@@ -51,7 +53,7 @@ export const pipesNamedCard: VariantCard = {
     limits: "file permissions (0600); frames up to 16 MiB",
   },
   demoSources: [
-    "src/named-pipe.ts#demo",
+    "src/demo-pipes-named.ts#demo",
     "examples/01-named-pipe-writer.ts",
     "examples/02-named-pipe-reader.ts",
   ],

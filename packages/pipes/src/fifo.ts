@@ -24,7 +24,7 @@ import {
   TimeoutError,
 } from "@ipc-atlas/core";
 
-/** Linux's PIPE_BUF: a write of at most this many bytes is never interleaved with other writers'. */
+/** Linux's PIPE_BUF: a write of at most this many bytes is never interleaved with other writers'; a larger one may be. */
 export const PIPE_BUF = 4096;
 
 /**

@@ -4,9 +4,9 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { pipesNamed } from "./named-pipe.ts";
-import { pipesUnnamed } from "./unnamed-pipe.ts";
-import { pipesUnnamedIo } from "./unnamed-pipe-io.ts";
+import { pipesNamed } from "./pipes-named.ts";
+import { pipesUnnamed } from "./pipes-unnamed.ts";
+import { pipesUnnamedIo } from "./pipes-unnamed-io.ts";
 
 export {
   BrokenPipeError,
@@ -21,6 +21,7 @@ export {
   tryOpenFifoWriter,
   writeToFifo,
 } from "./fifo.ts";
+export { createPipe, Pipe, PipeReader, type PipeWaitOptions, PipeWriter } from "./pipe.ts";
 export {
   connectNamedPipeProducer,
   DEFAULT_NAMED_PIPE_MESSAGE_BYTES,
@@ -29,17 +30,8 @@ export {
   openNamedPipe,
   openNamedPipeConsumer,
   pipesNamed,
-} from "./named-pipe.ts";
-export {
-  createPipe,
-  DEFAULT_PIPE_MESSAGE_BYTES,
-  Pipe,
-  PipeReader,
-  type PipeWaitOptions,
-  PipeWriter,
-  pipesUnnamed,
-  type UnnamedPipeAddress,
-} from "./unnamed-pipe.ts";
+} from "./pipes-named.ts";
+export { DEFAULT_PIPE_MESSAGE_BYTES, pipesUnnamed, type UnnamedPipeAddress } from "./pipes-unnamed.ts";
 export {
   createStreamPipe,
   type PipeReadableOptions,
@@ -47,6 +39,6 @@ export {
   pipeReadable,
   pipesUnnamedIo,
   pipeWritable,
-} from "./unnamed-pipe-io.ts";
+} from "./pipes-unnamed-io.ts";
 
 export const variants: AnyVariant[] = [pipesUnnamed, pipesUnnamedIo, pipesNamed];

@@ -382,4 +382,29 @@ describe("pipes-named: bad input", () => {
       })(),
     ).rejects.toBeInstanceOf(FrameError);
   });
+
+  it("a corrupt frame ends the stream on both sides: the consumer takes what came before, then both get FrameError", async () => {
+    const { address } = await endpoint();
+    const consumer = await openNamedPipeConsumer(address);
+    cleanups.push(() => consumer.close());
+    const producer = await spawnProducer(pipesNamed, address);
+    cleanups.push(() => producer.dispose());
+    const iterator = consumer[Symbol.asyncIterator]();
+    const first = producer.send(Buffer.from("before"));
+    expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe("before");
+    await first;
+    // A second writer on the data FIFO (what one producer per endpoint rules out) breaks the framing.
+    const intruder = await openFifoWriter(address.data, { timeoutMs: 5000 });
+    cleanups.push(() => intruder.destroy());
+    await writeToFifo(intruder, address.data, Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]));
+    const consumerError = await iterator.next().catch((e: unknown) => e);
+    expect(consumerError).toBeInstanceOf(FrameError);
+    expect((consumerError as IpcError).code).toBe("EFRAME");
+    // The producer, in its own process, learns why the stream ended: not EPIPE, a FrameError.
+    const producerError = await producer.send(Buffer.from("after")).catch((e: unknown) => e);
+    expect(producerError).toBeInstanceOf(FrameError);
+    expect((producerError as Error).message).toMatch(/corrupt frame/);
+    await expect(producer.send(Buffer.from("later"))).rejects.toBeInstanceOf(FrameError);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
 });

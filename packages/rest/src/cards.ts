@@ -9,6 +9,7 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const restCard: VariantCard = {
+  // Each message is its own request: between requests there is no producer to lose.
   producerDeath: "waits",
   ceiling: "tcp",
   semantics: {

@@ -16,15 +16,7 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Server as NetServer } from "node:net";
-import {
-  AsyncQueue,
-  type Consumer,
-  checkLimit,
-  contractConsumer,
-  IpcError,
-  listen,
-  listenError,
-} from "@ipc-atlas/core";
+import { AsyncQueue, type Consumer, checkLimit, IpcError, listen, listenError } from "@ipc-atlas/core";
 import express, { type Express, type Request, type Response } from "express";
 import { Admission, authenticate } from "./admission.ts";
 import { consumerClosed, errorHandler, HttpProblem, streamClosed } from "./http-problem.ts";
@@ -92,10 +84,6 @@ export class MessageServer implements Consumer {
   readonly maxMessageSize: number;
   /** Requests refused: 401 (no or wrong token) and 503 (the consumer's cap was reached). */
   readonly refused = { unauthorized: 0, busy: 0 };
-  readonly #contract = contractConsumer({
-    [Symbol.asyncIterator]: () => ({ next: () => this.#take() }),
-    close: () => this.close(),
-  });
   /** Offers in arrival order, until the iterator takes them. */
   readonly #offers = new AsyncQueue<Offer>();
   /** Withdrawn offers still in #offers. */
@@ -338,12 +326,17 @@ export class MessageServer implements Consumer {
     }
   }
 
-  /**
-   * Core's Consumer contract: every iterator draws from the one queue of offers, next() calls
-   * made while one is pending are served in call order, and `break` is close().
-   */
+  // The Consumer contract (one stream, next() calls in call order, break is close()) is applied
+  // to what the variant's consumer() returns, by core's defineVariant.
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#contract[Symbol.asyncIterator]();
+    return {
+      next: () => this.#take(),
+      return: async () => {
+        this.#ended = true;
+        this.#offers.end();
+        return { done: true, value: undefined };
+      },
+    };
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   AddressError,
   type Consumer,
   checkLimit,
+  defineVariant,
   type Endpoint,
   endpointSecurity,
   holdListener,
@@ -209,7 +210,11 @@ function demo(narrator: Narrator): Promise<void> {
 
 export const rest: Variant<RestAddress> & {
   open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
-} = {
+} = defineVariant<
+  Variant<RestAddress> & {
+    open(options?: RestOpenOptions): Promise<Endpoint<RestAddress>>;
+  }
+>({
   id: "rest",
   taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
   card: restCard,
@@ -220,4 +225,4 @@ export const rest: Variant<RestAddress> & {
   producer: (address): Promise<Producer> => restProducer(address),
   consumer: (address): Promise<Consumer> => restConsumer(address),
   demo,
-};
+});

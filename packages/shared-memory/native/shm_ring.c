@@ -33,6 +33,8 @@
 #define HEADER_BYTES 512
 #define W_MAGIC 0
 #define W_CAPACITY 1
+#define W_OWNER_PID 4
+#define W_OWNER_PID_NS 5
 #define RING_MAGIC 0x49504352
 #define NAME_MAX_BYTES 256
 
@@ -174,6 +176,12 @@ static napi_value map_js(napi_env env, napi_callback_info info) {
   _Atomic int32_t* words = addr;
   if (create) {
     atomic_store_explicit(&words[W_CAPACITY], data_bytes, memory_order_relaxed);
+    /* Who made it, and in which pid namespace: a later open() removes the ring once its maker
+       and both sides are gone (src/stale-rings.ts), and never judges a pid of another namespace. */
+    struct stat ns;
+    atomic_store_explicit(&words[W_OWNER_PID], (int32_t)getpid(), memory_order_relaxed);
+    atomic_store_explicit(&words[W_OWNER_PID_NS], stat("/proc/self/ns/pid", &ns) == 0 ? (int32_t)(uint32_t)ns.st_ino : 0,
+                          memory_order_relaxed);
     atomic_store_explicit(&words[W_MAGIC], RING_MAGIC, memory_order_release);
   } else if (atomic_load_explicit(&words[W_MAGIC], memory_order_acquire) != RING_MAGIC ||
              (size_t)atomic_load_explicit(&words[W_CAPACITY], memory_order_relaxed) + HEADER_BYTES != length) {

@@ -24,7 +24,11 @@ export const sharedMemoryWorkersCard: VariantCard = {
     limits:
       "a record of at most half the ring (512 KiB − 4 by default); one producer and one consumer per ring",
   },
-  demoSources: ["src/demo-workers.ts", "examples/01-workers-producer.ts", "examples/02-workers-consumer.ts"],
+  demoSources: [
+    "src/demo-shared-memory-workers.ts",
+    "examples/01-workers-producer.ts",
+    "examples/02-workers-consumer.ts",
+  ],
 };
 
 export const sharedMemoryPosixCard: VariantCard = {
@@ -43,5 +47,9 @@ export const sharedMemoryPosixCard: VariantCard = {
     scope: "processes of one user on one host (the object is 0600 and must be the user's own)",
     limits: "a record of at most half the ring; one producer and one consumer per ring; Linux only",
   },
-  demoSources: ["src/demo-posix.ts", "examples/03-posix-consumer.ts", "examples/04-posix-producer.ts"],
+  demoSources: [
+    "src/demo-shared-memory-posix.ts",
+    "examples/03-posix-consumer.ts",
+    "examples/04-posix-producer.ts",
+  ],
 };

@@ -48,5 +48,6 @@ export {
   workersConsumer,
   workersProducer,
 } from "./shared-memory-workers.ts";
+export { sweepStaleRings } from "./stale-rings.ts";
 
 export const variants: AnyVariant[] = [sharedMemoryWorkers, sharedMemoryPosix];

@@ -28,6 +28,7 @@
 
 import {
   ClosedError,
+  type Consumer,
   FrameError,
   MessageTooLargeError,
   type OpenOptions,
@@ -45,6 +46,9 @@ export const W = {
   capacity: 1,
   producerPid: 2,
   consumerPid: 3,
+  /** The pid of the process that created the ring, and its pid namespace's inode (low 32 bits). */
+  ownerPid: 4,
+  ownerPidNamespace: 5,
   head: 16,
   tail: 32,
   consumerWaiting: 48,
@@ -255,7 +259,7 @@ export class RingProducer implements Producer {
 }
 
 /** The consumer's half: copies a batch of records out, publishes `tail` once per batch. */
-export class RingConsumer implements AsyncIterable<Uint8Array> {
+export class RingConsumer implements Consumer {
   readonly #data: Uint8Array;
   readonly #mask: number;
   readonly #capacity: number;
@@ -300,12 +304,14 @@ export class RingConsumer implements AsyncIterable<Uint8Array> {
     };
   }
 
-  /** Stops consuming: tells the producer (a waiting send fails) and lets go of the ring. */
-  close(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#signals.raise(W.consumerClosed);
-    this.#signals.release();
+  /** Stops consuming: tells the producer (a waiting send fails) and lets go of the ring, at once. */
+  close(): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#signals.raise(W.consumerClosed);
+      this.#signals.release();
+    }
+    return RESOLVED;
   }
 
   /** The next record of the current batch, or of a fresh one; undefined when the ring is empty. */

@@ -14,16 +14,16 @@
  * never a hang.
  *
  * The address is JSON: the object's name and the 0700 directory of the two doorbells.
- * Endpoint.close() unlinks both, and so does this process's exit on a signal (core's atExit).
+ * Endpoint.close() unlinks both, and so does this process's exit on a signal (core's atExit);
+ * what a kill -9 leaves behind, the next open() removes (stale-rings.ts).
  */
 
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { atExit, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { atExit, defineVariant, IpcError, PeerGoneError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { sharedMemoryPosixCard } from "./cards.ts";
-import { demoPosix } from "./demo-posix.ts";
+import { demoPosix } from "./demo-shared-memory-posix.ts";
 import { ringError } from "./errors.ts";
 import { type NativeBinding, native } from "./native.ts";
 import {
@@ -35,6 +35,7 @@ import {
   ringBytesFor,
   W,
 } from "./ring.ts";
+import { alive, doorbellDirectory, sweepStaleRings } from "./stale-rings.ts";
 
 export interface PosixRingAddress {
   /** The shared-memory object, like "/ipc-atlas-shm-4242-9f1c2b3a" (/dev/shm/ipc-atlas-shm-…). */
@@ -71,18 +72,27 @@ export function createPosixRing(
   name = uniqueRingName(),
 ): { address: PosixRingAddress; remove(): void } {
   const addon = native();
+  // Rings a kill -9 left behind go first (see stale-rings.ts); never a reason to fail this one.
+  try {
+    sweepStaleRings();
+  } catch {}
   try {
     addon.unmap(addon.map(name, true, bytes));
   } catch (error) {
     throw ringError(error, name);
   }
-  let doorbells: string;
+  // Named after the ring, so that a sweep finds it; mkdir fails on an existing path (as O_EXCL).
+  const doorbells = doorbellDirectory(name);
+  let made = false;
   try {
-    doorbells = mkdtempSync(join(tmpdir(), "ipc-atlas-shm-")); // mode 0700
+    mkdirSync(doorbells, { mode: 0o700 });
+    made = true;
+    chmodSync(doorbells, 0o700); // exact, whatever the umask
     addon.mkfifo(join(doorbells, "to-producer"));
     addon.mkfifo(join(doorbells, "to-consumer"));
   } catch (error) {
     addon.unlink(name);
+    if (made) rmSync(doorbells, { recursive: true, force: true });
     throw error;
   }
   const remove = () => {
@@ -95,24 +105,9 @@ export function createPosixRing(
   return { address: { name, doorbells }, remove };
 }
 
-/** Removes a ring's shared-memory object by name (a stale one, say); false when there was none. */
+/** Removes a ring's shared-memory object by name; false when there was none. `sweepStaleRings()` finds stale ones. */
 export function unlinkRing(name: string): boolean {
   return native().unlink(name);
-}
-
-/** True while the process `pid` runs (a zombie, dead but not yet reaped, counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** One side's view of a ring: the mapping, its own doorbell (read) and the other's (write). */
@@ -284,7 +279,7 @@ export function posixConsumer(address: PosixRingAddress): RingConsumer {
   return new RingConsumer(data, signals, `${MEDIUM} ${address.name}`);
 }
 
-export const sharedMemoryPosix: Variant<PosixRingAddress> = {
+export const sharedMemoryPosix = defineVariant<Variant<PosixRingAddress>>({
   id: "shared-memory-posix",
   taxonomy: {
     ...taxonomy["shared-memory-posix"],
@@ -310,13 +305,7 @@ export const sharedMemoryPosix: Variant<PosixRingAddress> = {
     return posixProducer(address);
   },
   async consumer(address) {
-    const ring = posixConsumer(address);
-    return {
-      [Symbol.asyncIterator]: () => ring[Symbol.asyncIterator](),
-      async close() {
-        ring.close();
-      },
-    };
+    return posixConsumer(address);
   },
   demo: demoPosix,
-};
+});

@@ -10,9 +10,9 @@
  * The address is the SharedArrayBuffer itself: posting it to a worker shares the memory.
  */
 
-import { IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
+import { defineVariant, IpcError, taxonomy, type Variant } from "@ipc-atlas/core";
 import { sharedMemoryWorkersCard } from "./cards.ts";
-import { demoWorkers } from "./demo-workers.ts";
+import { demoWorkers } from "./demo-shared-memory-workers.ts";
 import {
   DEFAULT_RING_BYTES,
   HEADER_BYTES,
@@ -155,7 +155,7 @@ export function workersConsumer(address: WorkersRingAddress): RingConsumer {
   return new RingConsumer(data, signals, MEDIUM);
 }
 
-export const sharedMemoryWorkers: Variant<WorkersRingAddress> = {
+export const sharedMemoryWorkers = defineVariant<Variant<WorkersRingAddress>>({
   id: "shared-memory-workers",
   taxonomy: {
     ...taxonomy["shared-memory-workers"],
@@ -184,13 +184,7 @@ export const sharedMemoryWorkers: Variant<WorkersRingAddress> = {
     return workersProducer(address);
   },
   async consumer(address) {
-    const ring = workersConsumer(address);
-    return {
-      [Symbol.asyncIterator]: () => ring[Symbol.asyncIterator](),
-      async close() {
-        ring.close();
-      },
-    };
+    return workersConsumer(address);
   },
   demo: demoWorkers,
-};
+});

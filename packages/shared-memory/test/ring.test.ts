@@ -17,6 +17,7 @@ import {
   workersConsumer,
   workersProducer,
 } from "../src/index.ts";
+import { expectEventLoopRunsWhileWaiting } from "./fixtures/event-loop.ts";
 
 const INDEX = { head: 16, tail: 32 };
 
@@ -32,8 +33,6 @@ function ringAt(bytes: number, start: number): WorkersRingAddress {
 function payload(size: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: size }, (_, i) => (seed * 31 + i * 7) & 0xff);
 }
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("the ring", () => {
   it("carries a record of every size written at every 8-byte position before the end of the data", async () => {
@@ -145,28 +144,9 @@ describe("the ring", () => {
 
   it("keeps the event loop running while the consumer waits for a record and the producer for room", async () => {
     const address = openWorkersRing(64);
-    const producer = workersProducer(address);
-    const consumer = workersConsumer(address)[Symbol.asyncIterator]();
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    try {
-      const next = consumer.next();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(ticks, "the timer ran while the consumer waited").toBeGreaterThanOrEqual(3);
-      await producer.send(new Uint8Array(28));
-      expect((await next).value).toHaveLength(28);
-      // Now the producer: two records of 32 bytes fill the 64-byte ring; the third waits.
-      await producer.send(new Uint8Array(28));
-      await producer.send(new Uint8Array(28));
-      await tick();
-      ticks = 0;
-      const third = producer.send(new Uint8Array(28));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(ticks, "the timer ran while the producer waited").toBeGreaterThanOrEqual(3);
-      await consumer.next();
-      await third;
-    } finally {
-      clearInterval(timer);
-    }
+    await expectEventLoopRunsWhileWaiting(
+      workersProducer(address),
+      workersConsumer(address)[Symbol.asyncIterator](),
+    );
   });
 });

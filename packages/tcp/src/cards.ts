@@ -9,7 +9,9 @@
 import type { VariantCard } from "@ipc-atlas/core";
 
 export const tcpCard: VariantCard = {
-  producerDeath: "error",
+  // The consumer serves every producer that connects: one that dies without close() is
+  // dropped (its stream incomplete) and the consumer goes on waiting for the others.
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",
@@ -27,7 +29,9 @@ export const tcpCard: VariantCard = {
 };
 
 export const tcpIpCard: VariantCard = {
-  producerDeath: "error",
+  // The consumer serves every producer that connects: one that dies without close() is
+  // dropped (its stream incomplete) and the consumer goes on waiting for the others.
+  producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",

@@ -19,6 +19,7 @@ import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import {
   AddressError,
+  defineVariant,
   demoSecurity,
   type Endpoint,
   endpointSecurity,
@@ -46,7 +47,11 @@ export interface TcpIpOpenOptions extends OpenOptions {
 
 export const tcpIp: Variant<TcpAddress> & {
   open(options?: TcpIpOpenOptions): Promise<Endpoint<TcpAddress>>;
-} = {
+} = defineVariant<
+  Variant<TcpAddress> & {
+    open(options?: TcpIpOpenOptions): Promise<Endpoint<TcpAddress>>;
+  }
+>({
   id: "tcp-ip",
   taxonomy: { ...taxonomy["tcp-ip"], medium: "TCP/IP between hosts, addressed by host and port" },
   card: tcpIpCard,
@@ -75,7 +80,7 @@ export const tcpIp: Variant<TcpAddress> & {
   producer: (address) => TcpProducer.connect(address),
   consumer: (address) => TcpConsumer.listen(address),
   demo: demoTcpIp,
-};
+});
 
 /** The demo's settings, from the environment (the harness passes no options to demos). */
 export function demoSettings(env: NodeJS.ProcessEnv = process.env) {

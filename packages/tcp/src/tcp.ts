@@ -7,6 +7,7 @@
 
 import {
   AddressError,
+  defineVariant,
   type Endpoint,
   endpointSecurity,
   type Narrator,
@@ -38,7 +39,7 @@ export function tcpEndpoint(address: TcpAddress): Endpoint<TcpAddress> {
   };
 }
 
-export const tcp: Variant<TcpAddress> = {
+export const tcp: Variant<TcpAddress> = defineVariant<Variant<TcpAddress>>({
   id: "tcp",
   taxonomy: { ...taxonomy["tcp"], medium: "TCP over loopback between processes on this host" },
   card: tcpCard,
@@ -69,4 +70,4 @@ export const tcp: Variant<TcpAddress> = {
       await endpoint.close();
     }
   },
-};
+});

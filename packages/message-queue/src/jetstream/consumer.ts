@@ -9,7 +9,7 @@
  * it can still come back.
  */
 
-import { type Consumer, unwrap } from "@ipc-atlas/core";
+import { AsyncQueue, type Consumer, unwrap } from "@ipc-atlas/core";
 import {
   type ConsumerMessages,
   type Consumer as JsConsumer,
@@ -66,10 +66,13 @@ export class JetStreamConsumer implements Consumer {
   readonly #prefetch: number;
   /** The highest stream sequence `receive()` handed out (see JetStreamDelivery.redelivered). */
   #highestHandedOut = 0;
-  /** Delivered to this process, not yet handed to the application. */
-  readonly #buffer: JsMsg[] = [];
-  /** Handed to the application, not yet acked. */
-  readonly #held = new Set<JsMsg>();
+  /** Delivered to this process, not yet handed out; receive() and the iterator park in it. */
+  readonly #buffer = new AsyncQueue<JsMsg>();
+  /**
+   * Delivered to this process and neither acked nor given back: buffered, handed to the
+   * application, or the END marker being looked at. What the heartbeat keeps "in progress".
+   */
+  readonly #holding = new Set<JsMsg>();
   /** What the iterator handed out last; acked when the next one is asked for. */
   #current: JsMsg | undefined;
   /** Pull requests sent, read in order by #drain (at most two). */
@@ -79,8 +82,6 @@ export class JetStreamConsumer implements Consumer {
   #draining = false;
   /** The pull requests' iterators (a set, so that closing never misses one). */
   readonly #fetches = new Set<ConsumerMessages>();
-  /** Callers of receive() (or the iterator) waiting for a message. */
-  readonly #takers: Array<() => void> = [];
   #failure: Error | undefined;
   #ended = false;
   #closed = false;
@@ -102,9 +103,7 @@ export class JetStreamConsumer implements Consumer {
     // another consumer. Only a consumer that died lets ack_wait run out.
     this.#heartbeat = setInterval(
       () => {
-        this.#current?.working();
-        for (const m of this.#buffer) m.working();
-        for (const m of this.#held) m.working();
+        for (const m of this.#holding) m.working();
       },
       Math.max(200, ackWaitMs / 3),
     );
@@ -140,8 +139,7 @@ export class JetStreamConsumer implements Consumer {
   async receive(): Promise<JetStreamDelivery | null> {
     const m = await this.#take();
     if (!m) return null;
-    this.#held.add(m.msg);
-    const held = this.#held;
+    const holding = this.#holding;
     const seenBefore = m.msg.seq <= this.#highestHandedOut;
     if (m.msg.seq > this.#highestHandedOut) this.#highestHandedOut = m.msg.seq;
     return {
@@ -151,7 +149,7 @@ export class JetStreamConsumer implements Consumer {
       redelivered: m.msg.redelivered || seenBefore,
       msgId: m.msg.headers?.get("Nats-Msg-Id") || undefined,
       async ack() {
-        held.delete(m.msg);
+        holding.delete(m.msg);
         if (!(await m.msg.ackAck())) {
           throw new JetStreamQueueError(
             "EACK",
@@ -161,7 +159,7 @@ export class JetStreamConsumer implements Consumer {
         }
       },
       nak(delayMs) {
-        held.delete(m.msg);
+        holding.delete(m.msg);
         m.msg.nak(delayMs);
       },
     };
@@ -191,10 +189,10 @@ export class JetStreamConsumer implements Consumer {
       this.#closed = true;
       clearInterval(this.#heartbeat);
       this.#ackCurrent();
-      for (const m of this.#buffer.splice(0)) m.nak();
-      for (const m of this.#held) m.nak();
-      this.#held.clear();
-      this.#wakeTakers();
+      // What is left was pulled ahead or handed out by receive() and not acked: give it back.
+      for (const m of this.#holding) m.nak();
+      this.#holding.clear();
+      this.#buffer.close(); // parked takers end: receive() resolves null
       await this.#stopFetching();
       await this.#nc.flush().catch(() => {});
       await this.#nc.close().catch(() => {});
@@ -202,14 +200,10 @@ export class JetStreamConsumer implements Consumer {
     return this.#closing;
   }
 
-  #wakeTakers(): void {
-    if (this.#takers.length === 0) return; // the usual case while messages stream in: no new array
-    for (const wake of this.#takers.splice(0)) wake();
-  }
-
   #ackCurrent(): void {
     if (!this.#current) return;
     this.#current.ack();
+    this.#holding.delete(this.#current);
     this.#current = undefined;
   }
 
@@ -254,8 +248,8 @@ export class JetStreamConsumer implements Consumer {
             m.nak();
             continue;
           }
-          this.#buffer.push(m);
-          this.#wakeTakers();
+          this.#holding.add(m);
+          this.#buffer.push(m); // to the oldest parked taker, if one waits
           this.#refill();
         }
       } catch (error) {
@@ -268,7 +262,7 @@ export class JetStreamConsumer implements Consumer {
           );
           if (missing) {
             this.#failure = queueGone(this.#address, error);
-            this.#wakeTakers();
+            this.#buffer.fail(this.#failure); // takers get it once the buffered messages are taken
           }
         }
       } finally {
@@ -292,11 +286,15 @@ export class JetStreamConsumer implements Consumer {
   async #take(): Promise<{ msg: JsMsg; data: Uint8Array } | null> {
     for (;;) {
       if (this.#closed || this.#ended) return null;
-      const msg = this.#buffer.shift();
+      let msg = this.#buffer.shift();
       if (!msg) {
-        if (this.#failure) throw this.#failure;
-        await new Promise<void>((resolve) => this.#takers.push(resolve));
-        continue;
+        const next = await this.#buffer.next(); // rejects with #failure once the buffer is drained
+        if (next.done) return null; // closed, or ended by another taker
+        msg = next.value;
+        if (this.#closed || this.#ended) {
+          if (this.#holding.has(msg)) this.#giveBack(msg); // close() may have given it back already
+          return null;
+        }
       }
       this.#refill();
       let envelope: ReturnType<typeof unwrap>;
@@ -304,13 +302,15 @@ export class JetStreamConsumer implements Consumer {
         envelope = unwrap(msg.data);
       } catch (error) {
         msg.term(); // not ours: never deliver it again
+        this.#holding.delete(msg);
         throw error;
       }
       if (envelope.kind === "data") return { msg, data: envelope.data };
       if (await this.#isFinalEnd(msg)) {
         this.#ended = true;
         await this.#stopFetching();
-        for (const m of this.#buffer.splice(0)) m.nak();
+        for (let m = this.#buffer.shift(); m; m = this.#buffer.shift()) this.#giveBack(m);
+        this.#buffer.end(); // other parked takers end too
         return null;
       }
     }
@@ -323,23 +323,34 @@ export class JetStreamConsumer implements Consumer {
    */
   async #isFinalEnd(end: JsMsg): Promise<boolean> {
     if (this.#buffer.length > 0) {
-      this.#buffer.push(end); // earlier messages are still here: take them first
+      // Earlier messages are still here: take them first (a failed buffer takes nothing more).
+      if (this.#buffer.settled) this.#giveBack(end);
+      else this.#buffer.push(end);
       return false;
     }
     this.#ackCurrent();
     try {
       await this.#nc.flush();
       const info = await this.#consumer.info();
-      const othersUnacked = info.num_ack_pending - 1 - this.#held.size;
+      // Unacked here and counted by the server: END and what receive() handed out. Messages
+      // that arrived in the buffer meanwhile count as "others": they are to be taken first.
+      const othersUnacked = info.num_ack_pending - (this.#holding.size - this.#buffer.length);
       if (othersUnacked <= 0 && info.num_pending === 0) {
         end.ack();
+        this.#holding.delete(end);
         await this.#nc.flush();
         return true;
       }
     } catch {
       // The server is unreachable for a moment: look again later.
     }
-    end.nak(END_RECHECK_MS);
+    this.#giveBack(end, END_RECHECK_MS);
     return false;
+  }
+
+  /** Gives a message back to the server for redelivery (after `delayMs`). */
+  #giveBack(msg: JsMsg, delayMs?: number): void {
+    this.#holding.delete(msg);
+    msg.nak(delayMs);
   }
 }

@@ -10,7 +10,7 @@
  */
 
 import type { AnyVariant } from "@ipc-atlas/core";
-import { messageQueuesJetStream } from "./variant.ts";
+import { messageQueuesJetStream } from "./message-queues-jetstream.ts";
 
 export { addressEnv, addressFromEnv, type JetStreamAddress, JetStreamQueueError } from "./connection.ts";
 export { JetStreamConsumer, type JetStreamConsumerOptions, type JetStreamDelivery } from "./consumer.ts";

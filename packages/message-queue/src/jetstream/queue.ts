@@ -85,6 +85,8 @@ export interface JetStreamQueueInfo {
   ackPending: number;
   /** Messages delivered more than once so far. */
   redelivered: number;
+  /** The highest stream sequence the server has delivered to a consumer so far (0: none). */
+  deliveredUpTo: number;
 }
 
 const DEFAULT_ACK_WAIT_MS = 5000;
@@ -227,6 +229,7 @@ export class JetStreamQueue implements Endpoint<JetStreamAddress> {
       pending: consumer.num_pending,
       ackPending: consumer.num_ack_pending,
       redelivered: consumer.num_redelivered,
+      deliveredUpTo: consumer.delivered.stream_seq,
     };
   }
 

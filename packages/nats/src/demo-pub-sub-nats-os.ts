@@ -1,12 +1,13 @@
 /**
  * The pub-sub-nats-os demo: what publish/subscribe is and how it differs from a queue, with a
  * real nats-server and subscriber processes. This process is the publisher; every subscriber
- * is a separate process (examples/subscriber.ts).
+ * is a separate process (examples/01-subscriber.ts).
  */
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
+import { type NatsAddress, newSubject } from "./connection.ts";
 import { messageCounters, type SubscriberProcess, startSubscriber } from "./demo-support.ts";
-import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
+import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv, startNatsServer } from "./server.ts";
 
 const encode = (text: string) => Buffer.from(text);

@@ -1,5 +1,5 @@
 /**
- * pipes-unnamed-io: the io.Pipe of unnamed-pipe.ts composed with Node streams, as Go composes
+ * pipes-unnamed-io: the io.Pipe of pipe.ts composed with Node streams, as Go composes
  * io.Reader and io.Writer. `pipeWritable(writer)` is a Writable whose write callback fires only
  * once the pipe's reader has consumed the chunk; `pipeReadable(reader)` is a Readable that reads
  * the pipe into its buffer. Put them at the ends of `stream.pipeline` and anything fits in
@@ -8,28 +8,20 @@
  * which keeps `send` pending until the consumer takes the message (synchronous).
  */
 
-import { Readable, Transform, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGunzip, createGzip, constants as zlib } from "node:zlib";
+import { Readable, Writable } from "node:stream";
 import {
   ClosedError,
   type Consumer,
+  defineVariant,
   FrameDecoder,
-  type Narrator,
   type Producer,
-  preview,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
 import { pipesUnnamedIoCard } from "./cards.ts";
-import {
-  framedPipeProducer,
-  openPipeEndpoint,
-  Pipe,
-  type PipeReader,
-  type PipeWriter,
-  type UnnamedPipeAddress,
-} from "./unnamed-pipe.ts";
+import { demo } from "./demo-pipes-unnamed-io.ts";
+import { Pipe, type PipeReader, type PipeWriter } from "./pipe.ts";
+import { framedPipeProducer, openPipeEndpoint, type UnnamedPipeAddress } from "./pipes-unnamed.ts";
 
 export interface PipeReadableOptions {
   /** How many bytes the Readable buffers ahead of its consumer. Node's default (16 KiB) when omitted. */
@@ -156,81 +148,7 @@ function streamConsumer(address: UnnamedPipeAddress): Consumer {
   };
 }
 
-async function demo(narrator: Narrator): Promise<void> {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  narrator.note("Go composes io.Writer and io.Reader: gzip.NewWriter(pw) on one end of an io.Pipe,");
-  narrator.note(
-    "gzip.NewReader(pr) on the other. Here: Readable → gzip → pipe → gunzip → sink, two pipelines.",
-  );
-  const { readable, writable } = createStreamPipe();
-  const lines = ["It was the best of times,", "it was the worst of times,", "it was the age of pipes."];
-  let compressed = 0;
-  let received = 0;
-  // The writing side: text lines, gzip, then the pipe's Writable.
-  const source = Readable.from(
-    (async function* () {
-      for (const line of lines) {
-        narrator.say("writer", "SEND", JSON.stringify(line));
-        yield `${line}\n`;
-        await sleep(150);
-      }
-    })(),
-  );
-  // The reading side: the pipe's Readable, a tap that shows the compressed bytes, gunzip, a sink.
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      compressed += chunk.byteLength;
-      narrator.say("reader", "READ", `${chunk.byteLength} gzip bytes from the pipe (${compressed} so far)`);
-      callback(null, chunk);
-    },
-  });
-  let text = "";
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text += chunk.toString();
-      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n")) {
-        received++;
-        narrator.say("reader", "RECEIVED", JSON.stringify(text.slice(0, i)));
-        text = text.slice(i + 1);
-      }
-      callback();
-    },
-  });
-  await Promise.all([
-    // Z_SYNC_FLUSH: gzip emits each line at once, so the demo shows bytes crossing as they are written.
-    pipeline(source, createGzip({ flush: zlib.Z_SYNC_FLUSH }), writable).then(() =>
-      narrator.say("writer", "CLOSE", "gzip trailer consumed by the reader, pipe closed"),
-    ),
-    pipeline(readable, tap, createGunzip(), sink),
-  ]);
-  narrator.say("reader", "END", `${received} lines from ${compressed} compressed bytes`);
-
-  narrator.note("The variant: framed messages through the same Writable/Readable pair.");
-  const endpoint = openPipeEndpoint();
-  const consumer = streamConsumer(endpoint.address);
-  const producer = streamProducer(endpoint.address);
-  const iterator = consumer[Symbol.asyncIterator]();
-  try {
-    const message = Buffer.from("hello, stream");
-    narrator.say("producer", "SEND", preview(message));
-    let sent = false;
-    const sending = producer.send(message).then(() => {
-      sent = true;
-      narrator.say("producer", "SENT", "the consumer has taken it");
-    });
-    await sleep(200);
-    if (!sent) narrator.say("producer", "WAIT", "send pending for 200 ms: the consumer has not asked yet");
-    const next = await iterator.next();
-    narrator.say("consumer", "RECEIVED", preview(next.value as Uint8Array));
-    await sending;
-    await producer.close();
-    if ((await iterator.next()).done) narrator.say("consumer", "END", "iteration finished after close()");
-  } finally {
-    await endpoint.close();
-  }
-}
-
-export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
+export const pipesUnnamedIo = defineVariant<Variant<UnnamedPipeAddress>>({
   id: "pipes-unnamed-io",
   taxonomy: {
     ...taxonomy["pipes-unnamed-io"],
@@ -244,4 +162,4 @@ export const pipesUnnamedIo: Variant<UnnamedPipeAddress> = {
   producer: async (address) => streamProducer(address),
   consumer: async (address) => streamConsumer(address),
   demo,
-};
+});

@@ -1,9 +1,10 @@
 /**
- * The failover demo's producer process: sends N numbered messages (a 4-byte number, padded to
- * 64 bytes) without awaiting each one — up to 256 sends pending, pipelined by the producer's
- * window — and counts those the server acknowledged. It reports its progress to the parent
- * every 100 ms and, at the end, the longest time it went without an acknowledgement.
- * Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: N.
+ * 06-jetstream-failover-producer: the failover demo's producer process: sends N numbered
+ * messages (a 4-byte number, padded to 64 bytes) without awaiting each one — up to 256 sends
+ * pending, pipelined by the producer's window — and counts those the server acknowledged. It
+ * reports its progress to the parent every 100 ms and, at the end, the longest time it went
+ * without an acknowledgement. Role: producer; endpoint: the queue's address (JSON in
+ * IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: N.
  */
 
 import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";

@@ -1,4 +1,4 @@
-/** Runs this package's demos in this terminal: node --import tsx examples/demo.ts */
+/** Runs this package's demos in this terminal: node --import tsx examples/05-demos.ts */
 
 import { consoleNarrator } from "@ipc-atlas/core";
 import { variants } from "../src/index.ts";

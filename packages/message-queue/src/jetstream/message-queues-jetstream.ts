@@ -4,7 +4,7 @@
  * POSIX queue.
  */
 
-import type { OpenOptions, Variant } from "@ipc-atlas/core";
+import { defineVariant, type OpenOptions, type Variant } from "@ipc-atlas/core";
 import { messageQueuesJetStreamCard } from "../cards.ts";
 import type { JetStreamAddress } from "./connection.ts";
 import { JetStreamConsumer } from "./consumer.ts";
@@ -12,7 +12,8 @@ import { demo } from "./demo.ts";
 import { JetStreamProducer } from "./publisher.ts";
 import { JetStreamQueue } from "./queue.ts";
 
-export const messageQueuesJetStream: Variant<JetStreamAddress> = {
+// Declared through defineVariant: its consumers keep core's Consumer contract (break is close()).
+export const messageQueuesJetStream: Variant<JetStreamAddress> = defineVariant<Variant<JetStreamAddress>>({
   id: "message-queues-jetstream",
   // Beyond the source taxonomy: the queue's idea (message passing, asynchronous) across hosts.
   taxonomy: {
@@ -33,4 +34,4 @@ export const messageQueuesJetStream: Variant<JetStreamAddress> = {
   producer: (address) => JetStreamProducer.connect(address),
   consumer: (address) => JetStreamConsumer.connect(address),
   demo,
-};
+});

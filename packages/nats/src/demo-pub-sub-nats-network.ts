@@ -4,9 +4,12 @@
  */
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
+import { startNatsCluster } from "./cluster.ts";
+import { type NatsAddress, newSubject } from "./connection.ts";
 import { type SubscriberProcess, startSubscriber } from "./demo-support.ts";
-import { type NatsAddress, natsProducer, newSubject } from "./pub-sub.ts";
-import { monitorJson, natsUrlsFromEnv, startNatsCluster } from "./server.ts";
+import { monitorJson } from "./monitor.ts";
+import { natsProducer } from "./publisher.ts";
+import { natsUrlsFromEnv } from "./server.ts";
 
 interface Routez {
   routes?: Array<{ remote_id?: string; out_msgs?: number }>;

@@ -1,12 +1,13 @@
 /**
  * A subscriber process for the demos: subscribes to the subject in the address it is given
- * (IPC_ATLAS_ADDRESS, JSON: it may hold a token, so never argv), says SUBSCRIBED once the server has the subscription, then RECEIVED for
- * each message until the publisher's END. Run by demo-os.ts and demo-network.ts through
+ * (IPC_ATLAS_ADDRESS, JSON: it may hold a token, so never argv), says SUBSCRIBED and tells its
+ * parent it is ready once the server has the subscription, then RECEIVED for each message until
+ * the publisher's END. Run by demo-pub-sub-nats-os.ts and demo-pub-sub-nats-network.ts through
  * core's spawnScript; its narration travels to the parent's transcript.
  */
 
 import { childNarrator, preview } from "@ipc-atlas/core";
-import { type NatsAddress, natsConsumer } from "../src/pub-sub.ts";
+import { type NatsAddress, natsConsumer } from "../src/index.ts";
 
 const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "{}") as NatsAddress;
 const actor = process.argv[2] ?? "subscriber";
@@ -17,6 +18,7 @@ const narrator = childNarrator(actor);
 const consumer = await natsConsumer(address);
 const where = address.queue ? `${consumer.server()}, queue group "${address.queue}"` : consumer.server();
 narrator.sayAs("SUBSCRIBED", where);
+process.send?.({ ready: true }); // the parent publishes only after this
 
 // 2. Receive until END: each message published from now on arrives here (or, in a queue
 //    group, at one member of the group).

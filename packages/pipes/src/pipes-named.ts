@@ -15,35 +15,45 @@
  * Kernel semantics kept as they are: the consumer may open first and waits quietly; a producer
  * waits for a reader (open O_WRONLY|O_NONBLOCK fails with ENXIO until one comes); a reader that
  * dies turns the producer's next send into BrokenPipeError (code EPIPE) — Node ignores SIGPIPE,
- * so nothing crashes. One producer per endpoint: the ack FIFO pairs one writer with one reader.
- * (Raw multi-writer use of one FIFO, where writes of at most PIPE_BUF bytes never interleave,
- * is in fifo.ts.) The consumer cannot tell a producer that closed from one that died between
+ * so nothing crashes. The consumer cannot tell a producer that closed from one that died between
  * two frames: both are EOF. One that died inside a frame gives a FrameError.
+ *
+ * One producer per endpoint. The ack FIFO pairs one writer with one reader, and frames go up to
+ * 16 MiB: the kernel keeps a write whole only up to PIPE_BUF (4096) bytes, so a larger frame
+ * from a second writer could interleave with this one's. (Raw multi-writer use of one FIFO, with
+ * writes of at most PIPE_BUF bytes, is in fifo.ts.)
+ *
+ * A corrupt frame ends the stream, on both sides, with a FrameError. Frames carry no marker to
+ * resynchronise on: after a bad length the consumer cannot find the next frame boundary, and
+ * every "message" it decoded from there on would be made of other bytes. So the consumer hands
+ * over every message decoded before the bad frame, then its iteration rejects with FrameError,
+ * and it tells the producer so with a NAK byte on the ack FIFO: the producer's pending and later
+ * sends reject with FrameError too (not BrokenPipeError: the reader did not die, it refused the
+ * stream). The only writers that can open the 0600 FIFO are this user's, so a corrupt frame
+ * means a second writer or a bug, and a fresh endpoint is the way on.
  */
 
-import { statSync } from "node:fs";
 import type { Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   AddressError,
-  type ChildHandle,
+  AsyncQueue,
   ClosedError,
   type Consumer,
   DEFAULT_MAX_FRAME_BYTES,
+  defineVariant,
   type Endpoint,
   encodeFrame,
   FrameDecoder,
   FrameError,
   IpcError,
   MessageTooLargeError,
-  type Narrator,
   type OpenOptions,
   type Producer,
-  spawnScript,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
 import { pipesNamedCard } from "./cards.ts";
+import { demo } from "./demo-pipes-named.ts";
 import {
   BrokenPipeError,
   fifoWriteError,
@@ -69,6 +79,9 @@ export interface NamedPipeAddress {
 export const DEFAULT_NAMED_PIPE_MESSAGE_BYTES = 1024 * 1024;
 const ACK = 0x06;
 const ACK_BYTE = Uint8Array.of(ACK);
+/** Sent instead of an ack when the consumer found a corrupt frame and ended the stream. */
+const NAK = 0x15;
+const NAK_BYTE = Uint8Array.of(NAK);
 
 function invalid(message: string, hint: string): IpcError {
   return new IpcError("EINVAL", message, { hint });
@@ -136,8 +149,8 @@ class NamedPipeProducer implements Producer {
   readonly #address: NamedPipeAddress;
   readonly #data: Socket;
   readonly #acks: Socket;
-  /** One per frame written or queued, oldest first; the next ack byte settles the first. */
-  readonly #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  /** The acks: each send parks a taker here in call order, and each ack byte settles the oldest. */
+  readonly #acked = new AsyncQueue<void>();
   /** Messages waiting while the kernel's pipe buffer is full; written in call order on 'drain'. */
   readonly #queue: Uint8Array[] = [];
   #draining = false;
@@ -151,19 +164,27 @@ class NamedPipeProducer implements Producer {
     this.#acks = acks;
     acks.on("data", (chunk: Buffer) => {
       for (const byte of chunk) {
-        const waiter = this.#waiters.shift();
-        if (byte !== ACK || !waiter) {
+        if (byte === NAK) {
+          this.#fail(
+            new FrameError(
+              `the consumer of ${address.data} found a corrupt frame and ended the stream ` +
+                "(a second writer on the FIFO, or a bug); open a new endpoint",
+            ),
+          );
+          return;
+        }
+        if (byte !== ACK || this.#acked.waiting === 0) {
           this.#fail(new FrameError(`unexpected byte ${byte} on the ack FIFO ${address.acks}`));
           return;
         }
-        waiter.resolve();
+        this.#acked.push();
       }
     });
     this.#acksClosed = new Promise((resolve) => acks.once("close", () => resolve()));
     // The consumer closes its end of the ack FIFO when it stops: after the end of the stream,
     // on consumer.close(), or when its process dies.
     acks.once("end", () => {
-      const pending = this.#waiters.length;
+      const pending = this.#acked.waiting;
       this.#fail(
         new BrokenPipeError(
           `the reader of ${address.data} went away (it closed the FIFO or its process exited)` +
@@ -180,7 +201,7 @@ class NamedPipeProducer implements Producer {
       return Promise.reject(new MessageTooLargeError(message.byteLength, limit, "this named pipe"));
     }
     if (this.#failure) return Promise.reject(this.#failure);
-    const acked = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const acked = this.#acked.next().then(() => {});
     // Written at once while there is room; queued (the caller's buffer, no copy) while not.
     if (this.#draining) this.#queue.push(message);
     else this.#write(message);
@@ -197,7 +218,8 @@ class NamedPipeProducer implements Producer {
   }
 
   readonly #written = (error?: Error | null) => {
-    if (error) this.#fail(fifoWriteError(this.#address.data, error));
+    // One turn later: a NAK that came with the reader's leaving says why, and wins over EPIPE.
+    if (error) setImmediate(() => this.#fail(fifoWriteError(this.#address.data, error)));
   };
 
   readonly #drained = () => {
@@ -208,7 +230,7 @@ class NamedPipeProducer implements Producer {
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    this.#acked.fail(error);
     this.#queue.length = 0;
     this.#draining = false;
     this.#data.destroy();
@@ -256,16 +278,14 @@ class NamedPipeConsumer implements Consumer {
   readonly #address: NamedPipeAddress;
   readonly #data: Socket;
   readonly #decoder: FrameDecoder;
-  /** Decoded, not yet taken; `#head` is the next one (no O(n) shift per message). */
-  #messages: Buffer[] = [];
-  #head = 0;
+  /** Decoded messages, handed to the iteration in order; then the end or the failure. */
+  readonly #messages = new AsyncQueue<Buffer>();
+  /** Bytes of decoded messages not yet taken. */
   #bufferedBytes = 0;
   #paused = false;
-  #waiter:
-    | { resolve: (result: IteratorResult<Uint8Array>) => void; reject: (error: Error) => void }
-    | undefined;
   #ended = false;
-  #failure: Error | undefined;
+  /** Set when a frame was corrupt: the producer is told with a NAK when the acks are released. */
+  #corrupt = false;
   #closed = false;
   /** undefined: not opened yet; null: released, or the producer is gone (ENXIO). */
   #acks: Socket | null | undefined;
@@ -276,21 +296,29 @@ class NamedPipeConsumer implements Consumer {
     this.#data = data;
     this.#decoder = new FrameDecoder(address.maxMessageSize);
     data.on("data", (chunk: Buffer) => {
+      let messages: Buffer[];
       try {
-        for (const message of this.#decoder.push(chunk)) {
-          this.#messages.push(message);
-          this.#bufferedBytes += message.byteLength;
-        }
+        messages = this.#decoder.push(chunk);
       } catch (error) {
-        this.#finish(error as Error);
+        // Stop reading but keep the FIFO open until the NAK is out: a producer that writes in
+        // the meantime waits in the pipe buffer and then learns why, instead of getting EPIPE.
+        this.#corrupt = true;
+        data.pause();
+        this.#finish(error as Error, false);
         return;
+      }
+      for (const message of messages) {
+        this.#bufferedBytes += message.byteLength;
+        // A parked next() takes the message right here: ack it now, before its code runs.
+        const taken = this.#messages.waiting > 0;
+        this.#messages.push(message);
+        if (taken) this.#took(message);
       }
       // Stop reading while the application lags: the FIFO fills and the producer waits.
       if (this.#bufferedBytes >= CONSUMER_BUFFER_BYTES && !this.#paused) {
         this.#paused = true;
         data.pause();
       }
-      this.#wake();
     });
     data.once("end", () => {
       try {
@@ -304,50 +332,44 @@ class NamedPipeConsumer implements Consumer {
     data.once("close", () => this.#finish());
   }
 
-  #finish(error?: Error): void {
+  #finish(error?: Error, release = true): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (error && !this.#closed) this.#failure = error;
-    this.#data.destroy();
-    this.#wake();
+    if (error && !this.#closed) this.#messages.fail(error);
+    else this.#messages.end();
+    if (release) this.#data.destroy();
   }
 
-  /** Settles a pending next() if there is something to say. */
-  #wake(): void {
-    const waiter = this.#waiter;
-    if (!waiter) return;
-    const result = this.#take();
-    if (result === undefined) return;
-    this.#waiter = undefined;
-    if (result instanceof Error) waiter.reject(result);
-    else waiter.resolve(result);
+  /** The iteration took `message`: this is when the consumer has it, so ack it now. */
+  #took(message: Buffer): void {
+    this.#bufferedBytes -= message.byteLength;
+    if (this.#paused && this.#bufferedBytes < CONSUMER_BUFFER_BYTES && !this.#ended) {
+      this.#paused = false;
+      this.#data.resume();
+    }
+    this.#ack();
   }
 
-  /** The next result if one is ready: a message, the end, or the failure; undefined to wait. */
-  #take(): IteratorResult<Uint8Array> | Error | undefined {
-    if (this.#head < this.#messages.length) {
-      const message = this.#messages[this.#head++]!;
-      if (this.#head === this.#messages.length) {
-        this.#messages = [];
-        this.#head = 0;
-      }
-      this.#bufferedBytes -= message.byteLength;
-      if (this.#paused && this.#bufferedBytes < CONSUMER_BUFFER_BYTES && !this.#ended) {
-        this.#paused = false;
-        this.#data.resume();
-      }
-      // Ack as the message is handed over: this is when the consumer has taken it.
-      this.#ack();
-      return { done: false, value: message };
+  async #next(): Promise<IteratorResult<Uint8Array>> {
+    const ready = this.#messages.shift();
+    if (ready !== undefined) {
+      this.#took(ready);
+      return { done: false, value: ready };
     }
-    if (!this.#ended) return undefined;
-    this.#releaseAcks();
-    if (this.#failure) {
-      const failure = this.#failure;
-      this.#failure = undefined;
-      return failure;
+    let result: IteratorResult<Buffer, undefined>;
+    try {
+      result = await this.#messages.next();
+    } catch (error) {
+      // Said once; the iteration is over after it.
+      this.#messages.close();
+      this.#releaseAcks();
+      throw error;
     }
-    return { done: true, value: undefined };
+    if (result.done) {
+      this.#releaseAcks();
+      return { done: true, value: undefined };
+    }
+    return result; // taken (and acked) when it arrived
   }
 
   // Acks for messages taken in one burst go out together, right after the code that took them
@@ -379,22 +401,17 @@ class NamedPipeConsumer implements Consumer {
   // (when no message ever came) still wakes the producer's reader with end-of-file.
   #releaseAcks(): void {
     this.#flushAcks();
-    this.#openAcks()?.end();
+    const acks = this.#openAcks();
+    // After the acks of every message taken: the producer fails only the sends not taken.
+    if (this.#corrupt) acks?.write(NAK_BYTE);
+    acks?.end();
     this.#acks = null;
+    this.#data.destroy();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
-      next: () => {
-        if (this.#waiter)
-          return Promise.reject(new IpcError("EBUSY", "next() called while another next() waits"));
-        const result = this.#take();
-        if (result instanceof Error) return Promise.reject(result);
-        if (result !== undefined) return Promise.resolve(result);
-        return new Promise((resolve, reject) => {
-          this.#waiter = { resolve, reject };
-        });
-      },
+      next: () => this.#next(),
       return: async () => {
         await this.close();
         return { done: true, value: undefined };
@@ -405,86 +422,13 @@ class NamedPipeConsumer implements Consumer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#messages = [];
-    this.#head = 0;
+    this.#messages.close();
     this.#finish();
     this.#releaseAcks();
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The demo: a writer and a reader in two separate processes.
-
-async function demo(narrator: Narrator): Promise<void> {
-  const writerScript = new URL("../examples/01-named-pipe-writer.ts", import.meta.url);
-  const readerScript = new URL("../examples/02-named-pipe-reader.ts", import.meta.url);
-  const children: ChildHandle[] = [];
-  // Resolves when an actor narrates one of the events.
-  const watch = (events: string[]) => {
-    let seen = () => {};
-    const promise = new Promise<void>((resolve) => {
-      seen = resolve;
-    });
-    const watching: Narrator = {
-      say(actor, event, detail) {
-        narrator.say(actor, event, detail);
-        if (events.includes(event)) seen();
-      },
-      note: (text) => narrator.note(text),
-    };
-    return { promise, watching };
-  };
-  const first = await openNamedPipe();
-  const second = await openNamedPipe();
-  try {
-    const mode = statSync(first.address.data).mode & 0o777;
-    narrator.say("parent", "MKFIFO", `${first.address.data} and …/acks, mode 0${mode.toString(8)}`);
-    // Both readers and the second writer start now but act only when told: Node processes start slowly.
-    const reader = spawnScript(readerScript, {
-      narrator,
-      args: [JSON.stringify(first.address), "300", "--wait-for-go"],
-    });
-    const killed = watch(["RECEIVED"]);
-    const doomed = spawnScript(readerScript, {
-      narrator: killed.watching,
-      args: [JSON.stringify(second.address), "0", "--wait-for-go"],
-    });
-    const writer2 = spawnScript(writerScript, {
-      narrator,
-      args: [JSON.stringify(second.address), "500", "--wait-for-go", "first", "second"],
-    });
-    children.push(reader, doomed, writer2);
-
-    narrator.note("The writer starts first. The kernel makes it wait: there is no reader yet.");
-    const waiting = watch(["WAIT", "OPENED"]);
-    const writer = spawnScript(writerScript, {
-      narrator: waiting.watching,
-      args: [JSON.stringify(first.address), "0", "hello", "named", "pipe"],
-    });
-    children.push(writer);
-    await Promise.race([waiting.promise, writer.exited]);
-    await sleep(1000);
-    narrator.note(
-      "One second later, the reader process opens the FIFO for reading; the writer's open succeeds.",
-    );
-    reader.process.send({ go: true });
-    await Promise.all([writer.exited, reader.exited]);
-
-    narrator.note("Now a reader dies (kill -9) while the writer still has something to say.");
-    doomed.process.send({ go: true });
-    writer2.process.send({ go: true });
-    await Promise.race([killed.promise, writer2.exited]);
-    doomed.kill("SIGKILL");
-    narrator.say("parent", "KILL", `reader pid ${doomed.pid} (SIGKILL)`);
-    await writer2.exited;
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-    await first.close();
-    await second.close();
-  }
-}
-
-export const pipesNamed: Variant<NamedPipeAddress> = {
+export const pipesNamed = defineVariant<Variant<NamedPipeAddress>>({
   id: "pipes-named",
   taxonomy: { ...taxonomy["pipes-named"], medium: "a FIFO made with mkfifo" },
   card: pipesNamedCard,
@@ -495,4 +439,4 @@ export const pipesNamed: Variant<NamedPipeAddress> = {
   producer: (address) => connectNamedPipeProducer(address),
   consumer: (address) => openNamedPipeConsumer(address),
   demo,
-};
+});

@@ -1,10 +1,11 @@
 /**
- * A producer that resends after a crash: it publishes messages 1..N under a fixed producer id,
- * so their message ids are `<producerId>-1` .. `<producerId>-N`. Run it twice with the same id
- * (as a restarted producer that cannot know which of its sends were stored would) and the
- * server stores each message once: the second run's receipts all say `duplicate`.
- * Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: the producer id
- * and N. Reports each receipt to the parent process (or prints it).
+ * 05-jetstream-resend: a producer that resends after a crash: it publishes messages 1..N under a
+ * fixed producer id, so their message ids are `<producerId>-1` .. `<producerId>-N`. Run it twice
+ * with the same id (as a restarted producer that cannot know which of its sends were stored
+ * would) and the server stores each message once: the second run's receipts all say `duplicate`.
+ * Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds
+ * the token); argument: the producer id and N. Reports each receipt to the parent process (or
+ * prints it).
  */
 
 import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";

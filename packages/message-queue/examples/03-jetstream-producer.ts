@@ -1,6 +1,7 @@
 /**
- * The JetStream demo's producer process: stores N messages in the queue, then the END marker,
- * and exits. Role: producer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: how many.
+ * 03-jetstream-producer: the JetStream demo's producer process: stores N messages in the queue,
+ * then the END marker, and exits. Role: producer; endpoint: the queue's address (JSON in
+ * IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: how many.
  */
 
 import { childNarrator } from "@ipc-atlas/core";

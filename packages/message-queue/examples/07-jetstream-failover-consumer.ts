@@ -1,10 +1,11 @@
 /**
- * The failover demo's consumer process: takes numbered messages with `receive()`, acks each
- * (the ack is confirmed by the server), and keeps the books: which numbers it has seen, how
- * many came again with the server's "redelivered" flag (a redelivery the application is told
- * about), how many came again without it (a duplicate nobody announced), and the longest time
- * it went without a message. Reports progress every 100 ms and the books at the END.
- * Role: consumer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: N.
+ * 07-jetstream-failover-consumer: the failover demo's consumer process: takes numbered messages
+ * with `receive()`, acks each (the ack is confirmed by the server), and keeps the books: which
+ * numbers it has seen, how many came again with the server's "redelivered" flag (a redelivery
+ * the application is told about), how many came again without it (a duplicate nobody announced),
+ * and the longest time it went without a message. Reports progress every 100 ms and the books at
+ * the END. Role: consumer; endpoint: the queue's address (JSON in IPC_ATLAS_ADDRESS, never argv:
+ * it holds the token); argument: N.
  */
 
 import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";

@@ -2,11 +2,11 @@
  * Runs the JetStream failover demo in this terminal: a three-node cluster loses a node to
  * SIGKILL while a producer process and a consumer process carry on, and the books at the end.
  *
- *   node --import tsx packages/message-queue/examples/jetstream-failover.ts [stream-leader|consumer-node] [messages]
+ *   node --import tsx packages/message-queue/examples/demo-jetstream-failover.ts [stream-leader|consumer-node] [messages]
  */
 
 import { consoleNarrator } from "@ipc-atlas/core";
-import { type FailoverTarget, runFailover } from "../src/jetstream/failover.ts";
+import { type FailoverTarget, runFailover } from "../src/jetstream/demo-failover.ts";
 
 const kill = (process.argv[2] ?? "stream-leader") as FailoverTarget;
 if (kill !== "stream-leader" && kill !== "consumer-node") {

@@ -8,7 +8,7 @@
  * about, the longest time each side went without progress; then the dead node is restarted
  * and catches up with the stream.
  *
- *   node --import tsx packages/message-queue/examples/jetstream-failover.ts [stream-leader|consumer-node]
+ *   node --import tsx packages/message-queue/examples/demo-jetstream-failover.ts [stream-leader|consumer-node]
  */
 
 import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
@@ -137,7 +137,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       const consumerAddress =
         options.kill === "consumer-node" ? { ...queue.address, servers: [target.url] } : queue.address;
       const consumerChild = spawnScript(
-        new URL("../../examples/jetstream-failover-consumer.ts", import.meta.url),
+        new URL("../../examples/07-jetstream-failover-consumer.ts", import.meta.url),
         {
           env: addressEnv(consumerAddress),
           args: [String(messages)],
@@ -155,7 +155,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       );
 
       const producerChild = spawnScript(
-        new URL("../../examples/jetstream-failover-producer.ts", import.meta.url),
+        new URL("../../examples/06-jetstream-failover-producer.ts", import.meta.url),
         {
           env: addressEnv(queue.address),
           args: [String(messages)],
