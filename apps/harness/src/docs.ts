@@ -116,14 +116,22 @@ export function readingOrder(loaded: Pick<LoadedRegistry, "registry" | "packages
   return order;
 }
 
-function nav(order: readonly AnyVariant[], id: string): string {
-  const i = order.findIndex((v) => v.id === id);
-  const prev = order[i - 1]?.id;
-  const next = order[i + 1]?.id;
+/**
+ * The catalogue's reading path, every page in it: concepts first, then the variants in reading
+ * order, then the pages across them. Prev/Next follow it, so no page is a dead end.
+ */
+export function readingPath(order: readonly AnyVariant[]): string[] {
+  return ["concepts", ...order.map((v) => v.id), "choosing", "comparison", "benchmarks", "guarantees"];
+}
+
+function nav(path: readonly string[], page: string): string {
+  const i = path.indexOf(page);
+  const prev = path[i - 1];
+  const next = path[i + 1];
   return `${[
     prev ? `[← ${prev}](${prev}.md)` : "[← catalogue](README.md)",
     "[catalogue](README.md)",
-    next ? `[${next} →](${next}.md)` : "[comparison →](comparison.md)",
+    next ? `[${next} →](${next}.md)` : "[catalogue ↩](README.md)",
   ].join(" · ")}\n`;
 }
 
@@ -173,17 +181,30 @@ function cardOf(variant: AnyVariant) {
   return variant.card;
 }
 
+/** A demo's orchestration file (spawning, ready messages, narration), as opposed to an example program. */
+const isDemoFile = (file: string) => /(^|\/)demo[^/]*\.ts$/.test(file);
+
 function code(variant: AnyVariant, packageDir: string): string {
-  return cardOf(variant)
-    .demoSources.map((source) => {
-      const [file, name] = source.split("#") as [string, string | undefined];
-      const path = `${packageDir}${file}`.replace(repoRoot, "");
-      const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
-      const shown = name ? extractFunction(text, name) : text;
-      const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
-      return `${title}\n\n\`\`\`ts\n${shown}\n\`\`\`\n`;
-    })
-    .join("\n");
+  const sources = cardOf(variant).demoSources.map((source) => {
+    const [file, name] = source.split("#") as [string, string | undefined];
+    return { file, name, path: `${packageDir}${file}`.replace(repoRoot, "") };
+  });
+  // With example programs to show, the orchestration around them is a link, not the first
+  // two hundred lines a reader meets.
+  const hasExamples = sources.some((s) => !isDemoFile(s.file));
+  const shown = sources.filter((s) => !(hasExamples && isDemoFile(s.file)));
+  const linked = sources.filter((s) => hasExamples && isDemoFile(s.file));
+  const blocks = shown.map(({ name, path }) => {
+    const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
+    const body = name ? extractFunction(text, name) : text;
+    const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
+    return `${title}\n\n\`\`\`ts\n${body}\n\`\`\`\n`;
+  });
+  const links = linked.map(
+    ({ path }) =>
+      `The demo that starts these programs as separate processes and narrates them: [\`${path}\`](../${path}).\n`,
+  );
+  return [...blocks, ...links].join("\n");
 }
 
 function loadResults(): BenchReport | undefined {
@@ -226,11 +247,28 @@ function machine(report: BenchReport): string {
   return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start, ${e.rounds ?? 1} round${e.rounds === 1 ? "" : "s"}${e.pinned ? ", pinned" : ""}${e.quick ? ", `--quick`" : ""}`;
 }
 
+/** A page's numbers: one captioned line from the benchmark, the full tables on the benchmarks page. */
 function numbers(id: string): string {
   const results = loadResults();
   if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const rows = results.results.filter((r) => r.variant === id);
-  return `${numbersTable(rows, results.environment.rates)}\nFrom \`docs/results.json\`: ${machine(results)}. See [benchmarks](benchmarks.md) for the method.\n`;
+  const row = results.results.find((r) => r.variant === id && r.size === 64);
+  if (!row) return "Not in the last benchmark run.\n";
+  if (row.status !== "ok" || row.msgPerSec === null)
+    return `At 64 B: ${row.status} (${row.reason ?? "no figure"}).\n`;
+  const range = row.msgPerSecRange
+    ? `, ${fmt(row.msgPerSecRange[0])}–${fmt(row.msgPerSecRange[1])} over the rounds`
+    : "";
+  const latency = formatLatency(row, 1000);
+  const latencyText =
+    latency === "—"
+      ? ""
+      : latency.startsWith("saturated") || latency === "failed"
+        ? `; at 1,000 msg/s offered: ${latency}`
+        : `; at 1,000 msg/s offered, latency p50 / p99 ${latency} µs`;
+  const ceiling = row.native?.ratio
+    ? `; ${formatRatio(row.native.ratio)} the best C design over the same ${row.native.mode === "round-trip" ? "round trip" : "mechanism"} (${row.native.design})`
+    : "";
+  return `**${fmt(row.msgPerSec)} msg/s** at 64 B (median${range})${latencyText}${ceiling}.\n\n_Medians over ${machine(results)}. One host, one day: compare rows of the same run, not with other machines. Every size and the method: [benchmarks](benchmarks.md)._\n`;
 }
 
 async function transcript(variant: AnyVariant | undefined): Promise<string> {
@@ -346,17 +384,58 @@ function headline(loaded: LoadedRegistry): string {
 export interface DocFile {
   path: string;
   blocks: () => Promise<Blocks>;
+  /** What a missing page starts as (variant pages): headings and empty generated blocks. */
+  template?: string;
+}
+
+/** A new variant's page: the generated blocks in place, the prose left to write. */
+function pageTemplate(variant: AnyVariant): string {
+  const block = (name: string) => `<!-- generated:${name} -->\n<!-- /generated:${name} -->`;
+  return `# ${variant.id}: ${variant.summary}
+
+${block("nav")}
+
+(One paragraph: what the mechanism is in the operating system or protocol.)
+
+## Where it sits
+
+${block("where")}
+
+## Semantics
+
+${block("semantics")}
+
+## The demo's code
+
+${block("code")}
+
+## Transcript
+
+${block("transcript")}
+
+## Numbers
+
+${block("numbers")}
+
+## When to choose it
+
+(When it fits, and when another variant fits better.)
+
+${block("nav")}
+`;
 }
 
 /** Every generated file: a page per variant the workspace declares, then the shared pages. */
 export function docFiles(loaded: LoadedRegistry): DocFile[] {
   const order = readingOrder(loaded);
+  const path = readingPath(order);
   const pages: DocFile[] = order.map((variant) => ({
     path: `${docs}${variant.id}.md`,
+    template: pageTemplate(variant),
     blocks: async () => {
       const home = loaded.packages.get(variant.id)!;
       return {
-        nav: nav(order, variant.id),
+        nav: nav(path, variant.id),
         where: where(variant, home.name),
         semantics: semantics(variant),
         code: code(variant, home.dir),
@@ -368,13 +447,19 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
   return [
     ...pages,
     { path: `${docs}README.md`, blocks: async () => ({ tree: tree(order, ""), toc: toc(order) }) },
+    { path: `${docs}concepts.md`, blocks: async () => ({ nav: nav(path, "concepts") }) },
     {
       path: `${docs}choosing.md`,
-      blocks: async () => (await renderChoosing(order, loadResults(), docs)).blocks,
+      blocks: async () => ({
+        nav: nav(path, "choosing"),
+        ...(await renderChoosing(order, loadResults(), docs)).blocks,
+      }),
     },
+    { path: `${docs}guarantees.md`, blocks: async () => ({ nav: nav(path, "guarantees") }) },
     {
       path: `${docs}comparison.md`,
       blocks: async () => ({
+        nav: nav(path, "comparison"),
         ...renderComparison(order),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
@@ -383,6 +468,7 @@ export function docFiles(loaded: LoadedRegistry): DocFile[] {
     {
       path: `${docs}benchmarks.md`,
       blocks: async () => ({
+        nav: nav(path, "benchmarks"),
         "bench-64": benchSummary(64),
         "bench-1024": benchSummary(1024),
         "bench-65536": benchSummary(65536),
@@ -423,8 +509,10 @@ export async function generate(write: boolean): Promise<string[]> {
   drifted.push(...svgDrift(charts, `${docs}charts/`, write));
   for (const file of docFiles(loaded)) {
     if (!existsSync(file.path)) {
-      drifted.push(`${file.path} (missing)`);
-      continue;
+      drifted.push(`${file.path.replace(repoRoot, "")} (missing)`);
+      // A new variant's page starts from the template; its hand-written parts are then the author's.
+      if (write && file.template) writeFileSync(file.path, file.template);
+      else continue;
     }
     const current = readFileSync(file.path, "utf8");
     const old = readBlocks(current);

@@ -22,12 +22,13 @@ export interface Taxonomy extends Place {
   readonly medium: string;
 }
 
+/** The leaves in reading order: simpler before richer (a rendezvous before a buffered channel). */
 export const variantIds = [
   "pipes-unnamed",
   "pipes-unnamed-io",
   "shared-memory-workers",
-  "channels-buffered",
   "channels-unbuffered",
+  "channels-buffered",
   "pipes-named",
   "shared-memory-posix",
   "message-queues",
