@@ -31,18 +31,25 @@ export { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder 
 export { retainedBytes } from "./memory.ts";
 export { childNarrator, consoleNarrator, type NarrationLine, type Narrator, preview } from "./narrator.ts";
 export {
-  holdListener,
   type PeerDiagnostics,
   type PeerPlacement,
   type PeerRole,
   type RemoteConsumer,
   type RemoteProducer,
-  sendWithListener,
   spawnConsumer,
   spawnProducer,
-  takeListener,
 } from "./peer.ts";
-export { connectError, freePort, listen, listenError } from "./ports.ts";
+export {
+  connectError,
+  freePort,
+  holdListener,
+  listen,
+  listenError,
+  receiveListener,
+  sendListener,
+  sendWithListener,
+  takeListener,
+} from "./ports.ts";
 export {
   atExit,
   type ChildHandle,

@@ -9,11 +9,12 @@
  * the parent port, and the parent ends the thread by terminating it.
  */
 
-import { Server } from "node:net";
+import type { Server } from "node:net";
 import { isMainThread, parentPort } from "node:worker_threads";
 import { errorToJSON } from "./errors.ts";
 import { retainedBytes } from "./memory.ts";
-import { holdListener, type PeerCommand, type PeerInit, type PeerReply } from "./peer.ts";
+import type { PeerCommand, PeerInit, PeerReply } from "./peer.ts";
+import { holdListener } from "./ports.ts";
 import { loadVariant } from "./registry.ts";
 import type { Consumer, Producer } from "./variant.ts";
 
@@ -21,7 +22,8 @@ const port = isMainThread ? null : parentPort;
 const send = port
   ? (message: unknown) => port.postMessage(message)
   : (message: unknown) => process.send?.(message);
-const onMessage = (listener: (message: { init?: PeerInit } | PeerCommand, handle?: unknown) => void) => {
+type Listener = (message: { init?: PeerInit } | PeerCommand, handle?: unknown) => void;
+const onMessage = (listener: Listener) => {
   if (port) port.on("message", listener);
   else process.on("message", listener);
 };
@@ -70,9 +72,9 @@ async function run(command: PeerCommand): Promise<PeerReply> {
 onMessage((message, handle) => {
   if ("init" in message && message.init) {
     const init = message.init;
-    // The listening socket the endpoint opened, for the consumer to take by its address.
-    if (handle instanceof Server && typeof init.address === "object" && init.address !== null)
-      holdListener(init.address, handle);
+    // The endpoint's listening socket, handed over for this consumer to take (see ports.ts).
+    if (handle && typeof init.address === "object" && init.address !== null)
+      holdListener(init.address, handle as Server);
     queue = (async () => {
       try {
         const variant = await loadVariant(init.module, init.variantId);

@@ -11,10 +11,10 @@
  * instead, for in-process variants whose sides share memory between threads.
  */
 
-import type { ChildProcess } from "node:child_process";
 import type { Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { errorFromJSON, type IpcErrorJSON, PeerGoneError } from "./errors.ts";
+import { takeListener } from "./ports.ts";
 import { spawnScript } from "./process.ts";
 import { spawnThread } from "./thread.ts";
 import type { AnyVariant, Consumer, Producer } from "./variant.ts";
@@ -42,40 +42,6 @@ export type PeerReply =
   | { id: number; ok: true; value?: Uint8Array | number | null }
   | { id: number; ok: false; error: IpcErrorJSON };
 
-/**
- * Listening sockets handed from the endpoint that opened them to the consumer that serves
- * them. A variant whose consumer listens (tcp) listens already at open(), so that its port is
- * never released and bound again, which another program could win in between: the endpoint
- * holds the server here under the address object it returns, and the consumer takes it by
- * that address — in this process directly; in another one after `spawnConsumer` (or
- * `sendWithListener`) sent it over the IPC channel, where the child holds it again under the
- * address it received.
- */
-const heldListeners = new WeakMap<object, Server>();
-
-/** Holds `server` for the consumer that will attach to `address` (this very object). */
-export function holdListener(address: object, server: Server): void {
-  heldListeners.set(address, server);
-}
-
-/** The server held for `address`, the caller's from now on; undefined when none is held. */
-export function takeListener(address: unknown): Server | undefined {
-  if (typeof address !== "object" || address === null) return undefined;
-  const server = heldListeners.get(address);
-  heldListeners.delete(address);
-  return server;
-}
-
-/**
- * Sends `message` to a child process, with the server held for `address` if there is one.
- * Once it is sent this process closes its own copy: the listening socket is the child's.
- */
-export function sendWithListener(child: ChildProcess, message: object, address: unknown): void {
-  const server = takeListener(address);
-  if (server) child.send(message, server, () => server.close());
-  else child.send(message);
-}
-
 // peer-main.ts from source, peer-main.js where core is installed built (spawnScript picks).
 const peerMain = fileURLToPath(new URL("./peer-main.ts", import.meta.url));
 
@@ -92,9 +58,8 @@ interface PeerLink {
   /** The OS process the peer runs in. */
   readonly pid: number;
   readonly exited: Promise<number>;
-  post(message: unknown): void;
-  /** Posts the start message with the listening server held for `address`, where a link can carry one. */
-  postWithListener?(message: object, address: unknown): void;
+  /** `handle`: a listening server passed along (a process peer only). */
+  post(message: unknown, handle?: Server): void;
   on(listener: PeerListener): void;
   off(listener: PeerListener): void;
   /** Ends the peer: politely, then by force. */
@@ -107,8 +72,8 @@ function processLink(): PeerLink {
   return {
     pid: child.pid,
     exited: child.exited,
-    post: (message) => child.process.send(message as object),
-    postWithListener: (message, address) => sendWithListener(child.process, message, address),
+    // The listener lives on in the child: this process's copy is closed once it is sent.
+    post: (message, handle) => child.process.send(message as object, handle, () => handle?.close()),
     on: (listener) => child.process.on("message", listener),
     off: (listener) => child.process.off("message", listener),
     async dispose() {
@@ -214,9 +179,12 @@ async function startPeer(
     );
   });
   const init: PeerInit = { module: variant.module, variantId: variant.id, role, address };
-  // A consumer process gets the endpoint's listening socket, if it holds one, with its start.
-  if (role === "consumer" && link.postWithListener) link.postWithListener({ init }, address);
-  else link.post({ init });
+  // A network endpoint may hold its listening socket for its consumer (see ports.ts): it goes along.
+  const listener =
+    role === "consumer" && placement.in !== "thread" && typeof address === "object" && address !== null
+      ? takeListener(address)
+      : undefined;
+  link.post({ init }, listener);
   try {
     await ready;
   } catch (error) {

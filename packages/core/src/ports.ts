@@ -9,7 +9,8 @@
  * separate programs (nats-server), which must bind the port themselves.
  */
 
-import { createServer, type Server } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { AddressError, type IpcError } from "./errors.ts";
 
@@ -40,6 +41,65 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   const port = await listen(probe, host, 0);
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+// Listeners an endpoint opened and keeps for its consumer, by the address object open() returned.
+const held = new WeakMap<object, Server>();
+const closeEarly = (socket: Socket) => socket.destroy();
+
+/**
+ * Keeps `server`, listening, for the consumer of `address` until takeListener(address) hands it
+ * over: in this process, or in a consumer process (spawnConsumer and sendListener pass it over the
+ * child's IPC channel). A connection that comes before the consumer is closed at once, as if
+ * nothing listened, so a producer started first fails fast instead of waiting unserved, unless
+ * the server already handles its connections itself (tcp's endpoint keeps early producers paused
+ * for a consumer in the same process).
+ */
+export function holdListener(address: object, server: Server): void {
+  if (server.listenerCount("connection") === 0) server.on("connection", closeEarly);
+  held.set(address, server);
+}
+
+/** The listener held for `address`, which the caller now owns (once: a second call gets undefined). */
+export function takeListener(address: object): Server | undefined {
+  const server = held.get(address);
+  if (!server) return undefined;
+  held.delete(address);
+  server.off("connection", closeEarly);
+  return server;
+}
+
+/**
+ * Hands the listener held for `address` (if any) to `child`, a process that calls
+ * receiveListener(address) before it starts its consumer. This process's copy is closed once
+ * sent; the listening socket lives on in the child.
+ */
+export function sendListener(child: ChildProcess, address: object): void {
+  const server = takeListener(address);
+  child.send({ listener: server !== undefined }, server, () => server?.close());
+}
+
+/**
+ * Sends `message` to `child` with the listener held for `address` (if any) as its handle: for a
+ * child with its own start protocol (the bench's children). This process's copy is closed once
+ * sent.
+ */
+export function sendWithListener(child: ChildProcess, message: object, address: object): void {
+  const server = takeListener(address);
+  child.send(message, server, () => server?.close());
+}
+
+/** In a child started by a parent that calls sendListener: waits for it, and holds what it sends for `address`. */
+export function receiveListener(address: object): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { listener?: boolean } | null, handle: unknown) => {
+      if (typeof message?.listener !== "boolean") return;
+      process.off("message", onMessage);
+      if (handle) holdListener(address, handle as Server);
+      resolve();
+    };
+    process.on("message", onMessage);
+  });
 }
 
 function where(host: string, port: number): string {

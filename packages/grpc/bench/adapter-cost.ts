@@ -17,7 +17,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { type Client, type ClientWritableStream, credentials, type ServiceError } from "@grpc/grpc-js";
-import { type ChildHandle, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, sendListener, spawnScript } from "@ipc-atlas/core";
 import {
   type GrpcAddressBase,
   type GrpcProducer,
@@ -52,6 +52,8 @@ async function startConsumer(layer: Layer, variant: GrpcVariant<GrpcAddressBase>
   const child = spawnScript(new URL("./consumer.ts", import.meta.url), {
     args: [layer, variant.id, JSON.stringify(address)],
   });
+  // grpc-network: the endpoint's listening socket goes to the child, which serves it.
+  sendListener(child.process, address);
   const received = new Promise<{ received: number; cpuMicros: number }>((resolve, reject) => {
     child.process.on("message", (m: { received?: number; cpuMicros: number; streamPauses?: number }) => {
       if (typeof m?.streamPauses === "number" && m.streamPauses > 0) {
@@ -65,7 +67,7 @@ async function startConsumer(layer: Layer, variant: GrpcVariant<GrpcAddressBase>
   });
   received.catch(() => {});
   await new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { listening?: boolean }) => m?.listening && resolve());
+    child.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve());
     void child.exited.then((code) =>
       reject(new Error(`the ${layer} consumer exited with ${code} before listening`)),
     );

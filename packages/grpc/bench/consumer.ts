@@ -3,16 +3,19 @@
  * - variant: the variant's consumer, iterated to the end (it ends when the producer closes).
  * - raw: a bare grpc-js server for the same Messages service with no Producer/Consumer layer:
  *   Send answers at once, Stream counts what arrives and answers at its end.
- * Sends { listening } once bound, and { received } when told { stop } (raw) or at the end (variant).
+ * The parent hands over the endpoint's listening socket (grpc-network) first. Sends { ready }
+ * once serving, and { received } when told { stop } (raw) or at the end (variant).
  */
 
 import { Server, ServerCredentials, type ServerReadableStream, type sendUnaryData } from "@grpc/grpc-js";
+import { receiveListener, takeListener } from "@ipc-atlas/core";
 import type { GrpcAddressBase, GrpcVariant } from "../src/index.ts";
 import { messagesServiceDefinition, variants } from "../src/index.ts";
 
 const [layer, variantId, addressJson] = process.argv.slice(2);
 const address = JSON.parse(addressJson!) as GrpcAddressBase;
 const send = (m: unknown) => process.send?.(m);
+await receiveListener(address);
 const cpuMicros = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
@@ -21,7 +24,7 @@ const cpuMicros = () => {
 if (layer === "variant") {
   const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase>;
   const consumer = await variant.consumer(address);
-  send({ listening: true });
+  send({ ready: true });
   let received = 0;
   for await (const _ of consumer) received++;
   send({ received, cpuMicros: cpuMicros(), streamPauses: consumer.streamPauses });
@@ -45,10 +48,18 @@ if (layer === "variant") {
     },
     End: (_call: unknown, callback: sendUnaryData<object>) => callback(null, {}),
   });
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(address.target, ServerCredentials.createInsecure(), (e) => (e ? reject(e) : resolve())),
-  );
-  send({ listening: true });
+  const listener = takeListener(address);
+  if (listener) {
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    listener.on("connection", (socket) => injector.injectConnection(socket));
+  } else {
+    await new Promise<void>((resolve, reject) =>
+      server.bindAsync(address.target, ServerCredentials.createInsecure(), (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+  }
+  send({ ready: true });
   process.on("message", (m: { stop?: boolean }) => {
     if (!m?.stop) return;
     send({ received, cpuMicros: cpuMicros() });

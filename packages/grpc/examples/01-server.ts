@@ -1,15 +1,18 @@
 /**
  * The demo's server process: the consumer of a grpc-os or grpc-network endpoint. It binds the
- * address (argv: the variant id; the address JSON in IPC_ATLAS_ADDRESS, or host:port or a socket path in argv), hosts the Greeter beside the Messages service, and
+ * address (argv: the variant id; the address JSON in IPC_ATLAS_ADDRESS, or host:port or a
+ * socket path in argv), hosts the Greeter beside the Messages service, and
  * takes messages one by one, pausing once so the client's synchronous Send visibly waits.
  */
 
-import { childNarrator, preview } from "@ipc-atlas/core";
-import { demoPeople, greeterService } from "../src/index.ts";
-import { parseCommandLine } from "./address.ts";
+import { childNarrator, preview, receiveListener } from "@ipc-atlas/core";
+import { demoPeople, greeterService, parseGrpcCommandLine } from "../src/index.ts";
 
-const { variant, address } = parseCommandLine(process.argv.slice(2));
+const { variant, address } = parseGrpcCommandLine(process.argv.slice(2));
 const narrator = childNarrator("server");
+
+// Started by the demo: the parent hands over the endpoint's listening socket (grpc-network) first.
+if (process.send) await receiveListener(address);
 
 // 1. Listen: consumer() resolves once the gRPC server is bound, so the client can dial at once.
 const consumer = await variant.consumer(address, {
@@ -20,7 +23,7 @@ const consumer = await variant.consumer(address, {
   ],
 });
 narrator.sayAs("LISTEN", address.target);
-process.send?.({ listening: true });
+process.send?.({ ready: true });
 
 // 2. Take messages. Each pull answers that message's Send call: that is the synchronous contract.
 let count = 0;

@@ -4,17 +4,18 @@
  * address JSON in IPC_ATLAS_ADDRESS, or host:port or a socket path in argv).
  */
 
-import { childNarrator, type IpcError, preview } from "@ipc-atlas/core";
-import { parseCommandLine } from "./address.ts";
+import { childNarrator, type IpcError, preview, waitForGo } from "@ipc-atlas/core";
+import { parseGrpcCommandLine } from "../src/index.ts";
 
-const { variant, address } = parseCommandLine(process.argv.slice(2));
+const { variant, address } = parseGrpcCommandLine(process.argv.slice(2));
 const narrator = childNarrator("client");
 
-// Started by the demo: wait until the parent says the server listens (run by hand: go at once).
+// Started by the demo: ready, then wait for the parent's go, sent once the server listens
+// (run by hand: go at once).
 if (process.send) {
-  await new Promise<void>((resolve) =>
-    process.once("message", (m: { start?: boolean }) => m?.start && resolve()),
-  );
+  const go = waitForGo();
+  process.send({ ready: true });
+  await go;
 }
 
 // 1. The classic hello example: three unary calls, each with a 5 s deadline.

@@ -12,8 +12,9 @@ export const grpcOsCard: VariantCard = {
   survives: "no",
   consumers: "one",
   maxMessage: "~4 MiB",
-  // The server serves every client: a client that dies is a cancelled call, and the
-  // consumer goes on waiting for the next call.
+  // The consumer is a gRPC server: it serves whoever calls, so a producer that dies between calls
+  // leaves nothing to notice (its call in flight is cancelled, and its message withdrawn); the
+  // next producer continues the stream.
   producerDeath: "waits",
   ceiling: "unix-socket",
   semantics: {
@@ -28,15 +29,16 @@ export const grpcOsCard: VariantCard = {
     limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
     access: "owner only: the socket sits in a 0700 directory",
   },
-  demoSources: ["src/grpc-variant.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
+  demoSources: ["src/demo.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
 };
 
 export const grpcNetworkCard: VariantCard = {
   survives: "no",
   consumers: "one",
   maxMessage: "~4 MiB",
-  // The server serves every client: a client that dies is a cancelled call, and the
-  // consumer goes on waiting for the next call.
+  // The consumer is a gRPC server: it serves whoever calls, so a producer that dies between calls
+  // leaves nothing to notice (its call in flight is cancelled, and its message withdrawn); the
+  // next producer continues the stream.
   producerDeath: "waits",
   ceiling: "tcp",
   semantics: {
@@ -52,5 +54,5 @@ export const grpcNetworkCard: VariantCard = {
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs), as `authorization: Bearer` metadata; beyond loopback only with TLS, or anyone on the network with `insecure: true`",
   },
-  demoSources: ["src/grpc-variant.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
+  demoSources: ["src/demo.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
 };

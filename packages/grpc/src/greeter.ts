@@ -6,8 +6,8 @@
  */
 
 import { type Client, type ServiceError, status as Status } from "@grpc/grpc-js";
+import type { ServiceRegistration } from "./consumer.ts";
 import { toGrpcError } from "./errors.ts";
-import type { ServiceRegistration } from "./messages.ts";
 import {
   GreeterClientConstructor,
   greeterServiceDefinition,

@@ -4,11 +4,13 @@
  * to accept other machines) and producers dial it — HTTP/2 over TCP, so producer and
  * consumer can run on different hosts.
  *
- * The address must be known before either side attaches, but the consumer (the server) runs in
- * another process. open() therefore asks the kernel for a free ephemeral port (bind port 0,
- * read it, release it) and hands that port over; the consumer binds it moments later. Another
- * program could take the port in between; the consumer then fails with EADDRINUSE, never
- * silently. Pass a fixed `port` to openAt() instead when the address is agreed in advance.
+ * The address must be known before either side attaches, but the consumer (the server) often
+ * runs in another process. open() therefore listens on port 0 itself and keeps that listening
+ * socket for the consumer, which takes it over (in this process, or passed over the IPC channel
+ * of the process spawnConsumer starts): the port is never free in between, so no other program
+ * can take it. grpc-js serves the handed-over socket's connections through its connection
+ * injector. A consumer with nothing handed over (an address agreed in advance, from addressAt)
+ * listens itself, and a port in use is a typed EADDRINUSE that says what to do.
  *
  * Every endpoint has a token that producers present as call metadata (see security.ts), and
  * beyond loopback TLS (`open({ tls: true })`) or an explicit `insecure: true`.
@@ -16,17 +18,27 @@
 
 import { createServer } from "node:net";
 import {
-  AddressError,
   checkLimit,
   defineVariant,
   endpointSecurity,
+  holdListener,
+  listen,
   type TlsMaterial,
+  takeListener,
   taxonomy,
 } from "@ipc-atlas/core";
 import { grpcNetworkCard } from "./cards.ts";
+import { GrpcConsumer } from "./consumer.ts";
+import { runGrpcDemo } from "./demo.ts";
 import { GreeterClient } from "./greeter.ts";
-import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
-import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
+import {
+  connectProducer,
+  type GrpcAddressBase,
+  type GrpcOpenOptions,
+  type GrpcVariant,
+} from "./grpc-variant.ts";
+import { DEFAULT_DEADLINE_MS } from "./producer.ts";
+import { defaultMaxMessageSize } from "./proto.ts";
 
 export interface GrpcNetworkAddress extends GrpcAddressBase {
   /** The interface the consumer listens on. */
@@ -36,28 +48,6 @@ export interface GrpcNetworkAddress extends GrpcAddressBase {
   token?: string;
   /** TLS: producers verify the server with `ca`; the server serves `cert` and `key`. */
   tls?: TlsMaterial;
-}
-
-/** A free TCP port on `host`, from the kernel's ephemeral range. */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once("error", (error: NodeJS.ErrnoException) =>
-      reject(
-        new AddressError(
-          error.code ?? "EADDRNOTAVAIL",
-          `cannot listen on host ${host}: ${error.message}`,
-          "use an address of this machine (127.0.0.1, ::1, 0.0.0.0, or one of its interfaces)",
-          { host },
-        ),
-      ),
-    );
-    probe.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** `host:port` as gRPC names it; IPv6 literals go in brackets. */
@@ -72,7 +62,7 @@ function dialTarget(address: GrpcNetworkAddress): string {
   return address.target;
 }
 
-/** An endpoint at a port agreed in advance (across machines, for instance): nothing is probed. */
+/** An endpoint at a port agreed in advance (across machines, for instance): the consumer listens there itself. */
 export function addressAt(host: string, port: number, options: GrpcOpenOptions = {}): GrpcNetworkAddress {
   return {
     host,
@@ -96,26 +86,43 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = defineVariant<GrpcVa
   async open(options: GrpcOpenOptions = {}) {
     const host = options.host ?? "127.0.0.1";
     const security = await endpointSecurity("grpc-network", host, options);
-    const address = { ...addressAt(host, await freePort(host), options), ...security };
+    const limits = addressAt(host, 0, options);
+    const listener = createServer();
+    const port = await listen(listener, host, 0);
+    const address = { ...limits, port, target: hostPort(host, port), ...security };
     if (!security.token) delete address.token;
+    holdListener(address, listener);
     return {
       address,
       maxMessageSize: address.maxMessageSize,
-      // Nothing to remove: the server, and with it the port, belongs to the consumer's process.
-      close: async () => {},
+      // The listener, unless a consumer took it over (then it closes with that consumer).
+      close: async () => {
+        takeListener(address)?.close();
+      },
     };
   },
 
-  consumer: (address, options = {}) =>
-    GrpcConsumer.listen(address.target, {
-      maxMessageSize: address.maxMessageSize,
-      token: address.token,
-      tls: address.tls,
-      ...options,
-    }),
+  async consumer(address, options = {}) {
+    let listener = takeListener(address);
+    if (!listener) {
+      listener = createServer();
+      await listen(listener, address.host, address.port);
+    }
+    try {
+      return GrpcConsumer.serve(listener, address.target, {
+        maxMessageSize: address.maxMessageSize,
+        token: address.token,
+        tls: address.tls,
+        ...options,
+      });
+    } catch (error) {
+      listener.close();
+      throw error;
+    }
+  },
 
   producer: (address, options = {}) =>
-    GrpcProducer.connect(dialTarget(address), {
+    connectProducer(dialTarget(address), {
       maxMessageSize: address.maxMessageSize,
       deadlineMs: address.deadlineMs,
       token: address.token,

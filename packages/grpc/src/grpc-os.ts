@@ -17,9 +17,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressError, atExit, defineVariant, taxonomy } from "@ipc-atlas/core";
 import { grpcOsCard } from "./cards.ts";
+import { GrpcConsumer } from "./consumer.ts";
+import { runGrpcDemo } from "./demo.ts";
 import { GreeterClient } from "./greeter.ts";
-import { type GrpcAddressBase, type GrpcOpenOptions, type GrpcVariant, runGrpcDemo } from "./grpc-variant.ts";
-import { DEFAULT_DEADLINE_MS, defaultMaxMessageSize, GrpcConsumer, GrpcProducer } from "./messages.ts";
+import {
+  connectProducer,
+  type GrpcAddressBase,
+  type GrpcOpenOptions,
+  type GrpcVariant,
+} from "./grpc-variant.ts";
+import { DEFAULT_DEADLINE_MS } from "./producer.ts";
+import { defaultMaxMessageSize } from "./proto.ts";
 
 export interface GrpcOsAddress extends GrpcAddressBase {
   /** The socket file; `target` is `unix:` followed by this path. */
@@ -130,7 +138,7 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = defineVariant<GrpcVariant<Grpc
   },
 
   producer: (address, options = {}) =>
-    GrpcProducer.connect(address.target, {
+    connectProducer(address.target, {
       maxMessageSize: address.maxMessageSize,
       deadlineMs: address.deadlineMs,
       ...options,

@@ -1,20 +1,15 @@
 /**
  * What grpc-os and grpc-network share: the address fields both carry, the options `open`
  * takes beyond core's, the variant type (core's Variant whose producer and consumer also take
- * gRPC options), and the narrated demo, which runs the server and the client as two processes.
+ * gRPC options), and connectProducer, which picks the producer class for the mode asked for.
  */
 
-import {
-  demoSecurity,
-  type Endpoint,
-  type Narrator,
-  type OpenOptions,
-  PeerGoneError,
-  spawnScript,
-  type Variant,
-} from "@ipc-atlas/core";
+import type { Endpoint, Narrator, OpenOptions, Variant } from "@ipc-atlas/core";
+import type { ConsumerOptions, GrpcConsumer } from "./consumer.ts";
 import type { GreeterClient, GreeterClientOptions } from "./greeter.ts";
-import type { ConsumerOptions, GrpcConsumer, GrpcProducer, ProducerOptions } from "./messages.ts";
+import type { GrpcProducer, ProducerOptions } from "./producer.ts";
+import { GrpcStreamProducer } from "./stream-producer.ts";
+import { GrpcUnaryProducer } from "./unary-producer.ts";
 
 export interface GrpcAddressBase {
   /** What grpc-js binds and dials: `unix:/path` or `host:port`. */
@@ -41,43 +36,9 @@ export interface GrpcVariant<Address extends GrpcAddressBase> extends Variant<Ad
   demo(narrator: Narrator): Promise<void>;
 }
 
-/** Runs the demo: the server (consumer + Greeter) and the client (Greeter calls + a producer) as two processes. */
-export async function runGrpcDemo<Address extends GrpcAddressBase>(
-  variant: GrpcVariant<Address>,
-  narrator: Narrator,
-  describe: (address: Address) => string,
-): Promise<void> {
-  // --host, --tls and --insecure reach network demos through the environment (demoSecurity).
-  const endpoint = await variant.open(variant.id === "grpc-network" ? demoSecurity() : {});
-  // The address may hold a token: the children get it in their environment, never in argv.
-  const args = [variant.id];
-  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
-  const children: Array<ReturnType<typeof spawnScript>> = [];
-  try {
-    narrator.note(`${describe(endpoint.address)}; the server (the consumer) binds it, the client dials it`);
-    // Both processes start at once (starting Node takes longer than anything gRPC does); the
-    // client dials only when the parent tells it the server listens.
-    const server = spawnScript(new URL("../examples/01-server.ts", import.meta.url), { narrator, args, env });
-    const client = spawnScript(new URL("../examples/02-client.ts", import.meta.url), { narrator, args, env });
-    children.push(server, client);
-    await new Promise<void>((resolve, reject) => {
-      server.process.on("message", (m: { listening?: boolean }) => {
-        if (m?.listening) resolve();
-      });
-      void server.exited.then((code) =>
-        reject(new PeerGoneError(`the demo's gRPC server exited with code ${code}`)),
-      );
-    });
-    client.process.send({ start: true });
-    const [clientCode, serverCode] = await Promise.all([client.exited, server.exited]);
-    if (clientCode !== 0 || serverCode !== 0) {
-      throw new PeerGoneError(
-        `the demo's client exited with ${clientCode} and its server with ${serverCode}`,
-      );
-    }
-  } finally {
-    for (const child of children) child.kill("SIGKILL");
-    await Promise.all(children.map((child) => child.exited));
-    await endpoint.close();
-  }
+/** Connects the producer `options.mode` asks for (unary by default) to the server at `target`. */
+export function connectProducer(target: string, options: ProducerOptions = {}): Promise<GrpcProducer> {
+  return options.mode === "stream"
+    ? GrpcStreamProducer.connect(target, options)
+    : GrpcUnaryProducer.connect(target, options);
 }

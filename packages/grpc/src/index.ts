@@ -9,6 +9,16 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { grpcNetwork } from "./grpc-network.ts";
 import { grpcOs } from "./grpc-os.ts";
 
+export { parseGrpcCommandLine } from "./command-line.ts";
+export {
+  type ConsumerOptions,
+  DEFAULT_MAX_WAITING,
+  DEFAULT_MAX_WAITING_BYTES,
+  DEFAULT_SERVER_DEADLINE_MS,
+  GrpcConsumer,
+  type ServiceRegistration,
+} from "./consumer.ts";
+export { runGrpcDemo } from "./demo.ts";
 export { GrpcError, toGrpcError } from "./errors.ts";
 export {
   demoPeople,
@@ -18,22 +28,24 @@ export {
   greeterService,
   type Person,
 } from "./greeter.ts";
-export { addressAt, freePort, type GrpcNetworkAddress, grpcNetwork, hostPort } from "./grpc-network.ts";
+export { addressAt, type GrpcNetworkAddress, grpcNetwork, hostPort } from "./grpc-network.ts";
 export { clearStaleSocket, type GrpcOsAddress, grpcOs } from "./grpc-os.ts";
-export type { GrpcAddressBase, GrpcOpenOptions, GrpcVariant } from "./grpc-variant.ts";
 export {
-  type ConsumerOptions,
+  connectProducer,
+  type GrpcAddressBase,
+  type GrpcOpenOptions,
+  type GrpcVariant,
+} from "./grpc-variant.ts";
+export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEADLINE_MS,
   DEFAULT_STREAM_DEADLINE_MS,
-  defaultMaxMessageSize,
-  GrpcConsumer,
   GrpcProducer,
   type ProducerOptions,
-  type ServiceRegistration,
-} from "./messages.ts";
+} from "./producer.ts";
 export {
   DEFAULT_GRPC_MESSAGE_LIMIT,
+  defaultMaxMessageSize,
   encodedMessageSize,
   GreeterClientConstructor,
   greeterServiceDefinition,
@@ -43,5 +55,8 @@ export {
   type PersonInfo,
   PROTO_PATH,
 } from "./proto.ts";
+
+export { GrpcStreamProducer } from "./stream-producer.ts";
+export { GrpcUnaryProducer } from "./unary-producer.ts";
 
 export const variants: AnyVariant[] = [grpcOs, grpcNetwork];

@@ -62,6 +62,9 @@ export function encodedMessageSize(payload: number): number {
   return payload === 0 ? 0 : 1 + varintLength(payload) + payload;
 }
 
+/** The largest payload gRPC's default 4 MiB limit lets a message carry. */
+export const defaultMaxMessageSize: number = largestPayload(DEFAULT_GRPC_MESSAGE_LIMIT);
+
 /** The largest payload whose encoded Message fits in a gRPC message limit of `limit` bytes. */
 export function largestPayload(limit: number): number {
   let payload = Math.max(0, limit - 6);

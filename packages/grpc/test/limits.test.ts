@@ -13,6 +13,7 @@ import {
   errorFromJSON,
   type IpcErrorJSON,
   MessageTooLargeError,
+  sendListener,
   spawnConsumer,
   spawnProducer,
 } from "@ipc-atlas/core";
@@ -148,6 +149,7 @@ describe.each(grpcVariants)("$id limits", (variant) => {
       JSON.stringify(endpoint.address),
       String(EIGHT_MIB),
     ]);
+    sendListener(server.process, endpoint.address);
     const greeter = variant.greeter(endpoint.address, { deadlineMs: 10_000 });
     try {
       await nextMessage<{ listening?: boolean }>(server, (m) => m?.listening === true);

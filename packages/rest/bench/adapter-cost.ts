@@ -21,9 +21,9 @@
 
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { type ChildHandle, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, sendListener, spawnScript } from "@ipc-atlas/core";
 import { Client } from "undici";
-import { rest } from "../src/index.ts";
+import { type RestAddress, rest } from "../src/index.ts";
 
 const { values } = parseArgs({
   options: { messages: { type: "string", default: "20000" }, batch: { type: "string", default: "500" } },
@@ -54,8 +54,10 @@ function message(seq: number): Uint8Array {
   return bytes;
 }
 
-async function startServer(args: string[]) {
+async function startServer(args: string[], address?: RestAddress) {
   const child = spawnScript(serverScript, { args });
+  // The variant's endpoint holds its listening socket: it goes to the server process.
+  if (address) sendListener(child.process, address);
   const received = new Promise<number>((resolve) =>
     child.process.on(
       "message",
@@ -85,7 +87,7 @@ const blank = { seq: 0, wallNs: 0n, clientCpuUs: 0, serverCpuUs: 0, batchRates: 
 
 async function variantSide(): Promise<Side> {
   const endpoint = await rest.open();
-  const server = await startServer(["variant", JSON.stringify(endpoint.address)]);
+  const server = await startServer(["variant", JSON.stringify(endpoint.address)], endpoint.address);
   const producer = await rest.producer(endpoint.address);
   return {
     name: "variant",

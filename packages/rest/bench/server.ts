@@ -6,6 +6,7 @@
  * first 4 bytes), then report the count to the parent over the IPC channel.
  */
 
+import { receiveListener } from "@ipc-atlas/core";
 import express from "express";
 import { type RestAddress, rest } from "../src/index.ts";
 
@@ -26,6 +27,8 @@ const check = (message: Uint8Array) => {
 
 if (mode === "variant") {
   const address = JSON.parse(process.argv[3] ?? "{}") as RestAddress;
+  // The endpoint's listening socket, handed over by the parent.
+  await receiveListener(address);
   const consumer = await rest.consumer(address);
   process.send?.({ ready: address.url });
   for await (const message of consumer) check(message);

@@ -4,13 +4,16 @@
  * request waits in the server until this loop takes its message; only then is it answered.
  */
 
-import { childNarrator, preview } from "@ipc-atlas/core";
+import { childNarrator, preview, receiveListener } from "@ipc-atlas/core";
 import { parseRestAddress, restConsumer } from "../src/index.ts";
 
 // The demo passes open()'s JSON in IPC_ATLAS_ADDRESS (it holds the token, so never in argv); by
 // hand, give host:port (consumer) or http://host:port (producer), and the token in IPC_ATLAS_TOKEN.
 const address = parseRestAddress(process.env.IPC_ATLAS_ADDRESS ?? process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("consumer (server)");
+
+// Started by the demo: the parent hands over the endpoint's listening socket first.
+if (process.send) await receiveListener(address);
 
 // 1. Start the server, narrating every request as it arrives and every reply as it leaves.
 const consumer = await restConsumer(address, {

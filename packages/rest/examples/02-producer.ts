@@ -4,7 +4,7 @@
  * HTTP service gives (too large, wrong content type, malformed JSON), then closes the stream.
  */
 
-import { childNarrator, MessageTooLargeError, preview } from "@ipc-atlas/core";
+import { childNarrator, MessageTooLargeError, preview, waitForGo } from "@ipc-atlas/core";
 import { Agent, request } from "undici";
 import { parseRestAddress, restProducer } from "../src/index.ts";
 
@@ -13,6 +13,14 @@ import { parseRestAddress, restProducer } from "../src/index.ts";
 const address = parseRestAddress(process.env.IPC_ATLAS_ADDRESS ?? process.argv[2] ?? "127.0.0.1:8080");
 const narrator = childNarrator("producer (client)");
 const ms = (since: bigint) => `${(Number(process.hrtime.bigint() - since) / 1e6).toFixed(0)} ms`;
+
+// Started by the demo: ready, then wait for the parent's go, sent once the server listens
+// (run by hand: go at once).
+if (process.send) {
+  const go = waitForGo();
+  process.send({ ready: true });
+  await go;
+}
 
 // 1. Attach: GET /health on a keep-alive connection that every later request reuses.
 const producer = await restProducer(address);

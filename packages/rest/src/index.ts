@@ -7,13 +7,15 @@ import type { AnyVariant } from "@ipc-atlas/core";
 import { rest } from "./rest.ts";
 
 export { type ErrorBody, HttpError, type HttpErrorOptions } from "./http-error.ts";
+export { HttpProblem } from "./http-problem.ts";
 export { MessageClient, type MessageClientOptions } from "./message-client.ts";
 export {
   DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_WAITING,
+  DEFAULT_MAX_WAITING_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  HttpProblem,
   MessageServer,
   type MessageServerOptions,
 } from "./message-server.ts";

@@ -64,6 +64,15 @@ export class MessageClient implements Producer {
       await this.#request("GET", "/health");
     } catch (error) {
       await this.#client.destroy().catch(() => {});
+      // Closed before any answer: an endpoint holds the port for its consumer, which is not there yet.
+      if (error instanceof PeerGoneError) {
+        throw new AddressError(
+          "ECONNREFUSED",
+          `GET ${this.url}/health: no consumer serves ${this.url} yet (the connection was closed unanswered)`,
+          "start the consumer first (it runs the HTTP server), and check the host and port",
+          { url: this.url },
+        );
+      }
       throw error;
     }
   }

@@ -9,21 +9,17 @@
  *                   (`{"text": "..."}` or `{"base64": "..."}`, handy with curl). 204 once taken.
  *   POST /close     the end of the stream: 204 once the iterator has taken the end and finished.
  *   GET  /health    `{"status": "ok", "variant": "rest", "maxMessageSize": N}`.
- * Every error answer is JSON, `{"error": {"code", "message", "hint"}}`, never a stack trace.
- *
- * Strangers and floods: with a token, every route first checks `Authorization: Bearer <token>`
- * (constant-time) and answers 401 with `WWW-Authenticate` before reading any body. Requests
- * waiting to be taken are capped in count and bytes (their Content-Length is reserved before
- * the body is read); past the cap the answer is 503 with `Retry-After`, so a client that
- * pipelines thousands of bodies on one connection cannot make the consumer hold them all.
+ * Every error answer is JSON (http-problem.ts). Strangers and floods are turned away before any
+ * body is read (admission.ts): 401 without the token, 503 + Retry-After past the waiting cap.
  */
 
 import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
-import { AddressError, type Consumer, checkLimit, IpcError, tokenMatches } from "@ipc-atlas/core";
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
-import type { ErrorBody } from "./http-error.ts";
+import type { AddressInfo, Server as NetServer } from "node:net";
+import { AsyncQueue, type Consumer, checkLimit, IpcError, listen, listenError } from "@ipc-atlas/core";
+import express, { type Express, type Request, type Response } from "express";
+import { Admission, authenticate } from "./admission.ts";
+import { consumerClosed, errorHandler, HttpProblem, streamClosed } from "./http-problem.ts";
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -32,14 +28,19 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Requests that may wait to be taken at once (count), and their bodies' bytes. */
 export const DEFAULT_MAX_WAITING = 1024;
 export const DEFAULT_MAX_WAITING_BYTES = 16 * 1024 * 1024;
-/** What a 503 for a full consumer tells the client to wait, in seconds. */
-const RETRY_AFTER_SECONDS = 1;
+
+const EMPTY = new Uint8Array(0);
 
 export interface MessageServerOptions {
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
   /** Port to listen on. Default 0: any free port. */
   port?: number;
+  /**
+   * A server that already listens (the endpoint's, handed over): the server takes its socket
+   * instead of listening on host and port, so the port is never free in between.
+   */
+  listener?: NetServer | undefined;
   /** Largest message body accepted; larger ones get 413. Default 1 MiB. */
   maxMessageSize?: number;
   /** A client must send all its headers within this time, or gets 408 and is cut off. Default 10 s. */
@@ -62,22 +63,12 @@ export interface MessageServerOptions {
   maxWaitingBytes?: number | undefined;
 }
 
-/** An error answer the server means to give: status, code, message and hint go to the client. */
-export class HttpProblem extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly hint: string | undefined;
-  constructor(status: number, code: string, message: string, hint?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.hint = hint;
-  }
-}
-
+/** A request waiting for the iterator: a message, or the end of the stream. */
 type Offer = {
   kind: "data" | "end";
   data: Uint8Array;
+  /** Its client went away before it was taken: skipped. */
+  withdrawn: boolean;
   /** The iterator took it: answer the request 204. */
   accept(): void;
   /** It will never be taken: answer the request with this problem. */
@@ -91,29 +82,30 @@ export class MessageServer implements Consumer {
   readonly app: Express;
   readonly server: Server;
   readonly maxMessageSize: number;
-  // Offers wait here, in arrival order, until the iterator takes them.
-  #offers: Offer[] = [];
-  #wakers: Array<() => void> = [];
+  /** Requests refused: 401 (no or wrong token) and 503 (the consumer's cap was reached). */
+  readonly refused = { unauthorized: 0, busy: 0 };
+  /** Offers in arrival order, until the iterator takes them. */
+  readonly #offers = new AsyncQueue<Offer>();
+  /** Withdrawn offers still in #offers. */
+  #withdrawn = 0;
   /** The iterator has taken the end of the stream, or the consumer closed: nothing more is taken. */
   #ended = false;
   #closing: Promise<void> | undefined;
-  #onInternalError: (error: unknown, request: Request) => void;
+  readonly #onInternalError: (error: unknown, request: Request) => void;
   readonly #token: string | undefined;
-  readonly #maxWaiting: number;
-  readonly #maxWaitingBytes: number;
-  /** Requests admitted and not yet answered, and the body bytes reserved for them. */
-  #admitted = 0;
-  #admittedBytes = 0;
-  /** Requests refused: 401 (no or wrong token) and 503 (the consumer's cap was reached). */
-  readonly refused = { unauthorized: 0, busy: 0 };
+  readonly #admission: Admission;
 
   private constructor(app: Express, server: Server, maxMessageSize: number, options: MessageServerOptions) {
     this.app = app;
     this.server = server;
     this.maxMessageSize = maxMessageSize;
     this.#token = options.token;
-    this.#maxWaiting = options.maxWaiting ?? DEFAULT_MAX_WAITING;
-    this.#maxWaitingBytes = options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES;
+    this.#admission = new Admission(
+      options.maxWaiting ?? DEFAULT_MAX_WAITING,
+      options.maxWaitingBytes ?? DEFAULT_MAX_WAITING_BYTES,
+      maxMessageSize,
+      () => this.refused.busy++,
+    );
     this.#onInternalError =
       options.onInternalError ??
       ((error, request) => {
@@ -152,49 +144,21 @@ export class MessageServer implements Consumer {
       // Node checks both timeouts on this interval (30 s by default), so a short timeout needs a short interval.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
       noDelay: true,
+      // No cap on requests per connection (Node's default, stated on purpose). A producer sends on
+      // one keep-alive connection, one request at a time, and a cap would make it reconnect every
+      // N messages. It would bound nothing the admission cap does not: that cap counts every
+      // request waiting, across all connections, and past it answers 503 and closes the
+      // connection, so what a client pipelined behind is never read; a flood that opened more
+      // connections instead would pass any per-connection cap anyway.
+      maxRequestsPerSocket: 0,
     };
     const server = options.tls
       ? createHttpsServer({ ...settings, cert: options.tls.cert, key: options.tls.key }, app)
       : createServer(settings, app);
     const messageServer = new MessageServer(app, server, maxMessageSize, options);
     messageServer.#mountRoutes(options.configure);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", (error: NodeJS.ErrnoException) => {
-        const where = `${host}:${port}`;
-        if (error.code === "EADDRINUSE") {
-          reject(
-            new AddressError(
-              "EADDRINUSE",
-              `port ${port} on ${host} is already in use`,
-              "choose another port, or stop what listens there",
-              {
-                host,
-                port,
-              },
-            ),
-          );
-        } else if (error.code === "EADDRNOTAVAIL") {
-          reject(
-            new AddressError(
-              "EADDRNOTAVAIL",
-              `${host} is not an address of this machine`,
-              "listen on one of this host's addresses, or 0.0.0.0",
-              { host },
-            ),
-          );
-        } else {
-          reject(
-            new AddressError(
-              error.code ?? "EUNKNOWN",
-              `cannot listen on ${where}: ${error.message}`,
-              "check the host and port",
-              { host, port },
-            ),
-          );
-        }
-      });
-      server.listen(port, host, () => resolve());
-    });
+    if (options.listener) await serveListener(server, options.listener, host, port);
+    else await listen(server, host, port);
     return messageServer;
   }
 
@@ -208,8 +172,8 @@ export class MessageServer implements Consumer {
     app.disable("x-powered-by");
     configure?.(app);
     // Before any parser: a stranger's body is never read, a flood never buffered.
-    app.use(this.#authenticate);
-    app.use(this.#admit);
+    app.use(authenticate(this.#token, () => this.refused.unauthorized++));
+    app.use(this.#admission.admit);
     // Each parser acts only on its own content type and leaves every other body undefined, so
     // what req.body is afterwards says which form a message came in (see #messageOf).
     const raw = express.raw({ type: "application/octet-stream", limit: this.maxMessageSize });
@@ -238,7 +202,7 @@ export class MessageServer implements Consumer {
         ),
       );
     });
-    app.use(this.#errorHandler);
+    app.use(errorHandler(this.#onInternalError, () => this.#closing !== undefined));
   }
 
   /** The message in a POST /messages body, whichever of the two accepted forms it came in. */
@@ -288,6 +252,7 @@ export class MessageServer implements Consumer {
       const offer: Offer = {
         kind,
         data,
+        withdrawn: false,
         accept: () => {
           settled = true;
           resolve(true);
@@ -298,59 +263,77 @@ export class MessageServer implements Consumer {
         },
       };
       this.#offers.push(offer);
-      this.#wake();
       // A client that disconnects while it waits withdraws its message: its send failed, so the
       // consumer must not see it (at most once).
       res.once("close", () => {
-        const waiting = this.#offers.indexOf(offer);
         // Already taken (its answer is on the way) or answered: nothing to withdraw.
-        if (settled || waiting < 0) return;
+        if (settled) return;
         settled = true;
-        this.#offers.splice(waiting, 1);
+        this.#withdraw(offer);
         resolve(false);
       });
     });
   }
 
-  #wake(): void {
-    const wakers = this.#wakers;
-    this.#wakers = [];
-    for (const wake of wakers) wake();
+  /** Marks `offer` to be skipped and lets its body go; compacts the queue when they pile up. */
+  #withdraw(offer: Offer): void {
+    offer.withdrawn = true;
+    offer.data = EMPTY;
+    this.#withdrawn++;
+    // Clients that come and go while nobody takes would otherwise leave an entry each behind.
+    if (this.#withdrawn < 64 || this.#withdrawn * 2 < this.#offers.length) return;
+    const kept: Offer[] = [];
+    for (let o = this.#offers.shift(); o; o = this.#offers.shift()) if (!o.withdrawn) kept.push(o);
+    for (const o of kept) this.#offers.push(o);
+    this.#withdrawn = 0;
   }
 
+  /** Answers every offer still waiting with `problem` (they will never be taken). */
   #refuseWaiting(problem: () => HttpProblem): void {
-    const offers = this.#offers;
-    this.#offers = [];
-    for (const offer of offers) offer.refuse(problem());
+    for (let offer = this.#offers.shift(); offer; offer = this.#offers.shift()) {
+      if (!offer.withdrawn) offer.refuse(problem());
+    }
+    this.#withdrawn = 0;
   }
 
   async #take(): Promise<IteratorResult<Uint8Array>> {
     for (;;) {
       if (this.#ended) return { done: true, value: undefined };
-      const offer = this.#offers.shift();
-      if (offer?.kind === "end") {
+      const next = await this.#offers.next();
+      if (next.done) return { done: true, value: undefined };
+      const offer = next.value;
+      if (offer.withdrawn) {
+        this.#withdrawn = Math.max(0, this.#withdrawn - 1);
+        continue;
+      }
+      // Handed to this taker just as the iteration ended or the consumer closed: never taken.
+      if (this.#ended) {
+        offer.refuse(this.#closing ? consumerClosed() : streamClosed());
+        return { done: true, value: undefined };
+      }
+      if (offer.kind === "end") {
         this.#ended = true;
         process.nextTick(offer.accept);
         // Messages from other producers that queued behind the end will never be taken.
         this.#refuseWaiting(streamClosed);
+        this.#offers.end();
         return { done: true, value: undefined };
       }
-      if (offer) {
-        // Answer after the current microtasks: the consumer's code sees the message
-        // before the producer hears it was taken, so what each side reports stays in order.
-        process.nextTick(offer.accept);
-        return { done: false, value: offer.data };
-      }
-      await new Promise<void>((resolve) => this.#wakers.push(resolve));
+      // Answer after the current microtasks: the consumer's code sees the message
+      // before the producer hears it was taken, so what each side reports stays in order.
+      process.nextTick(offer.accept);
+      return { done: false, value: offer.data };
     }
   }
 
+  // The Consumer contract (one stream, next() calls in call order, break is close()) is applied
+  // to what the variant's consumer() returns, by core's defineVariant.
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: () => this.#take(),
       return: async () => {
         this.#ended = true;
-        this.#wake();
+        this.#offers.end();
         return { done: true, value: undefined };
       },
     };
@@ -363,8 +346,8 @@ export class MessageServer implements Consumer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#ended = true;
-      this.#wake();
       this.#refuseWaiting(consumerClosed);
+      this.#offers.close();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       // Connections still busy get a moment to flush their answer (the 503s above), then go.
@@ -375,149 +358,20 @@ export class MessageServer implements Consumer {
     return this.#closing;
   }
 
-  #authenticate = (req: Request, res: Response, next: () => void): void => {
-    const header = req.get("authorization") ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : undefined;
-    if (this.#token === undefined || tokenMatches(this.#token, given)) {
-      next();
-      return;
-    }
-    this.refused.unauthorized++;
-    // The connection is not worth keeping: whatever body follows is not read.
-    res.set("www-authenticate", 'Bearer realm="ipc-atlas"').set("connection", "close");
-    res.status(401).json({
-      error: {
-        code: "EAUTH",
-        message: given === undefined ? "this consumer needs a token" : "wrong token",
-        hint: "send Authorization: Bearer <the token in the endpoint's address>",
-      },
-    } satisfies ErrorBody);
-  };
-
-  /** Reserves room for the request among those waiting; 503 + Retry-After when there is none. */
-  #admit = (req: Request, res: Response, next: () => void): void => {
-    if (req.method !== "POST") {
-      next();
-      return;
-    }
-    const length = Number(req.get("content-length") ?? this.maxMessageSize);
-    const bytes =
-      Number.isSafeInteger(length) && length >= 0
-        ? Math.min(length, this.maxMessageSize)
-        : this.maxMessageSize;
-    if (this.#admitted >= this.#maxWaiting || this.#admittedBytes + bytes > this.#maxWaitingBytes) {
-      this.refused.busy++;
-      // Closing the connection stops reading what a flood pipelined behind this request; a
-      // producer that retries after Retry-After connects again.
-      res.set("retry-after", String(RETRY_AFTER_SECONDS)).set("connection", "close");
-      res.status(503).json({
-        error: {
-          code: "EBUSY",
-          message: `the consumer already holds ${this.#admitted} waiting messages (${this.#admittedBytes} bytes)`,
-          hint: `retry after ${RETRY_AFTER_SECONDS} s; the consumer takes messages slower than they arrive`,
-        },
-      } satisfies ErrorBody);
-      return;
-    }
-    this.#admitted++;
-    this.#admittedBytes += bytes;
-    res.once("close", () => {
-      this.#admitted--;
-      this.#admittedBytes -= bytes;
-    });
-    next();
-  };
-
   /** Requests admitted and not yet answered (waiting to be taken, or their bodies still arriving). */
   get waiting(): { count: number; bytes: number } {
-    return { count: this.#admitted, bytes: this.#admittedBytes };
+    return this.#admission.waiting;
   }
-
-  #errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-    const status = statusOf(error);
-    if (res.headersSent) {
-      // Half an answer cannot be turned into an error answer: end the connection instead.
-      req.socket.destroy();
-      return;
-    }
-    let body: ErrorBody;
-    if (status >= 500 && !(error instanceof HttpProblem)) {
-      // The cause stays in the server's log: a stack or message can leak internals.
-      this.#onInternalError(error, req);
-      body = {
-        error: {
-          code: "EINTERNAL",
-          message: "internal server error",
-          hint: "the server logged the cause; retry, or report it to the server's operator",
-        },
-      };
-    } else {
-      body = { error: describe(error, status) };
-    }
-    // While closing, the answer is the connection's last: the server waits for no idle socket.
-    if (this.#closing) res.set("connection", "close");
-    res.status(status).json(body);
-  };
 }
 
-function consumerClosed(): HttpProblem {
-  return new HttpProblem(
-    503,
-    "ECONSUMERCLOSED",
-    "the consumer closed before taking this message",
-    "start a consumer and send again; the message was not delivered",
-  );
-}
-
-function streamClosed(): HttpProblem {
-  return new HttpProblem(
-    409,
-    "ECLOSED",
-    "the stream has ended: a producer called close(), or the consumer stopped iterating",
-    "open a new endpoint to send more",
-  );
-}
-
-function statusOf(error: unknown): number {
-  const e = error as { status?: unknown; statusCode?: unknown };
-  const status = typeof e?.status === "number" ? e.status : e?.statusCode;
-  return typeof status === "number" && Number.isInteger(status) && status >= 400 && status <= 599
-    ? status
-    : 500;
-}
-
-/** A client error in the JSON shape, from our own problems and from body-parser's errors. */
-function describe(error: unknown, status: number): ErrorBody["error"] {
-  if (error instanceof HttpProblem) {
-    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  }
-  // body-parser's errors carry a `type` and messages meant for the client (`expose`).
-  const e = error as { type?: string; message?: string; limit?: number; length?: number; expose?: boolean };
-  switch (e.type) {
-    case "entity.too.large":
-      return {
-        code: "EMSGSIZE",
-        message: `request body of ${e.length ?? "more than"} bytes is larger than the ${e.limit}-byte limit`,
-        hint: `send messages of at most ${e.limit} bytes (as application/octet-stream)`,
-      };
-    case "entity.parse.failed":
-      return {
-        code: "EBADJSON",
-        message: `malformed JSON: ${e.message}`,
-        hint: 'send a JSON object such as {"text": "hello"}',
-      };
-    case "encoding.unsupported":
-    case "charset.unsupported":
-      return {
-        code: "EUNSUPPORTEDENCODING",
-        message: e.message ?? "unsupported encoding",
-        hint: "send the body uncompressed",
-      };
-    case "request.aborted":
-      return { code: "EABORTED", message: "the client aborted the request" };
-  }
-  return {
-    code: `HTTP_${status}`,
-    message: e.expose && typeof e.message === "string" ? e.message : "the request was refused",
-  };
+/** Makes `server` accept on the socket `listener` already listens on (Node's listen(handle)). */
+function serveListener(server: Server, listener: NetServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, host, port));
+    server.once("error", onError);
+    server.listen(listener, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
 }

@@ -6,15 +6,17 @@
  *
  * The consumer is the server because it is the side that receives: HTTP's request/reply maps
  * onto "send, then hear that it was taken". The address is known before either side attaches:
- * `open()` reserves a free port by listening on it and letting it go, and puts the URL, the
- * port and the server's limits in a JSON address that the consumer's process listens on.
+ * `open()` listens on a port the kernel picks and keeps that listening socket for the consumer,
+ * which takes it over (in this process, or passed over the IPC channel of the process
+ * spawnConsumer starts), so the port is never free for another program in between. The URL, the
+ * port and the server's limits go in a JSON address. A port given to `open({ port })` is agreed in
+ * advance (the consumer may run on another machine): the consumer listens on it itself.
  *
  * The address also carries a token (every request sends it as `Authorization: Bearer`) and,
  * with `open({ tls: true })`, the certificates for HTTPS: the address is a secret, handed to
  * child processes through their environment, never their command line.
  */
 
-import { once } from "node:events";
 import { createServer } from "node:net";
 import { hostname } from "node:os";
 import {
@@ -22,19 +24,20 @@ import {
   type Consumer,
   checkLimit,
   defineVariant,
-  demoSecurity,
   type Endpoint,
   endpointSecurity,
+  holdListener,
+  listen,
   type Narrator,
   type OpenOptions,
-  PeerGoneError,
   type Producer,
-  spawnScript,
   type TlsMaterial,
+  takeListener,
   taxonomy,
   type Variant,
 } from "@ipc-atlas/core";
 import { restCard } from "./cards.ts";
+import { runRestDemo } from "./demo.ts";
 import { MessageClient } from "./message-client.ts";
 import {
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -66,7 +69,7 @@ export interface RestAddress {
 }
 
 export interface RestOpenOptions extends OpenOptions {
-  /** Port to listen on. Default: a free ephemeral port, reserved when `open` runs. */
+  /** Port agreed in advance, where the consumer listens. Default: one the kernel picks, held by `open` for the consumer. */
   port?: number;
   /** Default 10 s. */
   headersTimeoutMs?: number;
@@ -76,25 +79,6 @@ export interface RestOpenOptions extends OpenOptions {
   maxWaiting?: number;
   /** Bytes of bodies waiting to be taken, at most. Default 16 MiB. */
   maxWaitingBytes?: number;
-}
-
-/** Finds a free port by listening on port 0 and closing again; the consumer listens there later. */
-async function reservePort(host: string): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, host);
-  try {
-    await once(probe, "listening");
-  } catch (error) {
-    throw new AddressError(
-      (error as NodeJS.ErrnoException).code ?? "EADDRNOTAVAIL",
-      `cannot listen on ${host}: ${(error as Error).message}`,
-      "use an address of this machine (127.0.0.1 for loopback, 0.0.0.0 for every interface)",
-      { host },
-    );
-  }
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function urlFor(host: string, port: number, tls = false): string {
@@ -160,7 +144,8 @@ async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress
   if (options.maxWaitingBytes !== undefined)
     checkLimit("maxWaitingBytes", options.maxWaitingBytes, 1, 2 ** 40);
   const security = await endpointSecurity("rest", host, options);
-  const port = options.port || (await reservePort(host));
+  const listener = options.port ? undefined : createServer();
+  const port = listener ? await listen(listener, host, 0) : (options.port as number);
   const address: RestAddress = {
     url: urlFor(host, port, security.tls !== undefined),
     listen: { host, port },
@@ -171,12 +156,14 @@ async function open(options: RestOpenOptions = {}): Promise<Endpoint<RestAddress
     ...(options.maxWaiting !== undefined ? { maxWaiting: options.maxWaiting } : {}),
     ...(options.maxWaitingBytes !== undefined ? { maxWaitingBytes: options.maxWaitingBytes } : {}),
   };
+  if (listener) holdListener(address, listener);
   return {
     address,
     maxMessageSize,
-    // The server lives in the consumer and stops with consumer.close() or its process:
-    // open() holds nothing, so there is nothing to tear down here.
-    close: async () => {},
+    // The listener, unless a consumer took it over (then it stops with consumer.close() or its process).
+    close: async () => {
+      takeListener(address)?.close();
+    },
   };
 }
 
@@ -202,6 +189,8 @@ export function restConsumer(
 ): Promise<MessageServer> {
   return MessageServer.start({
     ...extra,
+    // The endpoint's listening socket when open() in this process holds it, or a parent handed it over.
+    listener: takeListener(address),
     host: address.listen.host,
     port: address.listen.port,
     maxMessageSize: address.maxMessageSize,
@@ -214,41 +203,9 @@ export function restConsumer(
   });
 }
 
-/** Two processes: an express server consuming slowly, a client whose sends wait for it. */
-async function demo(narrator: Narrator): Promise<void> {
-  // --host, --tls and --insecure reach the demo through the environment (see demoSecurity).
-  const endpoint = await open(demoSecurity());
-  // The address holds the token: the children get it in their environment, never in argv.
-  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
-  narrator.note(
-    `the consumer runs the HTTP server; open() reserved ${endpoint.address.url}` +
-      (endpoint.address.token ? " and made a token every request must carry" : " (insecure: no token)"),
-  );
-  const consumer = spawnScript(new URL("../examples/01-consumer.ts", import.meta.url), { narrator, env });
-  let producer: ReturnType<typeof spawnScript> | undefined;
-  try {
-    // The consumer says when its server listens; only then does the producer start.
-    await new Promise<void>((resolve, reject) => {
-      consumer.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve());
-      void consumer.exited.then((code) =>
-        reject(new PeerGoneError(`the consumer exited with code ${code} before it listened`)),
-      );
-    });
-    narrator.note(
-      "the consumer takes one message every 400 ms; the server answers each POST only once it is taken",
-    );
-    producer = spawnScript(new URL("../examples/02-producer.ts", import.meta.url), { narrator, env });
-    const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
-    if (producerCode !== 0 || consumerCode !== 0) {
-      throw new PeerGoneError(
-        `the demo's producer exited with ${producerCode}, its consumer with ${consumerCode}`,
-      );
-    }
-  } finally {
-    producer?.kill("SIGKILL");
-    consumer.kill("SIGKILL");
-    await endpoint.close();
-  }
+/** Two processes: an express server consuming slowly, a client whose sends wait for it (demo.ts). */
+function demo(narrator: Narrator): Promise<void> {
+  return runRestDemo(open, narrator);
 }
 
 export const rest: Variant<RestAddress> & {

@@ -1,9 +1,7 @@
 // The consumer process of the tcp / tcp-ip demo (both variants share the consumer): listens at
 // the address it is given (IPC_ATLAS_ADDRESS: the address JSON), receives, and stays busy for a
 // while after message #3 so that the producer's burst fills the kernel's buffers and its sends wait.
-import { once } from "node:events";
-import type { Server } from "node:net";
-import { childNarrator, holdListener, preview } from "@ipc-atlas/core";
+import { childNarrator, preview, receiveListener } from "@ipc-atlas/core";
 import { type TcpAddress, TcpConsumer } from "../src/index.ts";
 
 // The address carries the endpoint's token, so it comes through the environment, never argv.
@@ -13,10 +11,7 @@ const narrator = childNarrator("consumer");
 // The demo opened the endpoint, which listens already: it hands this process the listening
 // socket over the IPC channel, so the port is never released for another program to take.
 // Started by hand (no parent), the consumer listens on the address's port itself.
-if (process.send) {
-  const [, listener] = (await once(process, "message")) as [unknown, Server | undefined];
-  if (listener) holdListener(address, listener);
-}
+if (process.send) await receiveListener(address);
 // From here on connections are accepted, so the producer may start.
 const consumer = await TcpConsumer.listen(address);
 narrator.sayAs("LISTEN", `on ${address.host}:${address.port} (pid ${process.pid})`);

@@ -6,7 +6,7 @@
  * sends wait for 'drain'), and close() ending the consumer's iteration.
  */
 
-import { type ChildHandle, type Narrator, sendWithListener, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, type Narrator, sendListener, spawnScript } from "@ipc-atlas/core";
 import type { TcpAddress } from "./address.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
@@ -31,7 +31,7 @@ export async function startDemoConsumer(address: TcpAddress, narrator: Narrator)
       reject(new Error(`the consumer process exited with code ${code} before it listened`)),
     );
   });
-  sendWithListener(child.process, { listener: true }, address);
+  sendListener(child.process, address);
   await ready;
   return child;
 }

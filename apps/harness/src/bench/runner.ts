@@ -112,7 +112,9 @@ class BenchChild {
 
   /** Sends `message`, with the listening socket held for `address` if there is one. */
   send(message: ToChild, address?: unknown): void {
-    sendWithListener(this.handle.process, message, address);
+    if (typeof address === "object" && address !== null)
+      sendWithListener(this.handle.process, message, address);
+    else this.handle.process.send(message);
   }
 
   /** The next message, or an error: the child failed, exited, or took longer than `timeoutMs`. */

@@ -1,28 +1,26 @@
 /**
  * Reads an endpoint address from the command line, so the examples also run by hand, on one
- * machine or two: the JSON that `open()` returns, or in short `host:port` (grpc-network) or a
- * socket path (grpc-os).
+ * machine or two: the JSON that `open()` returns (in IPC_ATLAS_ADDRESS: it may hold a token, so
+ * never in argv), or in short `host:port` (grpc-network) or a socket path (grpc-os).
  */
 
 import { dirname, resolve } from "node:path";
-import {
-  addressAt,
-  DEFAULT_DEADLINE_MS,
-  defaultMaxMessageSize,
-  type GrpcAddressBase,
-  type GrpcOsAddress,
-  type GrpcVariant,
-  variants,
-} from "../src/index.ts";
+import { addressAt, grpcNetwork } from "./grpc-network.ts";
+import { type GrpcOsAddress, grpcOs } from "./grpc-os.ts";
+import type { GrpcAddressBase, GrpcVariant } from "./grpc-variant.ts";
+import { DEFAULT_DEADLINE_MS } from "./producer.ts";
+import { defaultMaxMessageSize } from "./proto.ts";
 
-export function parseCommandLine(argv: string[]): {
+/** argv: `<grpc-os|grpc-network> [host:port | socket path]`; the address JSON may come in IPC_ATLAS_ADDRESS instead. */
+export function parseGrpcCommandLine(argv: string[]): {
   variant: GrpcVariant<GrpcAddressBase>;
   address: GrpcAddressBase;
 } {
-  // The demo passes the address (which may hold a token) in the environment, never in argv.
   const [variantId, given] = argv;
   const where = process.env.IPC_ATLAS_ADDRESS ?? given;
-  const variant = variants.find((v) => v.id === variantId) as GrpcVariant<GrpcAddressBase> | undefined;
+  const variant = [grpcOs, grpcNetwork].find((v) => v.id === variantId) as
+    | GrpcVariant<GrpcAddressBase>
+    | undefined;
   if (!variant || !where) {
     throw new Error(
       "usage: <grpc-os|grpc-network> <host:port | socket path> (or the address JSON in IPC_ATLAS_ADDRESS; a token in IPC_ATLAS_TOKEN)\n" +

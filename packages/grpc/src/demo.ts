@@ -1,0 +1,66 @@
+/**
+ * The narrated demo of grpc-os and grpc-network: the server (the consumer, hosting the Greeter
+ * beside Messages) and the client (Greeter calls, then a producer) run as two processes,
+ * examples/01-server.ts and examples/02-client.ts. Both start at once, since starting Node takes
+ * longer than anything gRPC does; each says `ready`, and the client dials only on core's `go`,
+ * once the server listens. The endpoint's listening socket (grpc-network) goes to the server
+ * over its IPC channel, and the address (which may hold a token) through the environment.
+ */
+
+import {
+  type ChildHandle,
+  demoSecurity,
+  type Narrator,
+  PeerGoneError,
+  sendListener,
+  spawnScript,
+} from "@ipc-atlas/core";
+import type { GrpcAddressBase, GrpcVariant } from "./grpc-variant.ts";
+
+const serverScript = new URL("../examples/01-server.ts", import.meta.url);
+const clientScript = new URL("../examples/02-client.ts", import.meta.url);
+
+/** Resolves when `child` says it is ready; PeerGoneError if it exits first. */
+function ready(child: ChildHandle, role: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.process.on("message", (m: { ready?: boolean }) => {
+      if (m?.ready) resolve();
+    });
+    void child.exited.then((code) =>
+      reject(new PeerGoneError(`the demo's gRPC ${role} exited with code ${code} before it was ready`)),
+    );
+  });
+}
+
+/** Runs the demo of `variant`; `describe` says in one line where its endpoint is. */
+export async function runGrpcDemo<Address extends GrpcAddressBase>(
+  variant: GrpcVariant<Address>,
+  narrator: Narrator,
+  describe: (address: Address) => string,
+): Promise<void> {
+  // --host, --tls and --insecure reach network demos through the environment (demoSecurity).
+  const endpoint = await variant.open(variant.id === "grpc-network" ? demoSecurity() : {});
+  // The address may hold a token: the children get it in their environment, never in argv.
+  const args = [variant.id];
+  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
+  const children: ChildHandle[] = [];
+  try {
+    narrator.note(`${describe(endpoint.address)}; the server (the consumer) binds it, the client dials it`);
+    const server = spawnScript(serverScript, { narrator, args, env });
+    const client = spawnScript(clientScript, { narrator, args, env });
+    children.push(server, client);
+    sendListener(server.process, endpoint.address);
+    await Promise.all([ready(server, "server"), ready(client, "client")]);
+    client.process.send({ go: true });
+    const [clientCode, serverCode] = await Promise.all([client.exited, server.exited]);
+    if (clientCode !== 0 || serverCode !== 0) {
+      throw new PeerGoneError(
+        `the demo's client exited with ${clientCode} and its server with ${serverCode}`,
+      );
+    }
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+    await Promise.all(children.map((child) => child.exited));
+    await endpoint.close();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The narrated rest demo: an express server that consumes slowly (examples/01-consumer.ts) and a
+ * client whose sends wait for it (examples/02-producer.ts), each in its own process. Both start
+ * at once; each says `ready`, and the producer sends only on core's `go`, once the server
+ * listens. The endpoint's listening socket goes to the consumer over its IPC channel, and the
+ * address (which holds the token) through the environment, never argv.
+ */
+
+import {
+  type ChildHandle,
+  demoSecurity,
+  type Endpoint,
+  type Narrator,
+  PeerGoneError,
+  sendListener,
+  spawnScript,
+} from "@ipc-atlas/core";
+import type { RestAddress, RestOpenOptions } from "./rest.ts";
+
+const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
+const producerScript = new URL("../examples/02-producer.ts", import.meta.url);
+
+/** Resolves when `child` says it is ready; PeerGoneError if it exits first. */
+function ready(child: ChildHandle, role: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve());
+    void child.exited.then((code) =>
+      reject(new PeerGoneError(`the demo's ${role} exited with code ${code} before it was ready`)),
+    );
+  });
+}
+
+/** Runs the demo on an endpoint made by `open` (the rest variant's). */
+export async function runRestDemo(
+  open: (options: RestOpenOptions) => Promise<Endpoint<RestAddress>>,
+  narrator: Narrator,
+): Promise<void> {
+  // --host, --tls and --insecure reach the demo through the environment (see demoSecurity).
+  const endpoint = await open(demoSecurity());
+  // The address holds the token: the children get it in their environment, never in argv.
+  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
+  narrator.note(
+    `the consumer runs the HTTP server; open() listens at ${endpoint.address.url} and hands the socket to it` +
+      (endpoint.address.token ? ", with a token every request must carry" : " (insecure: no token)"),
+  );
+  const consumer = spawnScript(consumerScript, { narrator, env });
+  const producer = spawnScript(producerScript, { narrator, env });
+  try {
+    sendListener(consumer.process, endpoint.address);
+    await Promise.all([ready(consumer, "consumer"), ready(producer, "producer")]);
+    narrator.note(
+      "the consumer takes one message every 400 ms; the server answers each POST only once it is taken",
+    );
+    producer.process.send({ go: true });
+    const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
+    if (producerCode !== 0 || consumerCode !== 0) {
+      throw new PeerGoneError(
+        `the demo's producer exited with ${producerCode}, its consumer with ${consumerCode}`,
+      );
+    }
+  } finally {
+    producer.kill("SIGKILL");
+    consumer.kill("SIGKILL");
+    await Promise.all([producer.exited, consumer.exited]);
+    await endpoint.close();
+  }
+}
