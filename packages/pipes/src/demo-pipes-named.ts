@@ -17,17 +17,17 @@ export async function demo(narrator: Narrator): Promise<void> {
   const readerScript = new URL("../examples/02-named-pipe-reader.ts", import.meta.url);
   const children: ChildHandle[] = [];
   // Resolves when an actor narrates one of the events.
-  const watch = (events: string[]) => {
+  const watch = (events: string[], base: Narrator = narrator) => {
     let seen = () => {};
     const promise = new Promise<void>((resolve) => {
       seen = resolve;
     });
     const watching: Narrator = {
       say(actor, event, detail) {
-        narrator.say(actor, event, detail);
+        base.say(actor, event, detail);
         if (events.includes(event)) seen();
       },
-      note: (text) => narrator.note(text),
+      note: (text) => base.note(text),
     };
     return { promise, watching };
   };
@@ -45,7 +45,8 @@ export async function demo(narrator: Narrator): Promise<void> {
       narrator,
       args: [JSON.stringify(first.address), "300", "--wait-for-go"],
     });
-    const killed = watch(["RECEIVED"]);
+    const opened = watch(["OPENED"]);
+    const killed = watch(["RECEIVED"], opened.watching);
     const doomed = spawnScript(readerScript, {
       narrator: killed.watching,
       args: [JSON.stringify(second.address), "0", "--wait-for-go"],
@@ -73,7 +74,9 @@ export async function demo(narrator: Narrator): Promise<void> {
     await Promise.all([writer.exited, reader.exited]);
 
     narrator.note("Now a reader dies (kill -9) while the writer still has something to say.");
+    // The reader first, so the writer finds it there (no ENXIO wait this time).
     doomed.process.send({ go: true });
+    await Promise.race([opened.promise, doomed.exited]);
     writer2.process.send({ go: true });
     await Promise.race([killed.promise, writer2.exited]);
     doomed.kill("SIGKILL");
