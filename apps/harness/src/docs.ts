@@ -16,7 +16,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type AnyVariant, semanticsColumns, taxonomyPath, variantIds } from "@ipc-atlas/core";
+import { type AnyVariant, isInterProcess, semanticsColumns, taxonomyPath, variantIds } from "@ipc-atlas/core";
 import { apiDir, apiDrift, renderApi } from "./api-docs.ts";
 import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
@@ -25,7 +25,11 @@ import { runDemo } from "./demo.ts";
 import { renderChoosing, svgDrift } from "./docs/choosing.ts";
 import { renderComparison } from "./docs/comparison.ts";
 import { semanticsConcepts } from "./docs/concepts.ts";
+import { pageTemplate } from "./docs/page-template.ts";
+import { sameTranscript, transcriptDiff } from "./docs/transcripts.ts";
 import { type LoadedRegistry, loadRegistry } from "./registry.ts";
+
+export { byActor, normaliseLine, sameTranscript, transcriptDiff } from "./docs/transcripts.ts";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const docs = `${repoRoot}docs/`;
@@ -44,56 +48,6 @@ export function fillBlocks(text: string, blocks: Blocks): string {
   return text.replace(BLOCK, (whole, name: string) =>
     name in blocks ? `<!-- generated:${name} -->\n${blocks[name]}<!-- /generated:${name} -->` : whole,
   );
-}
-
-// ── normalising transcripts ──────────────────────────────────────────────────────────────
-
-export function normaliseLine(line: string): string {
-  return line
-    .replace(/\+\d+\.\d{3}s/g, "+T")
-    .replace(/\bpid \d+/g, "pid N")
-    .replace(/(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0):\d+/g, "$1:PORT")
-    .replace(/\bport \d+/g, "port N")
-    .replace(/\/tmp\/[^\s"'`),]+/g, "/tmp/…")
-    .replace(/\b[0-9a-f]{6,}\b/g, "HEX")
-    .replace(/\b\d+(\.\d+)? ?(ms|µs|us|s)\b/g, "N $2")
-    .replace(/\d+(\.\d+)?/g, "N")
-    .replace(/\bN (\w+?)s\b/g, "N $1") // "1 message", "3 messages"
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** Normalised lines grouped by actor (the column after the time), each group sorted. */
-export function byActor(transcript: string): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const raw of transcript.split("\n")) {
-    const line = normaliseLine(raw);
-    if (!line) continue;
-    const actor = /^\+T (\S+)/.exec(line)?.[1] ?? "·";
-    groups.set(actor, [...(groups.get(actor) ?? []), line]);
-  }
-  for (const lines of groups.values()) lines.sort();
-  return groups;
-}
-
-/** Normalised lines found in only one of two transcripts, for the check's message. */
-export function transcriptDiff(committed: string, fresh: string): string[] {
-  const a = [...byActor(committed).values()].flat();
-  const b = [...byActor(fresh).values()].flat();
-  return [
-    ...a.filter((line) => !b.includes(line)).map((line) => `- ${line}`),
-    ...b.filter((line) => !a.includes(line)).map((line) => `+ ${line}`),
-  ];
-}
-
-export function sameTranscript(a: string, b: string): boolean {
-  const ga = byActor(a);
-  const gb = byActor(b);
-  if (ga.size !== gb.size) return false;
-  for (const [actor, lines] of ga) {
-    if (JSON.stringify(lines) !== JSON.stringify(gb.get(actor))) return false;
-  }
-  return true;
 }
 
 // ── the generated blocks ─────────────────────────────────────────────────────────────────
@@ -279,7 +233,12 @@ async function transcript(variant: AnyVariant | undefined): Promise<string> {
   if (!variant?.demo) return "This variant has no demo yet.\n";
   const lines: string[] = [];
   await runDemo(variant, { write: (line) => lines.push(line) });
-  return `\`\`\`text\n$ pnpm ipc-atlas demo ${variant.id}\n${lines.join("\n").trimEnd()}\n\`\`\`\n`;
+  // Narration from child processes reaches the terminal through the parent: lines of different
+  // processes are in the order they arrived there, which may differ from the order of the events.
+  const caption = isInterProcess(variant.taxonomy.scope)
+    ? "\nLines of different processes appear in the order the parent received them, which can differ by a few milliseconds from the order in which the events happened; each process's own lines are in order.\n"
+    : "";
+  return `\`\`\`text\n$ pnpm ipc-atlas demo ${variant.id}\n${lines.join("\n").trimEnd()}\n\`\`\`\n${caption}`;
 }
 
 function tree(order: readonly AnyVariant[], prefix: string): string {
@@ -390,43 +349,6 @@ export interface DocFile {
   blocks: () => Promise<Blocks>;
   /** What a missing page starts as (variant pages): headings and empty generated blocks. */
   template?: string;
-}
-
-/** A new variant's page: the generated blocks in place, the prose left to write. */
-function pageTemplate(variant: AnyVariant): string {
-  const block = (name: string) => `<!-- generated:${name} -->\n<!-- /generated:${name} -->`;
-  return `# ${variant.id}: ${variant.summary}
-
-${block("nav")}
-
-(One paragraph: what the mechanism is in the operating system or protocol.)
-
-## Where it sits
-
-${block("where")}
-
-## Semantics
-
-${block("semantics")}
-
-## The demo's code
-
-${block("code")}
-
-## Transcript
-
-${block("transcript")}
-
-## Numbers
-
-${block("numbers")}
-
-## When to choose it
-
-(When it fits, and when another variant fits better.)
-
-${block("nav")}
-`;
 }
 
 /** Every generated file: a page per variant the workspace declares, then the shared pages. */

@@ -18,7 +18,8 @@ export const tcpCard: VariantCard = {
   ceiling: "tcp",
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",
-    buffering: "kernel send and receive buffers (hundreds of KiB on loopback)",
+    buffering:
+      "kernel send and receive buffers, which the kernel grows with the traffic (in the demo, 4.9 MiB went out over loopback before a send waited)",
     ordering: "byte order of the connection",
     delivery: "at-most-once: bytes in flight are lost if a side dies; the other side sees the reset",
     durability: "none",

@@ -20,9 +20,11 @@
  * time is a one-way latency even across processes.
  */
 
-import { readFileSync } from "node:fs";
 import type { Consumer, Producer } from "@ipc-atlas/core";
 import * as hdr from "hdr-histogram-js";
+import { type CpuFigures, cpuSince } from "./figures.ts";
+
+export { type CpuFigures, cpuSince, type ProcessFigures, processFigures } from "./figures.ts";
 
 export const HEADER_BYTES = 16;
 
@@ -52,11 +54,6 @@ export interface Plan {
   window: number;
   /** `process.hrtime.bigint()` of the harness, as a decimal string (bigint does not cross IPC). */
   epochNs: string;
-}
-
-export interface CpuFigures {
-  userMs: number;
-  systemMs: number;
 }
 
 /** What the sending side saw. */
@@ -117,17 +114,6 @@ export interface ReceiverReport {
 }
 
 /** Peak resident set and CPU of one process, from the process itself. */
-export interface ProcessFigures {
-  role: string;
-  pid: number;
-  /** CPU during the measured window (see SenderReport/ReceiverReport). */
-  cpu: CpuFigures;
-  /** process.resourceUsage().maxRSS: peak resident set of the process's whole life, KiB. */
-  maxRssKiB: number;
-  /** The CPUs the process may run on (Linux's Cpus_allowed_list, "0-1"; "1" when pinned to CPU 1). */
-  cpusAllowed: string | null;
-}
-
 export class Clock {
   readonly #epoch: bigint;
   constructor(epochNs: string) {
@@ -293,29 +279,6 @@ export class LatencyRecorder {
     };
     h.destroy(); // WebAssembly memory is not garbage-collected
     return figures;
-  }
-}
-
-export function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
-  const d = process.cpuUsage(start);
-  return { userMs: d.user / 1000, systemMs: d.system / 1000 };
-}
-
-export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
-  return {
-    role,
-    pid: process.pid,
-    cpu,
-    maxRssKiB: process.resourceUsage().maxRSS,
-    cpusAllowed: cpusAllowed(),
-  };
-}
-
-function cpusAllowed(): string | null {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? null;
-  } catch {
-    return null; // not Linux
   }
 }
 
