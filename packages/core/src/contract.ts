@@ -19,7 +19,19 @@ class ContractConsumer implements Consumer {
   #closing: Promise<void> | undefined;
   /** The latest next() call not yet settled: later calls wait behind it, in call order. */
   #tail: Promise<unknown> | null = null;
+  /** Calls made and not yet settled; the tail is dropped when the last one settles. */
+  #pending = 0;
   readonly #iterator: AsyncIterator<Uint8Array, undefined>;
+  // The handlers are made once, not per call: this runs for every message of every variant,
+  // and closures made per call (with the reaction that settles them) cost more than the hand-off.
+  readonly #settled = () => {
+    if (--this.#pending === 0) this.#tail = null;
+  };
+  readonly #take = (): Promise<IteratorResult<Uint8Array, undefined>> => {
+    if (this.#closed) return DONE_PROMISE;
+    this.#source ??= this.#inner[Symbol.asyncIterator]();
+    return this.#source.next() as Promise<IteratorResult<Uint8Array, undefined>>;
+  };
 
   constructor(inner: Consumer) {
     this.#inner = inner;
@@ -41,19 +53,6 @@ class ContractConsumer implements Consumer {
     this.#closing ??= this.#inner.close();
     return this.#closing;
   }
-
-  // The handlers are made once, not per call: this runs for every message of every variant,
-  // and closures made per call (with the reaction that settles them) cost more than the hand-off.
-  /** Calls made and not yet settled; the tail is dropped when the last one settles. */
-  #pending = 0;
-  readonly #settled = () => {
-    if (--this.#pending === 0) this.#tail = null;
-  };
-  readonly #take = (): Promise<IteratorResult<Uint8Array, undefined>> => {
-    if (this.#closed) return DONE_PROMISE;
-    this.#source ??= this.#inner[Symbol.asyncIterator]();
-    return this.#source.next() as Promise<IteratorResult<Uint8Array, undefined>>;
-  };
 
   #next(): Promise<IteratorResult<Uint8Array, undefined>> {
     if (this.#closed) return DONE_PROMISE;
