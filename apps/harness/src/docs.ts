@@ -22,6 +22,7 @@ import { docCharts } from "./bench/charts.ts";
 import type { BenchReport, BenchResult } from "./bench/index.ts";
 import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
 import { runDemo } from "./demo.ts";
+import { annotated } from "./docs/annotated.ts";
 import { renderChoosing, svgDrift } from "./docs/choosing.ts";
 import { renderComparison } from "./docs/comparison.ts";
 import { semanticsConcepts } from "./docs/concepts.ts";
@@ -91,17 +92,8 @@ function nav(path: readonly string[], page: string): string {
 }
 
 function where(variant: AnyVariant, packageName: string): string {
-  const t = variant.taxonomy;
-  return `${[
-    "| | |",
-    "| --- | --- |",
-    `| path | ${taxonomyPath(variant).join(" › ")} |`,
-    `| scope | ${t.scope} |`,
-    `| model | ${t.model} |`,
-    `| timing | ${t.timing} |`,
-    `| medium | ${t.medium} |`,
-    `| package | \`${packageName}\` |`,
-  ].join("\n")}\n`;
+  // One line: the breadcrumb a reader follows in the tree, the medium, and the package to install.
+  return `**${taxonomyPath(variant).join(" › ")}** · ${variant.taxonomy.medium} · \`${packageName}\`\n`;
 }
 
 /** What a consumer sees when its producer's process dies, as the card states it (see the Consumer contract). */
@@ -154,9 +146,11 @@ function code(variant: AnyVariant, packageDir: string): string {
   const linked = sources.filter((s) => hasExamples && isDemoFile(s.file));
   const blocks = shown.map(({ name, path }) => {
     const text = readFileSync(`${repoRoot}${path}`, "utf8").trimEnd();
-    const body = name ? extractFunction(text, name) : text;
-    const title = name ? `\`${path}\`, function \`${name}\`` : `\`${path}\``;
-    return `${title}\n\n\`\`\`ts\n${body}\n\`\`\`\n`;
+    // A named function is an excerpt, shown as it is; a whole example program reads as text
+    // beside its code.
+    if (name)
+      return `\`${path}\`, function \`${name}\`\n\n\`\`\`ts\n${extractFunction(text, name)}\n\`\`\`\n`;
+    return `**[\`${path.replace(/^.*\/examples\//, "examples/")}\`](../${path})**\n\n${annotated(text)}`;
   });
   const links = linked.map(
     ({ path }) =>

@@ -7,17 +7,15 @@ export function pageTemplate(variant: AnyVariant): string {
 
 ${block("nav")}
 
-(One paragraph: what the mechanism is in the operating system or protocol.)
-
-## Where it sits
-
 ${block("where")}
+
+(One paragraph: what the mechanism is in the operating system or protocol.)
 
 ## Semantics
 
 ${block("semantics")}
 
-## The demo's code
+## The example
 
 ${block("code")}
 
