@@ -6,6 +6,7 @@
  *
  *   node --import tsx apps/harness/src/docs.ts --write   regenerate every block
  *   node --import tsx apps/harness/src/docs.ts --check   fail if a committed page differs
+ *   … --write --only tcp,tcp-ip                           regenerate those pages alone
  *
  * Transcripts come from really running each demo. What the scheduler decides differs from run
  * to run — times, pids, ports, temp paths, which member of a queue group gets a message, how
@@ -422,12 +423,17 @@ export async function chartDrift(
 }
 
 /** Regenerates every page and chart; returns the files whose committed text differs. */
-export async function generate(write: boolean): Promise<string[]> {
+export async function generate(write: boolean, only?: readonly string[]): Promise<string[]> {
   const loaded = await loadRegistry();
-  const drifted: string[] = await chartDrift(loadResults(), `${docs}charts/`, write);
-  const { charts } = await renderChoosing(readingOrder(loaded), loadResults());
-  drifted.push(...svgDrift(charts, `${docs}charts/`, write));
-  for (const file of docFiles(loaded)) {
+  const drifted: string[] = [];
+  if (!only) {
+    drifted.push(...(await chartDrift(loadResults(), `${docs}charts/`, write)));
+    const { charts } = await renderChoosing(readingOrder(loaded), loadResults());
+    drifted.push(...svgDrift(charts, `${docs}charts/`, write));
+  }
+  // `--only` regenerates the named pages alone (an author at work on one page); the check covers all.
+  const files = docFiles(loaded).filter((f) => !only || only.some((name) => f.path.endsWith(`/${name}.md`)));
+  for (const file of files) {
     if (!existsSync(file.path)) {
       drifted.push(`${file.path.replace(repoRoot, "")} (missing)`);
       // A new variant's page starts from the template; its hand-written parts are then the author's.
@@ -456,6 +462,7 @@ export async function generate(write: boolean): Promise<string[]> {
       if (write) writeFileSync(file.path, next);
     }
   }
+  if (only) return drifted;
   // The API reference of the published packages (docs/api/), from their JSDoc.
   const api = await apiDrift();
   drifted.push(...api);
@@ -465,7 +472,9 @@ export async function generate(write: boolean): Promise<string[]> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const write = process.argv.includes("--write");
-  const drifted = await generate(write);
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]?.split(",");
+  const drifted = await generate(write, only);
   if (write) console.log(drifted.length ? `updated: ${drifted.join(", ")}` : "docs are up to date");
   else if (drifted.length) {
     console.error(
