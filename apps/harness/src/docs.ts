@@ -85,11 +85,15 @@ function nav(path: readonly string[], page: string): string {
   const i = path.indexOf(page);
   const prev = path[i - 1];
   const next = path[i + 1];
+  // The first page goes back to the catalogue, the last one returns to it: never a dead end,
+  // and never the same link twice.
   return `${[
-    prev ? `[← ${prev}](${prev}.md)` : "[← catalogue](README.md)",
+    prev ? `[← ${prev}](${prev}.md)` : undefined,
     "[catalogue](README.md)",
-    next ? `[${next} →](${next}.md)` : "[catalogue ↩](README.md)",
-  ].join(" · ")}\n`;
+    next ? `[${next} →](${next}.md)` : "[back to the start: concepts ↩](concepts.md)",
+  ]
+    .filter(Boolean)
+    .join(" · ")}\n`;
 }
 
 function where(variant: AnyVariant, packageName: string): string {
