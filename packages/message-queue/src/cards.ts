@@ -18,7 +18,8 @@ export const messageQueuesCard: VariantCard = {
   semantics: {
     blocking:
       "`send` waits while the queue is full, `receive` while it is empty (or `trySend`/`tryReceive`, or a timeout)",
-    buffering: "the kernel keeps up to maxMessages (msg_max, 10 by default) messages",
+    buffering:
+      "the kernel keeps maxMessages × messageSize, fixed at creation (default 10 × 8192 bytes; the demo: 4 × 128)",
     ordering: "highest priority first, FIFO within a priority",
     delivery:
       "at-most-once: a receive removes the message, so a consumer that dies after it loses that message",
