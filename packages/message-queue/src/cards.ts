@@ -41,11 +41,11 @@ export const messageQueuesJetStreamCard: VariantCard = {
     blocking:
       "`send` waits for the stream's publish ack, and while the stream holds `capacity` unacked messages; the consumer waits for the next fetch",
     buffering:
-      "the stream on the server (file storage), up to `capacity` messages; the consumer fetches ahead a batch (prefetch)",
+      "the stream on the server (file storage), up to `capacity` messages; each consumer's client fetches up to `prefetch` (64) ahead, delivered to it but unacked",
     ordering:
-      "stream order for first deliveries; a message redelivered after its consumer died comes again after those already fetched",
+      "stream order while no consumer dies; a dead consumer's unacked messages come again once ack_wait runs out, after newer ones",
     delivery:
-      "at-least-once: a message is acked when the consumer asks for the next one, so one in hand when the consumer dies is redelivered; `Nats-Msg-Id` makes a resend within the dedup window a no-op",
+      "at-least-once: what a consumer held unacked when it died is redelivered (the iterator acks a message when the next is asked for); `Nats-Msg-Id` dedups a resend",
     durability: "on the server's disk, replicated on a 3-node cluster: survives the loss of one node",
     boundaries: "kept",
     scope: "processes on any hosts that reach the NATS servers",
