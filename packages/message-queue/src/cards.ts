@@ -18,8 +18,7 @@ export const messageQueuesCard: VariantCard = {
   semantics: {
     blocking:
       "`send` waits while the queue is full, `receive` while it is empty (or `trySend`/`tryReceive`, or a timeout)",
-    buffering:
-      "the kernel keeps maxMessages × messageSize, fixed at creation (default 10 × 8192 bytes; the demo: 4 × 128)",
+    buffering: "the kernel keeps maxMessages × messageSize, fixed at creation (10 × 8192 bytes by default)",
     ordering: "highest priority first, FIFO within a priority",
     delivery:
       "at-most-once: a receive removes the message, so a consumer that dies after it loses that message",
@@ -27,6 +26,7 @@ export const messageQueuesCard: VariantCard = {
     boundaries: "kept: one send is one receive",
     scope: "processes on one host",
     limits: "/proc/sys/fs/mqueue: msg_max 10, msgsize_max 8192, queues_max 256 (defaults)",
+    access: "processes of the users the queue's mode admits (0600 by default: its owner), checked at `mq_open`",
   },
   demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
 };
