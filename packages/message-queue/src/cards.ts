@@ -26,7 +26,8 @@ export const messageQueuesCard: VariantCard = {
     boundaries: "kept: one send is one receive",
     scope: "processes on one host",
     limits: "/proc/sys/fs/mqueue: msg_max 10, msgsize_max 8192, queues_max 256 (defaults)",
-    access: "processes of the users the queue's mode admits (0600 by default: its owner), checked at `mq_open`",
+    access:
+      "processes of the users the queue's mode admits (0600 by default: its owner), checked at `mq_open`",
   },
   demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
 };
