@@ -1,27 +1,21 @@
-/**
- * 03-jetstream-producer: the JetStream demo's producer process: stores N messages in the queue,
- * then the END marker, and exits. Role: producer; endpoint: the queue's address (JSON in
- * IPC_ATLAS_ADDRESS, never argv: it holds the token); argument: how many.
- */
+// A producer process: it stores messages in the queue's stream and exits, before any consumer
+// is attached. Endpoint: the queue's address, as JSON in IPC_ATLAS_ADDRESS (never in argv: it
+// holds the token); argument: how many messages.
 
 import { childNarrator } from "@ipc-atlas/core";
 import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [countText = "20"] = process.argv.slice(2);
-const address = addressFromEnv();
-const count = Number(countText);
-const narrator = childNarrator("producer");
+const say = childNarrator("producer").sayAs;
+const count = Number(process.argv[2] ?? "10");
+const producer = await JetStreamQueue.producer(addressFromEnv());
 
-// Connect to the queue's servers; nothing needs to consume yet.
-const producer = await JetStreamQueue.producer(address);
+// `publish` resolves once the server has stored the message (its PubAck), with the message's
+// sequence number in the stream; no consumer needs to exist. `close` then stores an END
+// marker, which tells the consumers that nothing more comes, and disconnects.
+const stored: number[] = [];
 for (let i = 1; i <= count; i++) {
-  const text = `#${i}`;
-  narrator.sayAs("SEND", JSON.stringify(text));
-  // Resolves once the server stored it (PubAck), with its sequence number in the stream.
-  const receipt = await producer.publish(Buffer.from(text));
-  narrator.sayAs("SENT", `${JSON.stringify(text)} stored as stream message ${receipt.streamSequence}`);
+  const receipt = await producer.publish(Buffer.from(`#${i}`));
+  stored.push(receipt.streamSequence);
 }
-// END tells a consumer that nothing more comes; close() sends it and disconnects.
+say("SENT", `#1–#${count}, stored as stream messages ${stored[0]}–${stored.at(-1)}`);
 await producer.close();
-narrator.sayAs("CLOSE", "END marker stored; the producer exits");
-process.disconnect?.();

@@ -1,44 +1,26 @@
-/**
- * 04-jetstream-consumer: the JetStream demo's consumer process: takes messages one by one,
- * "processes" each for a while, and acks it when it takes the next, with explicit acks. Every
- * message it takes is reported to the parent, which counts them. Role: consumer; endpoint: the
- * queue's address (JSON in IPC_ATLAS_ADDRESS, never argv: it holds the token); arguments: its
- * name, the processing time in ms, and "on-go" to attach only when the parent says go.
- */
+// A consumer process: it attaches to the queue's durable consumer, which every consumer
+// process shares, and processes messages one at a time. Endpoint: the queue's address (JSON in
+// IPC_ATLAS_ADDRESS); arguments: this consumer's name and how long each message takes (ms).
 
-import { childNarrator, waitForGo } from "@ipc-atlas/core";
+import { setTimeout as processing } from "node:timers/promises";
+import { childNarrator } from "@ipc-atlas/core";
+import { whenTheDemoSaysGo } from "../src/demo-support.ts";
 import { addressFromEnv, JetStreamQueue } from "../src/jetstream/index.ts";
 
-const [actor = "consumer", processMsText = "0", start = "now"] = process.argv.slice(2);
-const address = addressFromEnv();
-const processMs = Number(processMsText);
-const narrator = childNarrator(actor);
+const [actor = "consumer", processMs = "0"] = process.argv.slice(2);
+const say = childNarrator(actor).sayAs;
+await whenTheDemoSaysGo(); // started by the demo: attach when it says so; by hand: at once
 
-// "on-go": started ahead of time, attach only when the parent says go (a process takes far
-// longer to start than to attach, and the demo needs to know when this one attaches).
-if (start === "on-go") {
-  const go = waitForGo();
-  process.send?.({ ready: true });
-  await go;
+// Prefetch: the client pulls up to 4 messages ahead of the loop below, and the server counts
+// them as delivered to this consumer, unacked, though the loop has not seen them. The loop acks
+// a message once it is processed. If this process dies first (kill -9 included), that message
+// and those fetched ahead stay unacked, and when ack_wait runs out the server delivers them
+// again, to another consumer: at-least-once. `receive` returns null after the producer's END.
+const consumer = await JetStreamQueue.consumer(addressFromEnv(), { prefetch: 4 });
+for (let m = await consumer.receive(); m; m = await consumer.receive()) {
+  const again = m.redelivered ? ` (redelivered: delivery ${m.deliveryCount})` : "";
+  say("RECEIVED", `"${Buffer.from(m.data)}"${again}`);
+  await processing(Number(processMs));
+  await m.ack();
 }
-// A small prefetch, so that the demo shows both pulled-ahead and in-hand messages.
-const consumer = await JetStreamQueue.consumer(address, { prefetch: 4 });
-narrator.sayAs("READY", `attached to durable consumer "${address.consumer}" (pid ${process.pid})`);
-let taken = 0;
-// Receive with explicit acks: this loop acks the previous message before it takes the next.
-let previous: Awaited<ReturnType<typeof consumer.receive>> = null;
-for (;;) {
-  if (previous) await previous.ack();
-  const delivery = await consumer.receive();
-  if (!delivery) break;
-  previous = delivery;
-  taken++;
-  const text = Buffer.from(delivery.data).toString();
-  const how = delivery.redelivered ? ` (redelivered: delivery ${delivery.deliveryCount})` : "";
-  narrator.sayAs("RECEIVED", `${JSON.stringify(text)}${how}`);
-  process.send?.({ received: text, redelivered: delivery.redelivered });
-  if (processMs > 0) await new Promise((r) => setTimeout(r, processMs));
-}
-narrator.sayAs("END", `the producer's END marker; ${taken} messages taken, each acked`);
 await consumer.close();
-process.disconnect?.();

@@ -18,7 +18,7 @@ export const messageQueuesCard: VariantCard = {
   semantics: {
     blocking:
       "`send` waits while the queue is full, `receive` while it is empty (or `trySend`/`tryReceive`, or a timeout)",
-    buffering: "the kernel keeps up to maxMessages (msg_max, 10 by default) messages",
+    buffering: "the kernel keeps maxMessages × messageSize, fixed at creation (10 × 8192 bytes by default)",
     ordering: "highest priority first, FIFO within a priority",
     delivery:
       "at-most-once: a receive removes the message, so a consumer that dies after it loses that message",
@@ -26,6 +26,8 @@ export const messageQueuesCard: VariantCard = {
     boundaries: "kept: one send is one receive",
     scope: "processes on one host",
     limits: "/proc/sys/fs/mqueue: msg_max 10, msgsize_max 8192, queues_max 256 (defaults)",
+    access:
+      "processes of the users the queue's mode admits (0600 by default: its owner), checked at `mq_open`",
   },
   demoSources: ["src/demo.ts", "examples/01-producer.ts", "examples/02-consumer.ts"],
 };
@@ -40,11 +42,11 @@ export const messageQueuesJetStreamCard: VariantCard = {
     blocking:
       "`send` waits for the stream's publish ack, and while the stream holds `capacity` unacked messages; the consumer waits for the next fetch",
     buffering:
-      "the stream on the server (file storage), up to `capacity` messages; the consumer fetches ahead a batch (prefetch)",
+      "the stream on the server (file storage), up to `capacity` messages; each consumer's client fetches up to `prefetch` (64) ahead, delivered to it but unacked",
     ordering:
-      "stream order for first deliveries; a message redelivered after its consumer died comes again after those already fetched",
+      "stream order while no consumer dies; a dead consumer's unacked messages come again once ack_wait runs out, after newer ones",
     delivery:
-      "at-least-once: a message is acked when the consumer asks for the next one, so one in hand when the consumer dies is redelivered; `Nats-Msg-Id` makes a resend within the dedup window a no-op",
+      "at-least-once: what a consumer held unacked when it died is redelivered (the iterator acks a message when the next is asked for); `Nats-Msg-Id` dedups a resend",
     durability: "on the server's disk, replicated on a 3-node cluster: survives the loss of one node",
     boundaries: "kept",
     scope: "processes on any hosts that reach the NATS servers",

@@ -1,13 +1,26 @@
 /**
- * The JetStream queue's narrated demo: a producer process stores messages and exits, a
- * consumer process is killed with kill -9 while it holds one unacked (and a few more it had
- * fetched ahead), and a second consumer gets the rest — the killed one's messages redelivered,
- * after newer ones — so the count at the end says nothing was lost.
+ * The JetStream queue's narrated demo: a producer process (examples/03-jetstream-producer.ts)
+ * stores messages and exits, a consumer process (examples/04-jetstream-consumer.ts) is killed
+ * with kill -9 while it holds one unacked (and a few more it had fetched ahead), and a second
+ * consumer gets the rest — the killed one's messages redelivered, after newer ones — so the
+ * count at the end says nothing was lost. The demo counts from what the processes report.
  */
 
-import { type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
 import { addressEnv } from "./connection.ts";
 import { JetStreamQueue } from "./queue.ts";
+
+const producerScript = new URL("../../examples/03-jetstream-producer.ts", import.meta.url);
+const consumerScript = new URL("../../examples/04-jetstream-consumer.ts", import.meta.url);
+
+/** Calls `onMessage` with each message a consumer process narrates: its label and whether it came again. */
+function onReceived(child: ChildHandle, onMessage: (m: { label: string; again: boolean }) => void): void {
+  child.process.on("message", (m: { narrate?: { event: string; detail?: string } }) => {
+    const report =
+      m?.narrate?.event === "RECEIVED" ? /^"(#\d+)"( \(redelivered)?/.exec(m.narrate.detail ?? "") : null;
+    if (report) onMessage({ label: report[1]!, again: report[2] !== undefined });
+  });
+}
 
 /** "#5–#8" for consecutive numbers, "#5, #7" otherwise: the producer's labels are "#<stream sequence>". */
 function labels(numbers: number[]): string {
@@ -18,9 +31,10 @@ function labels(numbers: number[]): string {
 
 /** The narrated demo: a consumer killed with kill -9 mid-stream, a second one gets the rest, nothing lost. */
 export async function demo(narrator: Narrator): Promise<void> {
-  const count = 12;
-  const killAt = 5;
+  const count = 10;
+  const killAt = 3;
   const ackWaitMs = 2000;
+  const processMs = 150; // consumer A's time per message, so that the kill finds it processing
   const prefetch = 4; // 04-jetstream-consumer.ts asks for it
   const queue = await JetStreamQueue.open({ ackWaitMs });
   const received = new Map<string, number>();
@@ -32,35 +46,28 @@ export async function demo(narrator: Narrator): Promise<void> {
       "OPEN",
       `work-queue stream ${queue.address.stream} on ${queue.address.servers.map(redactUrl).join(", ")} (ack_wait ${ackWaitMs / 1000} s)`,
     );
-    narrator.note("The producer runs first and exits: its messages wait in the stream, stored on disk.");
-    const producer = spawnScript(new URL("../../examples/03-jetstream-producer.ts", import.meta.url), {
+    const producer = spawnScript(producerScript, {
       narrator,
       env: addressEnv(queue.address),
       args: [String(count)],
     });
-    await producer.exited;
+    const producerCode = await producer.exited;
+    if (producerCode !== 0) throw new Error(`the demo producer exited with code ${producerCode}`);
     const waiting = await queue.info();
     narrator.say(
       "queue",
       "WAIT",
-      `${waiting.messages} messages wait in the stream (${count} + END), nobody consumes yet`,
+      `${waiting.messages} messages in the stream (${count} + END); the producer has exited, no consumer is attached`,
     );
 
-    narrator.note(
-      `Consumer A takes messages slowly and acks each when it takes the next; it dies by kill -9 while it processes #${killAt}.`,
-    );
-    narrator.note(
-      `Prefetch: A's client pulls up to ${prefetch} messages ahead of what A's code has taken, so the next one is already there. ` +
-        "The server counts them as delivered to A, unacked, though A's code has not seen them.",
-    );
     // Both consumer processes start now and attach only when told: starting a process can take
     // longer than ack_wait on a busy machine, attaching takes milliseconds, and the story below
     // depends on when B attaches.
-    const start = (actor: string, processMs: string) => {
-      const child = spawnScript(new URL("../../examples/04-jetstream-consumer.ts", import.meta.url), {
+    const start = (actor: string, ms: number) => {
+      const child = spawnScript(consumerScript, {
         narrator,
         env: addressEnv(queue.address),
-        args: [actor, processMs, "on-go"],
+        args: [actor, String(ms)],
       });
       const ready = new Promise<void>((resolve) =>
         child.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve()),
@@ -68,15 +75,14 @@ export async function demo(narrator: Narrator): Promise<void> {
       children.push(child);
       return { child, ready, go: () => child.process.send({ go: true }) };
     };
-    const a = start("consumer A", "150");
-    const b = start("consumer B", "0");
+    const a = start("consumer A", processMs);
+    const b = start("consumer B", 0);
     const consumerA = a.child;
     const consumerB = b.child;
     const killed = new Promise<void>((resolve) => {
-      consumerA.process.on("message", (m: { received?: string }) => {
-        if (!m?.received) return;
-        received.set(m.received, (received.get(m.received) ?? 0) + 1);
-        if (m.received === `#${killAt}`) {
+      onReceived(consumerA, ({ label }) => {
+        received.set(label, (received.get(label) ?? 0) + 1);
+        if (label === `#${killAt}`) {
           consumerA.kill("SIGKILL");
           resolve();
         }
@@ -97,22 +103,22 @@ export async function demo(narrator: Narrator): Promise<void> {
     narrator.say(
       "queue",
       "WAIT",
-      `${after.messages} messages still in the stream (END included); ${after.ackPending} of them were delivered to A and never acked: ` +
+      `${after.messages} messages in the stream; ${after.ackPending} of them delivered to A and never acked: ` +
         `#${killAt}, which A was processing, and ${labels(fetchedAhead)}, fetched ahead and never shown to A's code`,
     );
     narrator.note(
-      `The server gives A's unacked messages to another consumer once ack_wait (${ackWaitMs / 1000} s) runs out; ` +
-        "what nobody was given yet can go out at once.",
+      `Prefetch: A's client had pulled up to ${prefetch} messages ahead of A's loop, and the server counts them as A's. ` +
+        `They go to another consumer once ack_wait (${ackWaitMs / 1000} s) runs out; messages nobody was given go out at once.`,
     );
 
-    b.go();
     const toB: Array<{ n: number; again: boolean }> = [];
-    consumerB.process.on("message", (m: { received?: string; redelivered?: boolean }) => {
-      if (!m?.received) return;
-      received.set(m.received, (received.get(m.received) ?? 0) + 1);
-      toB.push({ n: number(m.received), again: m.redelivered === true });
+    onReceived(consumerB, ({ label, again }) => {
+      received.set(label, (received.get(label) ?? 0) + 1);
+      toB.push({ n: number(label), again });
     });
-    await consumerB.exited;
+    b.go();
+    const consumerCode = await consumerB.exited;
+    if (consumerCode !== 0) throw new Error(`consumer B exited with code ${consumerCode}`);
     // The order B saw, from its own reports, in runs: first deliveries and redeliveries.
     const runs: Array<{ again: boolean; numbers: number[] }> = [];
     for (const { n, again } of toB) {
@@ -125,8 +131,8 @@ export async function demo(narrator: Narrator): Promise<void> {
       `consumer B got ${runs.map((r) => `${labels(r.numbers)} (${r.again ? "A's, redelivered" : "first deliveries"})`).join(", then ")}`,
     );
     narrator.note(
-      "A redelivered message comes after newer ones: it goes out again only when its ack_wait runs out, " +
-        "while the messages nobody was given go out at once. Stream order holds only while no consumer dies.",
+      "Redelivered messages come after newer ones: they wait for ack_wait, the others do not. " +
+        "Stream order holds only while no consumer dies.",
     );
 
     const expected = Array.from({ length: count }, (_, i) => `#${i + 1}`);
@@ -141,7 +147,7 @@ export async function demo(narrator: Narrator): Promise<void> {
     );
     narrator.note(
       missing.length === 0
-        ? "Nothing lost: at-least-once. A message is gone from the stream only after a consumer acked it."
+        ? "Nothing lost: at-least-once. A message leaves the stream only once a consumer acked it."
         : "Messages were lost: that is a bug in this backend.",
     );
   } finally {
