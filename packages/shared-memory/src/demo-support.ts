@@ -28,14 +28,21 @@ export function sequenceOf(record: Uint8Array): number {
   return new DataView(record.buffer, record.byteOffset, 4).getUint32(0, true);
 }
 
-/** How many times a timer of `everyMs` fired while `waiting` was pending: proof the event loop ran. */
-export async function ticksWhile(waiting: Promise<unknown>, everyMs = 10): Promise<number> {
+/** A timer that counts its ticks; `stop()` ends it and says how many. It ticks only while the event loop is free. */
+export function tickCounter(everyMs = 10): { stop(): number } {
   let ticks = 0;
   const timer = setInterval(() => ticks++, everyMs);
-  try {
-    await waiting;
-  } finally {
-    clearInterval(timer);
-  }
-  return ticks;
+  return {
+    stop() {
+      clearInterval(timer);
+      return ticks;
+    },
+  };
+}
+
+/** How many times a 10 ms timer fired while `waiting` was pending: proof the event loop ran. */
+export async function ticksWhile(waiting: Promise<unknown>): Promise<number> {
+  const timer = tickCounter();
+  await waiting.finally(timer.stop);
+  return timer.stop(); // a stopped counter keeps its count
 }
