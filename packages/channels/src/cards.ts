@@ -33,7 +33,7 @@ export const channelsUnbufferedCard: VariantCard = {
   semantics: {
     blocking: "`send` waits until a receiver takes the value (rendezvous)",
     buffering: "none (capacity 0)",
-    ordering: "FIFO: values are received in the order they were sent",
+    ordering: "FIFO",
     delivery: "exactly-once inside the process; a resolved send means the value was taken",
     durability: "none: process memory",
     boundaries: "one value per message (passed by reference)",

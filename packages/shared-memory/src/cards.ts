@@ -48,7 +48,7 @@ export const sharedMemoryPosixCard: VariantCard = {
       "a ring of 1 MiB by default in the shared-memory object (a power of two; records padded to 8 bytes)",
     ordering: "FIFO",
     delivery:
-      "exactly-once, in order, while both sides live (the demo checks 100,000 records); no acknowledgement or redelivery: at-most-once across a crash",
+      "exactly-once, in order, while both sides live; no acknowledgement or redelivery: at-most-once across a crash",
     durability: "in /dev/shm (memory) until unlinked: Endpoint.close(), or the owner's exit or signal",
     boundaries: "kept: a 4-byte length before every record",
     scope: "processes of one user on one host (the object is 0600 and must be the user's own)",
