@@ -21,8 +21,9 @@ export const channelsBufferedCard: VariantCard = {
     boundaries: "one value per message (passed by reference, not copied)",
     scope: "asynchronous tasks of one process",
     limits: "memory; no size limit",
+    access: "any code of the process that holds the `Channel` object",
   },
-  demoSources: ["src/demo-channels-buffered.ts#demoBuffered"],
+  demoSources: ["examples/02-buffered.ts"],
 };
 
 export const channelsUnbufferedCard: VariantCard = {
@@ -32,12 +33,13 @@ export const channelsUnbufferedCard: VariantCard = {
   semantics: {
     blocking: "`send` waits until a receiver takes the value (rendezvous)",
     buffering: "none (capacity 0)",
-    ordering: "FIFO among waiting senders",
+    ordering: "FIFO",
     delivery: "exactly-once inside the process; a resolved send means the value was taken",
     durability: "none: process memory",
     boundaries: "one value per message (passed by reference)",
     scope: "asynchronous tasks of one process",
     limits: "memory; no size limit",
+    access: "any code of the process that holds the `Channel` object",
   },
-  demoSources: ["src/demo-channels-unbuffered.ts#demoUnbuffered"],
+  demoSources: ["examples/01-unbuffered.ts"],
 };

@@ -1,30 +1,30 @@
-/**
- * 01-workers-producer: runs on a worker thread (started by the demo, or by anything that posts
- * it a ring as workerData) and sends eight orders into the ring. When the ring is full, the
- * send waits without blocking the thread: a 10 ms timer keeps ticking meanwhile.
- */
+// 01-workers-producer: a worker thread that sends four orders into a ring of 64 bytes that
+// nobody reads yet. Two fit; the third waits until the consumer thread frees space.
 
 import { workerData } from "node:worker_threads";
-import { childNarrator } from "@ipc-atlas/core";
+import { narrate, ticksWhile } from "../src/demo-support.ts";
 import { type WorkersRingAddress, workersProducer } from "../src/index.ts";
 
-const narrator = childNarrator("producer thread");
+const say = narrate("producer thread");
+
+// `workerData` is the ring's SharedArrayBuffer. Posting it to a worker shares the memory
+// instead of cloning it: this thread and the consumer's read and write the same bytes.
 const producer = workersProducer(workerData as WorkersRingAddress);
 
-for (let i = 1; i <= 8; i++) {
+// `trySend` copies the record (a 4-byte length, the bytes, padding to 8) into the ring and moves
+// `head` past it with `Atomics.store`, so the consumer never sees `head` before the bytes; it
+// says false when the record does not fit. Then `send` raises the producer's waiting flag and
+// sleeps in `Atomics.waitAsync`: the thread's event loop keeps running (a timer counts its
+// ticks) until the consumer moves `tail` and notifies it. `close` raises the `closed` flag.
+for (let i = 1; i <= 4; i++) {
   const order = Buffer.from(`order #${i}: espresso`);
-  // trySend says whether the ring has room now; send() would simply wait.
   if (producer.trySend(order)) {
-    narrator.sayAs("SENT", `"order #${i}: espresso"`);
+    say("SENT", `"order #${i}: espresso"`);
     continue;
   }
-  narrator.sayAs("WAIT", `order #${i}: the ring is full (${producer.bytesInRing} bytes); send() waits`);
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 10);
-  await producer.send(order);
-  clearInterval(timer);
-  narrator.sayAs("RESUMED", `"order #${i}: espresso" sent once the consumer freed space`);
-  narrator.sayAs("TICKS", `this thread's 10 ms timer ticked ${ticks} times while the send waited`);
+  say("WAIT", `order #${i}: the ring is full (${producer.bytesInRing} of 64 bytes used)`);
+  const ticks = await ticksWhile(producer.send(order));
+  say("RESUMED", `order #${i} sent; a 10 ms timer ticked ${ticks} times while send() waited`);
 }
 await producer.close();
-narrator.sayAs("CLOSE", "the producer set the ring's closed flag; the consumer ends after the last record");
+say("CLOSE", "raised the ring's closed flag");

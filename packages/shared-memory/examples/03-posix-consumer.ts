@@ -1,33 +1,30 @@
-/**
- * 03-posix-consumer: a process that maps the ring named in IPC_ATLAS_RING (the address as JSON)
- * and reads until the producer closes: a few greetings, then a burst it checks for order. When
- * the producer dies instead, the wait ends with a PeerGoneError, which it reports.
- */
+// 03-posix-consumer: a process that maps the ring and reads records until the producer closes
+// it, checking that each arrives once and in order. If the producer dies instead, the wait
+// ends with a PeerGoneError.
 
-import { childNarrator, PeerGoneError, preview } from "@ipc-atlas/core";
-import { type PosixRingAddress, posixConsumer } from "../src/index.ts";
+import { PeerGoneError } from "@ipc-atlas/core";
+import { narrate, ringFromEnv, sequenceOf, tickCounter } from "../src/demo-support.ts";
+import { posixConsumer } from "../src/index.ts";
 
-const address = JSON.parse(process.env.IPC_ATLAS_RING ?? "null") as PosixRingAddress;
-if (!address) throw new Error('usage: IPC_ATLAS_RING=\'{"name":…,"doorbells":…}\' 03-posix-consumer.ts');
-const narrator = childNarrator("consumer");
+const say = narrate("consumer");
 
-const consumer = posixConsumer(address);
-narrator.sayAs("READY", `mapped ${address.name}; the ring is empty, so I wait on my doorbell`);
-let burst = 0;
+// `posixConsumer` opens the shared-memory object by name and maps it (`mmap`, `MAP_SHARED`):
+// this process sees, as an ArrayBuffer, the same physical pages the producer writes.
+const consumer = posixConsumer(ringFromEnv());
+say("READY", "mapped the ring; it is empty, so I wait on my doorbell");
+
+// Each step copies the waiting records out in one batch and publishes `tail` once. With nothing
+// to read, the consumer raises its waiting flag and polls its doorbell FIFO on the event loop.
+// A producer that dies never closes the ring, but its end of the doorbell closes with it: the
+// wait ends with a PeerGoneError instead of hanging.
+const timer = tickCounter(); // a 10 ms timer: it ticks only while the event loop is free
+let count = 0;
 try {
-  for await (const message of consumer) {
-    if (message.byteLength !== 64) {
-      narrator.sayAs("RECEIVED", preview(message));
-      continue;
-    }
-    // Burst records carry their sequence number: check that none is lost, doubled or reordered.
-    const seq = Buffer.from(message.buffer, message.byteOffset, 64).readUInt32LE(0);
-    if (seq !== burst) throw new Error(`record ${burst} expected, got ${seq}`);
-    burst++;
+  for await (const record of consumer) {
+    if (sequenceOf(record) !== count++) throw new Error(`record ${count - 1} is lost or out of order`);
   }
-  if (burst > 0) narrator.sayAs("RECEIVED", `${burst} records of 64 bytes, in order, none lost or doubled`);
-  narrator.sayAs("END", "the producer closed the ring and every record is read");
+  say("END", `${count} records, in order, none lost or doubled; timer ticks while I waited: ${timer.stop()}`);
 } catch (error) {
   if (!(error instanceof PeerGoneError)) throw error;
-  narrator.sayAs("GONE", `${error.name}: the producer died without closing the ring; the wait ended`);
+  say("GONE", `PeerGoneError after ${count} records; timer ticks while I waited: ${timer.stop()}`);
 }

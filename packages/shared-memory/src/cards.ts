@@ -26,6 +26,7 @@ export const sharedMemoryWorkersCard: VariantCard = {
     scope: "worker threads of one process (the address is the SharedArrayBuffer)",
     limits:
       "a record of at most half the ring (512 KiB − 4 by default); one producer and one consumer per ring",
+    access: "threads of the process that were given the SharedArrayBuffer",
   },
   demoSources: [
     "src/demo-shared-memory-workers.ts",
@@ -47,11 +48,13 @@ export const sharedMemoryPosixCard: VariantCard = {
       "a ring of 1 MiB by default in the shared-memory object (a power of two; records padded to 8 bytes)",
     ordering: "FIFO",
     delivery:
-      "at-most-once across a crash: records not yet read die with the ring's owner; a side that dies is a PeerGoneError for the other within a second",
+      "exactly-once, in order, while both sides live; no acknowledgement or redelivery: at-most-once across a crash",
     durability: "in /dev/shm (memory) until unlinked: Endpoint.close(), or the owner's exit or signal",
     boundaries: "kept: a 4-byte length before every record",
     scope: "processes of one user on one host (the object is 0600 and must be the user's own)",
     limits: "a record of at most half the ring; one producer and one consumer per ring; Linux only",
+    access:
+      "processes of its owner that know its name (an object open to others, or not the user's own, is refused)",
   },
   demoSources: [
     "src/demo-shared-memory-posix.ts",

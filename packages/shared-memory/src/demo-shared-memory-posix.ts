@@ -2,73 +2,67 @@
  * The narrated demo of `shared-memory-posix`: two processes, one shared-memory object.
  *
  * 1. This process creates a ring in a POSIX shared-memory object (O_EXCL, mode 0600: it shows
- *    up in /dev/shm) and two doorbell FIFOs, then maps nothing itself.
- * 2. A consumer process maps the ring and waits on its doorbell (the event loop polls it).
- * 3. A producer process maps it, sends three greetings and a burst of 100,000 records: records
- *    go straight into the shared memory, indices move once per batch, and the doorbell rings
- *    only when the consumer sleeps. The consumer checks order and count.
- * 4. A second ring: the producer is killed with SIGKILL mid-stream; the consumer's wait ends
- *    with a PeerGoneError within a second, and unlinking leaves nothing in /dev/shm.
+ *    up in /dev/shm) and its two doorbell FIFOs, and maps nothing itself.
+ * 2. A consumer process (examples/03-posix-consumer.ts) maps the ring and waits on its doorbell.
+ * 3. A producer process (examples/04-posix-producer.ts) maps it, sends 100,000 records and
+ *    closes; the consumer checks order and count. Unlinking leaves nothing in /dev/shm.
+ * 4. A second ring: a producer (demo-doomed-producer.ts) sends three records and is killed with
+ *    SIGKILL; the consumer reads the three, then its wait ends with a PeerGoneError.
  */
 
 import { existsSync, statSync } from "node:fs";
 import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
-import { createPosixRing } from "./shared-memory-posix.ts";
+import { RING_ENV } from "./demo-support.ts";
+import { createPosixRing, type PosixRingAddress } from "./shared-memory-posix.ts";
 
 const consumerScript = new URL("../examples/03-posix-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/04-posix-producer.ts", import.meta.url);
+const doomedScript = new URL("./demo-doomed-producer.ts", import.meta.url);
 
-/** Starts an example with the ring's address in its environment (not in argv), narrating through `narrator`. */
+/** Starts `script` with the ring's address in its environment; `said` resolves when it narrates `event`. */
 function start(
   script: URL,
-  address: object,
+  address: PosixRingAddress,
   narrator: Narrator,
-  onEvent?: (event: string) => void,
-): ChildHandle {
-  return spawnScript(script, {
-    env: { ...process.env, IPC_ATLAS_RING: JSON.stringify(address) },
+  event: string,
+): { child: ChildHandle; said: Promise<unknown> } {
+  let heard: () => void = () => {};
+  const said = new Promise<void>((resolve) => {
+    heard = resolve;
+  });
+  const child = spawnScript(script, {
+    env: { ...process.env, [RING_ENV]: JSON.stringify(address) },
     narrator: {
-      say(actor, event, detail) {
-        narrator.say(actor, event, detail);
-        onEvent?.(event);
+      say(actor, said, detail) {
+        narrator.say(actor, said, detail);
+        if (said === event) heard();
       },
       note: (text) => narrator.note(text),
     },
   });
-}
-
-function eventSeen(): { seen: Promise<void>; hit(event: string): void; of: string } {
-  let hit: (event: string) => void = () => {};
-  const seen = new Promise<void>((resolve) => {
-    hit = (event) => {
-      if (event === "READY" || event === "SENDING") resolve();
-    };
-  });
-  return { seen, hit, of: "" };
+  // A child that dies before it says `event` must not leave the demo waiting.
+  return { child, said: Promise.race([said, child.exited]) };
 }
 
 export async function demoPosix(narrator: Narrator): Promise<void> {
   const { address, remove } = createPosixRing(4096);
   const file = `/dev/shm${address.name}`;
   try {
-    const stat = statSync(file);
+    const mode = (statSync(file).mode & 0o777).toString(8);
     narrator.say(
       "main",
       "CREATE",
-      `${file}: mode 0${(stat.mode & 0o777).toString(8)}, ${stat.size} bytes (512 header + a 4096-byte ring)`,
+      `${file}: shm_open(O_CREAT|O_EXCL), mode 0${mode}, ${statSync(file).size} bytes (512 header + a 4096-byte ring), 2 doorbell FIFOs`,
     );
-    narrator.note(
-      "shm_open(O_CREAT|O_EXCL, 0600) + ftruncate; each side mmaps it, this process maps nothing",
+    const consumer = start(consumerScript, address, narrator, "READY");
+    await consumer.said;
+    const producer = start(producerScript, address, narrator, "CLOSE");
+    narrator.say(
+      "main",
+      "START",
+      `producer process (pid ${producer.child.pid}); the consumer (pid ${consumer.child.pid}) waits`,
     );
-
-    const ready = eventSeen();
-    const consumer = start(consumerScript, address, narrator, ready.hit);
-    narrator.say("main", "START", `consumer process (pid ${consumer.pid})`);
-    await Promise.race([ready.seen, consumer.exited]);
-    const producer = start(producerScript, address, narrator);
-    narrator.say("main", "START", `producer process (pid ${producer.pid})`);
-    const codes = await Promise.all([producer.exited, consumer.exited]);
-    narrator.say("main", "EXITED", `producer code ${codes[0]}, consumer code ${codes[1]}`);
+    const codes = await Promise.all([producer.child.exited, consumer.child.exited]);
     if (codes.some((code) => code !== 0))
       throw new Error(`a demo process failed (codes ${codes.join(", ")})`);
   } finally {
@@ -76,30 +70,19 @@ export async function demoPosix(narrator: Narrator): Promise<void> {
   }
   narrator.say("main", "UNLINK", `${file}; still there: ${existsSync(file)}`);
 
-  // A second ring: a producer that dies without closing.
   const second = createPosixRing(4096);
   try {
     narrator.note("a second ring: this time the producer is killed with SIGKILL while the consumer waits");
-    const ready = eventSeen();
-    const consumer = start(consumerScript, second.address, narrator, ready.hit);
-    await Promise.race([ready.seen, consumer.exited]);
-    const sending = eventSeen();
-    const producer = spawnScript(producerScript, {
-      env: { ...process.env, IPC_ATLAS_RING: JSON.stringify(second.address), IPC_ATLAS_DEMO_HANG: "1" },
-      narrator: {
-        say(actor, event, detail) {
-          narrator.say(actor, event, detail);
-          sending.hit(event);
-        },
-        note: (text) => narrator.note(text),
-      },
-    });
-    await Promise.race([sending.seen, producer.exited]);
+    const consumer = start(consumerScript, second.address, narrator, "READY");
+    await consumer.said;
+    const producer = start(doomedScript, second.address, narrator, "SENT");
+    await producer.said;
+    // Let the consumer read the records and go back to sleep on its doorbell first.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    producer.kill("SIGKILL");
+    producer.child.kill("SIGKILL");
     narrator.say("main", "KILL", "producer process, SIGKILL: no close(), no exit handler");
-    const consumerCode = await consumer.exited;
-    narrator.say("main", "EXITED", `consumer code ${consumerCode}`);
+    const code = await consumer.child.exited;
+    if (code !== 0) throw new Error(`the consumer failed (code ${code})`);
   } finally {
     second.remove();
   }

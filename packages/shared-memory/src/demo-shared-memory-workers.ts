@@ -2,26 +2,25 @@
  * The narrated demo of `shared-memory-workers`: two worker threads, one ring, no messages
  * crossing a port.
  *
- * 1. This thread makes a ring of 128 bytes in a SharedArrayBuffer (five records of 24 bytes fill it).
- * 2. A producer thread starts and sends eight orders while nobody reads: five fit, the sixth
- *    finds the ring full and waits — in Atomics.waitAsync, so its event loop keeps running
- *    (a 10 ms timer counts the ticks).
- * 3. A consumer thread starts later, copies the waiting records out in one batch and hands the
- *    space back: the producer wakes, sends the rest and closes; the consumer's iteration ends.
+ * 1. This thread makes a ring of 64 bytes in a SharedArrayBuffer (two records of 24 bytes fit).
+ * 2. A producer thread (examples/01-workers-producer.ts) sends four orders while nobody reads:
+ *    two fit, the third finds the ring full and waits in Atomics.waitAsync.
+ * 3. Only then a consumer thread (examples/02-workers-consumer.ts) starts; it copies the
+ *    waiting records out and frees the space: the producer wakes, sends the rest and closes.
  */
 
 import { type Narrator, spawnThread } from "@ipc-atlas/core";
 import { openWorkersRing } from "./shared-memory-workers.ts";
 
 export async function demoWorkers(narrator: Narrator): Promise<void> {
-  const bytes = 128;
+  const bytes = 64;
   const address = openWorkersRing(bytes);
-  narrator.say("main", "CREATE", `a ring of ${bytes} bytes in a SharedArrayBuffer (512 more for the header)`);
-  narrator.note(
-    "the address is the buffer itself: posting it to a worker shares the memory, it is not copied",
+  narrator.say(
+    "main",
+    "CREATE",
+    `a ring of ${bytes} bytes (and a 512-byte header) in one SharedArrayBuffer, posted to both threads`,
   );
 
-  // The consumer comes once the producer has filled the ring and waits.
   let producerWaits: () => void = () => {};
   const waiting = new Promise<void>((resolve) => {
     producerWaits = resolve;

@@ -1,4 +1,4 @@
-// Runs both channel demos without the harness: node --import tsx examples/01-demos.ts
+// Runs both channel demos without the harness: node --import tsx examples/03-demos.ts
 import { consoleNarrator } from "@ipc-atlas/core";
 import { channelsBuffered, channelsUnbuffered } from "../src/index.ts";
 
