@@ -159,7 +159,7 @@ function code(variant: AnyVariant, packageDir: string): string {
   });
   const links = linked.map(
     ({ path }) =>
-      `The demo that starts these programs as separate processes and narrates them: [\`${path}\`](../${path}).\n`,
+      `The demo that runs these programs and narrates them: [\`${path}\`](../${path}).\n`,
   );
   return [...blocks, ...links].join("\n");
 }
