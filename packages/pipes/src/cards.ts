@@ -33,7 +33,8 @@ export const pipesUnnamedIoCard: VariantCard = {
   semantics: {
     blocking:
       "as pipes-unnamed: a chunk written into the Writable is done only once the Readable has taken it from the pipe",
-    buffering: "each Node stream adds its highWaterMark (16 KiB) in front of the pipe",
+    buffering:
+      "none in the variant (its two streams have highWaterMark 0); in a pipeline of your own, each stream buffers up to its highWaterMark (16 KiB by default)",
     ordering: "byte order of the stream",
     delivery: "exactly-once inside the process",
     durability: "none: process memory",
