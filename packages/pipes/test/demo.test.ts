@@ -42,18 +42,25 @@ it("pipes-unnamed: the write resolves after the read that took its last byte, an
 });
 
 it("pipes-unnamed-io: three lines cross the pipe gzipped and come out whole, then a framed message", async () => {
-  expect(await narration(pipesUnnamedIo)).toEqual([
+  const lines = await narration(pipesUnnamedIo);
+  // Each side's lines in order; how the two sides interleave depends on zlib's thread pool.
+  const of = (actor: string) => lines.filter((l) => l.startsWith(`${actor} `));
+  expect(of("writer")).toEqual([
     'writer SEND "It was the best of times,"',
+    'writer SEND "it was the worst of times,"',
+    'writer SEND "it was the age of pipes."',
+  ]);
+  expect(of("reader")).toEqual([
     "reader READ 42 gzip bytes from the pipe",
     'reader RECEIVED "It was the best of times,"',
-    'writer SEND "it was the worst of times,"',
     "reader READ 14 gzip bytes from the pipe",
     'reader RECEIVED "it was the worst of times,"',
-    'writer SEND "it was the age of pipes."',
     "reader READ 20 gzip bytes from the pipe",
     'reader RECEIVED "it was the age of pipes."',
     "reader READ 10 gzip bytes from the pipe",
     "reader END the writer's end() closed the pipe after gzip's trailer",
+  ]);
+  expect(lines.slice(-3)).toEqual([
     'producer SEND "hello, stream"; send waits for the consumer',
     'consumer RECEIVED "hello, stream"',
     "producer SENT resolved, now that the consumer took it",
