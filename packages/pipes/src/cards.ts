@@ -23,7 +23,7 @@ export const pipesUnnamedCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
   },
-  demoSources: ["src/demo-pipes-unnamed.ts#demo"],
+  demoSources: ["examples/01-unnamed-pipe.ts"],
 };
 
 export const pipesUnnamedIoCard: VariantCard = {
@@ -31,8 +31,10 @@ export const pipesUnnamedIoCard: VariantCard = {
   consumers: "one",
   maxMessage: "1 MiB",
   semantics: {
-    blocking: "as pipes-unnamed, seen through stream backpressure (`write()` returns false, then `'drain'`)",
-    buffering: "each Node stream adds its highWaterMark (16 KiB) in front of the pipe",
+    blocking:
+      "as pipes-unnamed: a chunk written into the Writable is done only once the Readable has taken it from the pipe",
+    buffering:
+      "none in the variant (its two streams have highWaterMark 0); in a pipeline of your own, each stream buffers up to its highWaterMark (16 KiB by default)",
     ordering: "byte order of the stream",
     delivery: "exactly-once inside the process",
     durability: "none: process memory",
@@ -40,7 +42,7 @@ export const pipesUnnamedIoCard: VariantCard = {
     scope: "asynchronous tasks of one process",
     limits: "memory; messages up to 1 MiB by default, up to 16 MiB with open({ maxMessageSize })",
   },
-  demoSources: ["src/demo-pipes-unnamed-io.ts#demo"],
+  demoSources: ["examples/02-unnamed-pipe-streams.ts"],
 };
 
 export const pipesNamedCard: VariantCard = {
@@ -55,15 +57,16 @@ export const pipesNamedCard: VariantCard = {
     buffering: "the kernel pipe buffer (64 KiB by default, up to /proc/sys/fs/pipe-max-size)",
     ordering:
       "FIFO, with one producer per endpoint: the kernel keeps a write whole only up to PIPE_BUF (4096 bytes), so a second writer's larger frames could interleave",
-    delivery: "at-most-once: bytes in the pipe are lost when the reader dies; the writer then gets EPIPE",
+    delivery:
+      "at-most-once: a message the reader has not taken dies with it; the writer's pending send rejects with EPIPE",
     durability: "none: the FIFO's name stays in the file system, its data does not",
     boundaries: "a byte stream; messages are framed",
     scope: "processes on one host that can open the path",
     limits: "file permissions (0600); frames up to 16 MiB",
   },
   demoSources: [
-    "src/demo-pipes-named.ts#demo",
-    "examples/01-named-pipe-writer.ts",
-    "examples/02-named-pipe-reader.ts",
+    "src/demo-pipes-named.ts",
+    "examples/03-named-pipe-writer.ts",
+    "examples/04-named-pipe-reader.ts",
   ],
 };

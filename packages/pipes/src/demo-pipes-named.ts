@@ -1,38 +1,35 @@
 /**
  * The narrated demo of pipes-named: a writer and a reader in two separate processes
- * (examples/01-named-pipe-writer.ts and examples/02-named-pipe-reader.ts), joined by two FIFOs:
+ * (examples/03-named-pipe-writer.ts and examples/04-named-pipe-reader.ts), joined by two FIFOs:
  * `data` carries the frames, `acks` carries one byte back for every message the reader takes.
  * It first shows that a plain FIFO write does not wait for the reader, which is why the second
- * FIFO is there: `send` waits for the ack, not for the write.
+ * FIFO is there. Then a writer waits for its reader and each send waits for the ack, and last
+ * a reader is killed while a message waits in the pipe for it.
+ *
+ * Each step waits for the line that makes the next one certain (the writer's ENXIO before the
+ * reader starts; the second reader open, then stopped, before its writer starts), so the
+ * transcript does not depend on which process the scheduler runs first.
  */
 
 import { statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
+import type { Narrator } from "@ipc-atlas/core";
+import { type Example, startExample } from "./demo-support.ts";
 import { makeFifoDirectory, openFifoReader, openFifoWriter, writeToFifo } from "./fifo.ts";
 import { openNamedPipe } from "./pipes-named.ts";
 
+const WRITER = "03-named-pipe-writer.ts";
+const READER = "04-named-pipe-reader.ts";
+
 export async function demo(narrator: Narrator): Promise<void> {
-  const writerScript = new URL("../examples/01-named-pipe-writer.ts", import.meta.url);
-  const readerScript = new URL("../examples/02-named-pipe-reader.ts", import.meta.url);
-  const children: ChildHandle[] = [];
-  // Resolves when an actor narrates one of the events.
-  const watch = (events: string[], base: Narrator = narrator) => {
-    let seen = () => {};
-    const promise = new Promise<void>((resolve) => {
-      seen = resolve;
-    });
-    const watching: Narrator = {
-      say(actor, event, detail) {
-        base.say(actor, event, detail);
-        if (events.includes(event)) seen();
-      },
-      note: (text) => base.note(text),
-    };
-    return { promise, watching };
-  };
   const first = await openNamedPipe();
   const second = await openNamedPipe();
+  const started: Example[] = [];
+  const start = (name: string, args: string[]) => {
+    const example = startExample(narrator, name, args);
+    started.push(example);
+    return example;
+  };
   try {
     const mode = statSync(first.address.data).mode & 0o777;
     narrator.say(
@@ -40,50 +37,31 @@ export async function demo(narrator: Narrator): Promise<void> {
       "MKFIFO",
       `${first.address.data} (frames →) and …/acks (← one byte per message taken), mode 0${mode.toString(8)}`,
     );
-    // Both readers and the second writer start now but act only when told: Node processes start slowly.
-    const reader = spawnScript(readerScript, {
-      narrator,
-      args: [JSON.stringify(first.address), "300", "--wait-for-go"],
-    });
-    const opened = watch(["OPENED"]);
-    const killed = watch(["RECEIVED"], opened.watching);
-    const doomed = spawnScript(readerScript, {
-      narrator: killed.watching,
-      args: [JSON.stringify(second.address), "0", "--wait-for-go"],
-    });
-    const writer2 = spawnScript(writerScript, {
-      narrator,
-      args: [JSON.stringify(second.address), "500", "--wait-for-go", "first", "second"],
-    });
-    children.push(reader, doomed, writer2);
-
     await plainFifoWrite(narrator);
-    narrator.note("The writer starts first. The kernel makes it wait: there is no reader yet.");
-    const waiting = watch(["WAIT", "OPENED"]);
-    const writer = spawnScript(writerScript, {
-      narrator: waiting.watching,
-      args: [JSON.stringify(first.address), "0", "hello", "named", "pipe"],
-    });
-    children.push(writer);
-    await Promise.race([waiting.promise, writer.exited]);
-    await sleep(1000);
-    narrator.note(
-      "One second later, the reader process opens the FIFO for reading; the writer's open succeeds.",
-    );
-    reader.process.send({ go: true });
-    await Promise.all([writer.exited, reader.exited]);
 
-    narrator.note("Now a reader dies (kill -9) while the writer still has something to say.");
-    // The reader first, so the writer finds it there (no ENXIO wait this time).
-    doomed.process.send({ go: true });
-    await Promise.race([opened.promise, doomed.exited]);
-    writer2.process.send({ go: true });
-    await Promise.race([killed.promise, writer2.exited]);
-    doomed.kill("SIGKILL");
-    narrator.say("parent", "KILL", `reader pid ${doomed.pid} (SIGKILL)`);
-    await writer2.exited;
+    // The writer first: its open waits (ENXIO) until the reader, started only then, opens.
+    const writer = start(WRITER, [JSON.stringify(first.address), "hello", "pipe"]);
+    await writer.said("WAIT");
+    const reader = start(READER, [JSON.stringify(first.address)]);
+    await Promise.all([writer.child.exited, reader.child.exited]);
+
+    const doomed = start(READER, [JSON.stringify(second.address)]);
+    await doomed.said("OPENED");
+    // A stopped process keeps the FIFO open but takes nothing: the frame stays in the pipe.
+    doomed.child.kill("SIGSTOP");
+    narrator.say(
+      "parent",
+      "STOP",
+      `reader pid ${doomed.child.pid} (SIGSTOP): it keeps the FIFO open and reads nothing`,
+    );
+    const writer2 = start(WRITER, [JSON.stringify(second.address), "lost"]);
+    await writer2.said("SEND", "#1");
+    await sleep(100); // the frame is written right after the SEND line; give it time to land
+    doomed.child.kill("SIGKILL");
+    narrator.say("parent", "KILL", `reader pid ${doomed.child.pid} (SIGKILL), #1 still in the pipe`);
+    await writer2.child.exited;
   } finally {
-    for (const child of children) child.kill("SIGKILL");
+    for (const { child } of started) child.kill("SIGKILL");
     await first.close();
     await second.close();
   }
@@ -98,17 +76,7 @@ async function plainFifoWrite(narrator: Narrator): Promise<void> {
   const writer = await openFifoWriter(path);
   try {
     await writeToFifo(writer, path, Buffer.from("hello"));
-    narrator.say(
-      "parent",
-      "WROTE",
-      `5 bytes into a plain FIFO ${path}: the write resolved at once, and nobody has read them`,
-    );
-    narrator.note(
-      "A FIFO write waits only for room in the kernel's pipe buffer (64 KiB), never for the reader. So",
-    );
-    narrator.note(
-      "pipes-named's send waits for something else: the reader's ack byte, on the second FIFO (…/acks).",
-    );
+    narrator.say("parent", "WROTE", `5 bytes into ${path}, a FIFO nobody reads: the write resolved at once`);
   } finally {
     writer.destroy();
     reader.destroy();

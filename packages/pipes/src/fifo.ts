@@ -187,6 +187,22 @@ export function tryOpenFifoWriter(path: string): Socket | null {
 }
 
 /**
+ * Opens a FIFO's write end at once, reader or not: open(O_RDWR), which Linux allows on a FIFO
+ * (fifo(7); POSIX leaves it undefined). The caller holds a write end from then on, so a reader
+ * sees end-of-file when the caller closes it or its process dies, even if it never wrote.
+ */
+export function holdFifoWriter(path: string): Socket {
+  let fd: number;
+  try {
+    fd = openFifoFd(path, constants.O_RDWR);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw missingFifo(path, error);
+    throw error;
+  }
+  return quiet(new Socket({ fd, readable: false, writable: true }));
+}
+
+/**
  * Opens a FIFO for writing, waiting for a reader as a blocking open(2) would — but without
  * blocking anything: open(O_WRONLY|O_NONBLOCK) fails with ENXIO while no process has the FIFO
  * open for reading, so it is retried with a backoff from 1 ms up to 50 ms. (Linux gives no

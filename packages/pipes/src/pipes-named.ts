@@ -57,11 +57,11 @@ import { demo } from "./demo-pipes-named.ts";
 import {
   BrokenPipeError,
   fifoWriteError,
+  holdFifoWriter,
   makeFifoDirectory,
   type OpenWriterOptions,
   openFifoReader,
   openFifoWriter,
-  tryOpenFifoWriter,
 } from "./fifo.ts";
 
 /** Where a named pipe is: plain JSON, handed to producer and consumer processes. */
@@ -268,14 +268,22 @@ class NamedPipeProducer implements Producer {
  */
 export async function openNamedPipeConsumer(address: NamedPipeAddress): Promise<Consumer> {
   checkAddress(address);
-  return new NamedPipeConsumer(address, openFifoReader(address.data));
+  const data = openFifoReader(address.data);
+  try {
+    // The ack FIFO's write end is held from the start, not opened at the first ack: a consumer
+    // that dies before taking anything must still close it, or its producer's send would wait
+    // for ever for an ack, or an end-of-file, that never comes.
+    return new NamedPipeConsumer(address, data, holdFifoWriter(address.acks));
+  } catch (error) {
+    data.destroy();
+    throw error;
+  }
 }
 
 /** Decoded messages the consumer holds before it stops reading the FIFO (kernel backpressure). */
 const CONSUMER_BUFFER_BYTES = 64 * 1024;
 
 class NamedPipeConsumer implements Consumer {
-  readonly #address: NamedPipeAddress;
   readonly #data: Socket;
   readonly #decoder: FrameDecoder;
   /** Decoded messages, handed to the iteration in order; then the end or the failure. */
@@ -287,13 +295,13 @@ class NamedPipeConsumer implements Consumer {
   /** Set when a frame was corrupt: the producer is told with a NAK when the acks are released. */
   #corrupt = false;
   #closed = false;
-  /** undefined: not opened yet; null: released, or the producer is gone (ENXIO). */
-  #acks: Socket | null | undefined;
+  /** The ack FIFO's write end; null once released. */
+  #acks: Socket | null;
   #unacked = 0;
 
-  constructor(address: NamedPipeAddress, data: Socket) {
-    this.#address = address;
+  constructor(address: NamedPipeAddress, data: Socket, acks: Socket) {
     this.#data = data;
+    this.#acks = acks;
     this.#decoder = new FrameDecoder(address.maxMessageSize);
     data.on("data", (chunk: Buffer) => {
       let messages: Buffer[];
@@ -382,26 +390,13 @@ class NamedPipeConsumer implements Consumer {
   readonly #flushAcks = () => {
     const count = this.#unacked;
     this.#unacked = 0;
-    if (count > 0) this.#openAcks()?.write(count === 1 ? ACK_BYTE : Buffer.alloc(count, ACK));
+    if (count > 0) this.#acks?.write(count === 1 ? ACK_BYTE : Buffer.alloc(count, ACK));
   };
 
-  #openAcks(): Socket | null {
-    if (this.#acks !== undefined) return this.#acks;
-    try {
-      // The producer opened its ack reader before the data FIFO, so a producer that has
-      // written anything has it open; ENXIO (null) means it is gone.
-      this.#acks = tryOpenFifoWriter(this.#address.acks);
-    } catch {
-      this.#acks = null;
-    }
-    return this.#acks;
-  }
-
-  // Closing the ack FIFO tells the producer this consumer is done. Opening it only to close it
-  // (when no message ever came) still wakes the producer's reader with end-of-file.
+  // Closing the ack FIFO tells the producer this consumer is done: its reader gets end-of-file.
   #releaseAcks(): void {
     this.#flushAcks();
-    const acks = this.#openAcks();
+    const acks = this.#acks;
     // After the acks of every message taken: the producer fails only the sends not taken.
     if (this.#corrupt) acks?.write(NAK_BYTE);
     acks?.end();

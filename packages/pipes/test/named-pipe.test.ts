@@ -157,13 +157,13 @@ describe("pipes-named: open semantics", () => {
       note() {},
     };
     const writer = track(
-      spawnScript(new URL("../examples/01-named-pipe-writer.ts", import.meta.url), {
+      spawnScript(new URL("../examples/03-named-pipe-writer.ts", import.meta.url), {
         narrator,
-        args: [JSON.stringify(address), "0", "after the wait"],
+        args: [JSON.stringify(address), "after the wait"],
       }),
     );
     await Promise.race([waiting, writer.exited]);
-    expect(events).toContain("WAIT ENXIO: no process has the FIFO open for reading; retrying");
+    expect(events).toContain("WAIT ENXIO: no process has the FIFO open for reading yet");
     await new Promise((r) => setTimeout(r, 200));
     expect(events.some((e) => e.startsWith("OPENED"))).toBe(false);
     const consumer = await openNamedPipeConsumer(address);
@@ -172,7 +172,7 @@ describe("pipes-named: open semantics", () => {
     for await (const message of consumer) received.push(Buffer.from(message).toString());
     expect(received).toEqual(["after the wait"]);
     expect(await writer.exited).toBe(0);
-    expect(events.map((e) => e.split(" ")[0])).toEqual(["OPEN", "WAIT", "OPENED", "SEND", "SENT", "CLOSE"]);
+    expect(events.map((e) => e.split(" ")[0])).toEqual(["WAIT", "OPENED", "SEND", "SENT"]);
   });
 
   it("waiting for a reader ends with TimeoutError or AbortError when asked", async () => {
@@ -232,8 +232,8 @@ describe("pipes-named: a dead reader", () => {
   it("gives a raw writer BrokenPipeError (EPIPE) from write, not a SIGPIPE crash", async () => {
     const { address } = await endpoint();
     const reader = track(
-      spawnScript(new URL("../examples/02-named-pipe-reader.ts", import.meta.url), {
-        args: [JSON.stringify(address), "0"],
+      spawnScript(new URL("../examples/04-named-pipe-reader.ts", import.meta.url), {
+        args: [JSON.stringify(address)],
         stdio: "pipe",
       }),
     );
@@ -264,6 +264,31 @@ describe("pipes-named: a dead reader", () => {
     expect(error).toBeInstanceOf(BrokenPipeError);
     expect((error as IpcError).code).toBe("EPIPE");
     await expect(producer.send(Buffer.from("later"))).rejects.toBeInstanceOf(BrokenPipeError);
+  });
+
+  it("rejects a pending send when the reader dies before it took anything (no ack ever written)", async () => {
+    const { address } = await endpoint();
+    let opened = () => {};
+    const open = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const reader = track(
+      spawnScript(new URL("../examples/04-named-pipe-reader.ts", import.meta.url), {
+        narrator: { say: (_actor, event) => event === "OPENED" && opened(), note() {} },
+        args: [JSON.stringify(address)],
+      }),
+    );
+    await Promise.race([open, reader.exited]);
+    // Stopped, the reader keeps the FIFO open and takes nothing: the frame stays in the pipe.
+    reader.kill("SIGSTOP");
+    const producer = await connectNamedPipeProducer(address);
+    cleanups.push(() => producer.close());
+    const pending = producer.send(Buffer.from("never taken")).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    reader.kill("SIGKILL");
+    const error = await pending;
+    expect(error).toBeInstanceOf(BrokenPipeError);
+    expect((error as Error).message).toMatch(/before taking 1 message sent to it/);
   });
 
   it("reaches a producer in another process as the same typed error", async () => {
