@@ -1,4 +1,4 @@
-// The client process, and the producer: it calls the Greeter, then sends three messages with the
+// The client process, and the producer: it calls the Greeter, then sends two messages with the
 // Messages service's unary `Send`. Run by hand: `02-client.ts grpc-os /tmp/demo.sock`.
 
 import { clientProcess } from "../src/demo-support.ts";
@@ -16,14 +16,13 @@ await greeter.getPersonInfo("Nobody").catch((error: GrpcError) => {
 greeter.close();
 
 // The Producer: each `send` is one `Send` call, answered once the consumer has taken the
-// message, so a busy consumer holds the sender (the second send below waits for it).
+// message, so a busy consumer holds the sender (the second send below waits for it). `close()`
+// is the `End` call, answered once the consumer's loop has seen the end.
 const producer = await variant.producer(address);
-for (const text of ["hello", "over gRPC", "goodbye"]) {
+for (const text of ["hello", "over gRPC"]) {
   const started = performance.now();
   await producer.send(Buffer.from(text));
   say("SENT", `${JSON.stringify(text)}: answered after ${Math.round(performance.now() - started)} ms`);
 }
-
-// `close()` is the `End` call: answered once the consumer's loop has seen the end.
 await producer.close();
 say("CLOSED", "the server saw the end");

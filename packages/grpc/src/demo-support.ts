@@ -20,8 +20,9 @@ export async function serverProcess() {
     address,
     say: narrator.sayAs,
     /** Says where the server listens, and tells the demo it may let the client dial. */
-    listening(where: string): void {
-      narrator.sayAs("LISTEN", where);
+    listening(): void {
+      const token = "token" in address && address.token ? " (every call must carry the token)" : "";
+      narrator.sayAs("LISTEN", `${address.target}${token}`);
       process.send?.({ ready: true });
     },
   };

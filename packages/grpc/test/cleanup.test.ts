@@ -93,7 +93,7 @@ describe.each(grpcVariants)("$id leaves nothing behind", (variant) => {
     // ... then each Send answered only after the server took its message, and the one sent
     // while the server was busy (500 ms) answered only after that wait.
     const waited: number[] = [];
-    for (const [i, text] of ["hello", "over gRPC", "goodbye"].entries()) {
+    for (const [i, text] of ["hello", "over gRPC"].entries()) {
       const received = index(new RegExp(`^server RECEIVED #${i + 1} "${text}"`));
       const sent = index(new RegExp(`^client SENT "${text}": answered after \\d+ ms`));
       expect(received, `server took #${i + 1}`).toBeGreaterThan(0);
@@ -101,7 +101,7 @@ describe.each(grpcVariants)("$id leaves nothing behind", (variant) => {
       waited.push(Number(/after (\d+) ms/.exec(lines[sent]!)![1]));
     }
     expect(waited[1]).toBeGreaterThanOrEqual(400);
-    expect(index(/^server END the client ended the stream after 3 messages/)).toBeLessThan(
+    expect(index(/^server END the client ended the stream after 2 messages/)).toBeLessThan(
       index(/^client CLOSED/),
     );
     const target = /server LISTEN (\S+)/.exec(lines.join("\n"))?.[1];

@@ -12,16 +12,15 @@ const { address, say, logRequests, listening } = await consumerProcess(); // add
 // `restConsumer` starts an express 5 server with the routes `POST /messages` and `POST /close`
 // (and `GET /health`); `logRequests` narrates each request as it arrives.
 const consumer = await restConsumer(address, { configure: logRequests });
-listening(`${address.url} (body limit ${address.maxMessageSize} bytes)`);
+listening();
 
-// A slow consumer: after each message it is busy for 400 ms, and a request that arrives
-// meanwhile waits in the server, unanswered, until the loop takes its message.
+// A slow consumer: after each message it is busy for 400 ms, and a request that arrives meanwhile
+// waits in the server, unanswered, until the loop takes its message. A producer's `POST /close`
+// ends the loop; closing stops the server and frees the port.
 let count = 0;
 for await (const message of consumer) {
   say("RECEIVED", `#${++count} ${preview(message)}`);
   await sleep(400);
 }
-
-// A producer's `POST /close` ended the loop; closing stops the server and frees the port.
 say("END", `a producer closed the stream after ${count} messages`);
 await consumer.close();

@@ -7,22 +7,19 @@ import { restProducer } from "../src/index.ts";
 
 const { address, say } = await producerProcess(); // address, narration, the demo's go
 
-// Attaching makes a `GET /health` on a keep-alive connection that the sends below reuse.
+// Attaching makes a `GET /health` on a keep-alive connection that the sends reuse. The first
+// send finds the consumer waiting; the second waits in the server while the consumer is busy.
 const producer = await restProducer(address);
-
-// The first send finds the consumer waiting; the second waits in the server while it is busy.
 for (const text of ["hello", "over HTTP"]) {
   const started = performance.now();
   await producer.send(Buffer.from(text));
   say("SENT", `${JSON.stringify(text)}: 204 after ${Math.round(performance.now() - started)} ms`);
 }
 
-// Requests made by hand: without the token, or with a body type the server does not take, a
-// request is refused with a status code, and no consumer ever sees it.
-if (address.token)
-  say("REFUSED", `no token → ${await postByHand(address, "application/octet-stream", { token: false })}`);
-say("REFUSED", `text/plain → ${await postByHand(address, "text/plain")}`);
-
-// `POST /close` ends the stream: its 204 comes once the consumer's loop has taken the end.
+// Requests made by hand, without the token or with a body type the server does not take, are
+// refused with a status code, and no consumer ever sees them. Last, `POST /close` ends the
+// stream: its 204 comes once the consumer's loop has taken the end.
+if (address.token) say("REFUSED", `no token → ${await postByHand(address, { token: false })}`);
+say("REFUSED", `text/plain → ${await postByHand(address, { contentType: "text/plain" })}`);
 await producer.close();
 say("CLOSED", "204: the consumer's loop has ended");

@@ -40,8 +40,9 @@ export async function consumerProcess() {
       });
     },
     /** Says where the server listens, and tells the demo it may let the producer send. */
-    listening(where: string): void {
-      narrator.sayAs("LISTEN", where);
+    listening(): void {
+      const token = address.token ? "; every request must carry the token" : "";
+      narrator.sayAs("LISTEN", `${address.url} (body limit ${address.maxMessageSize} bytes${token})`);
       process.send?.({ ready: true });
     },
   };
@@ -66,8 +67,7 @@ export async function producerProcess() {
  */
 export async function postByHand(
   address: RestAddress,
-  contentType: string,
-  { token = true }: { token?: boolean } = {},
+  { contentType = "application/octet-stream", token = true }: { contentType?: string; token?: boolean },
 ): Promise<string> {
   const dispatcher = address.tls ? new Agent({ connect: { ca: address.tls.ca } }) : undefined;
   try {

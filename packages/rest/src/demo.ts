@@ -40,10 +40,6 @@ export async function runRestDemo(
   const endpoint = await open(demoSecurity());
   // The address holds the token: the children get it in their environment, never in argv.
   const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
-  narrator.note(
-    `the consumer runs the HTTP server; open() listens at ${endpoint.address.url} and hands the socket to it` +
-      (endpoint.address.token ? ", with a token every request must carry" : " (insecure: no token)"),
-  );
   const consumer = spawnScript(consumerScript, { narrator, env });
   const producer = spawnScript(producerScript, { narrator, env });
   try {
