@@ -1,43 +1,26 @@
-/**
- * The demo's server process: the consumer of a grpc-os or grpc-network endpoint. It binds the
- * address (argv: the variant id; the address JSON in IPC_ATLAS_ADDRESS, or host:port or a
- * socket path in argv), hosts the Greeter beside the Messages service, and
- * takes messages one by one, pausing once so the client's synchronous Send visibly waits.
- */
+// The server process, and the consumer: it binds the endpoint (a Unix socket path for grpc-os,
+// host:port for grpc-network) and answers each `Send` call only once it has taken that call's
+// message. Run by hand: `01-server.ts grpc-os /tmp/demo.sock`.
 
-import { childNarrator, preview, receiveListener } from "@ipc-atlas/core";
-import { demoPeople, greeterService, parseGrpcCommandLine } from "../src/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { preview } from "@ipc-atlas/core";
+import { serverProcess } from "../src/demo-support.ts";
+import { greeterService } from "../src/index.ts";
 
-const { variant, address } = parseGrpcCommandLine(process.argv.slice(2));
-const narrator = childNarrator("server");
+const { variant, address, say, listening } = await serverProcess(); // argv, narration, the demo's handshake
 
-// Started by the demo: the parent hands over the endpoint's listening socket (grpc-network) first.
-if (process.send) await receiveListener(address);
+// `consumer()` starts a gRPC server that hosts the Messages service, and here the Greeter too:
+// one HTTP/2 server serves any number of services. It resolves once the server listens.
+const consumer = await variant.consumer(address, { services: [greeterService()] });
+listening();
 
-// 1. Listen: consumer() resolves once the gRPC server is bound, so the client can dial at once.
-const consumer = await variant.consumer(address, {
-  services: [
-    greeterService(demoPeople, (method, name) =>
-      narrator.sayAs("SERVE", `${method}(name: ${JSON.stringify(name)})`),
-    ),
-  ],
-});
-narrator.sayAs("LISTEN", address.target);
-process.send?.({ ready: true });
-
-// 2. Take messages. Each pull answers that message's Send call: that is the synchronous contract.
+// Taking a message answers its `Send` call. After the first, this server is busy for 500 ms, and
+// the client's next `Send` waits all that time: nobody has taken its message yet. The client's
+// `End` call ends the loop; closing stops the server (on grpc-os, unlinking the socket file).
 let count = 0;
 for await (const message of consumer) {
-  count++;
-  narrator.sayAs("RECEIVED", `#${count} ${preview(message)} (taken: its Send call is answered now)`);
-  if (count === 2) {
-    narrator.note("the server is busy for 500 ms before it takes the next message");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  say("RECEIVED", `#${++count} ${preview(message)}`);
+  if (count === 1) await sleep(500);
 }
-narrator.sayAs("END", `the producer closed the stream after ${count} messages`);
-
-// 3. Stop the server; on a Unix socket this also unlinks the socket file.
+say("END", `the client ended the stream after ${count} messages`);
 await consumer.close();
-narrator.sayAs("CLOSED", "server stopped");
-process.disconnect?.();

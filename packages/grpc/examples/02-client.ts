@@ -1,59 +1,28 @@
-/**
- * The demo's client process: calls the Greeter (SayHello, SayHelloAgain, GetPersonInfo), then
- * sends a few messages through a producer of the same endpoint (argv: the variant id; the
- * address JSON in IPC_ATLAS_ADDRESS, or host:port or a socket path in argv).
- */
+// The client process, and the producer: it calls the Greeter, then sends two messages with the
+// Messages service's unary `Send`. Run by hand: `02-client.ts grpc-os /tmp/demo.sock`.
 
-import { childNarrator, type IpcError, preview, waitForGo } from "@ipc-atlas/core";
-import { parseGrpcCommandLine } from "../src/index.ts";
+import { clientProcess } from "../src/demo-support.ts";
+import type { GrpcError } from "../src/index.ts";
 
-const { variant, address } = parseGrpcCommandLine(process.argv.slice(2));
-const narrator = childNarrator("client");
+const { variant, address, say } = await clientProcess(); // argv, narration, the demo's go
 
-// Started by the demo: ready, then wait for the parent's go, sent once the server listens
-// (run by hand: go at once).
-if (process.send) {
-  const go = waitForGo();
-  process.send({ ready: true });
-  await go;
-}
-
-// 1. The classic hello example: three unary calls, each with a 5 s deadline.
+// A typed client of the Greeter: every method is a unary call with a deadline (5 s), and a call
+// that fails comes back as a gRPC status code, thrown as a GrpcError.
 const greeter = variant.greeter(address);
-narrator.sayAs("CALL", 'SayHello(name: "Ada")');
-narrator.sayAs("REPLY", JSON.stringify(await greeter.sayHello("Ada")));
-narrator.sayAs("CALL", 'SayHelloAgain(name: "Ada")');
-narrator.sayAs("REPLY", JSON.stringify(await greeter.sayHelloAgain("Ada")));
-narrator.sayAs("CALL", 'GetPersonInfo(name: "Grace")');
-const grace = await greeter.getPersonInfo("Grace");
-narrator.sayAs("REPLY", `name ${grace.name}, age ${grace.age}, email ${grace.email}`);
-narrator.sayAs("CALL", 'GetPersonInfo(name: "Nobody")');
-try {
-  await greeter.getPersonInfo("Nobody");
-} catch (error) {
-  narrator.sayAs("ERROR", `${(error as IpcError).code}: nobody by that name (a typed GrpcError)`);
-}
+say("REPLY", `SayHello("Ada") → ${JSON.stringify(await greeter.sayHello("Ada"))}`);
+await greeter.getPersonInfo("Nobody").catch((error: GrpcError) => {
+  say("ERROR", `GetPersonInfo("Nobody") → status ${error.statusName} (${error.status})`);
+});
 greeter.close();
 
-// 2. The Producer: each send is a unary Send call that the server answers once the consumer took it.
+// The Producer: each `send` is one `Send` call, answered once the consumer has taken the
+// message, so a busy consumer holds the sender (the second send below waits for it). `close()`
+// is the `End` call, answered once the consumer's loop has seen the end.
 const producer = await variant.producer(address);
-const messages = ["hello", "from the client", "over gRPC", "goodbye"];
-for (const [i, text] of messages.entries()) {
-  const data = Buffer.from(text);
-  narrator.sayAs("SEND", `#${i + 1} ${preview(data)}`);
-  const sending = producer.send(data);
-  // Say WAIT only if the call really is still unanswered after 100 ms.
-  const waiting = setTimeout(
-    () => narrator.sayAs("WAIT", `#${i + 1} Send not answered yet: the consumer has not taken it`),
-    100,
-  );
-  await sending;
-  clearTimeout(waiting);
-  narrator.sayAs("SENT", `#${i + 1} the consumer took it`);
+for (const text of ["hello", "over gRPC"]) {
+  const started = performance.now();
+  await producer.send(Buffer.from(text));
+  say("SENT", `${JSON.stringify(text)}: answered after ${Math.round(performance.now() - started)} ms`);
 }
-
-// 3. close(): the End call answers once the consumer's iteration has finished.
-narrator.sayAs("CLOSE", "End: no more messages");
 await producer.close();
-narrator.sayAs("CLOSED", "the consumer saw the end");
-process.disconnect?.();
+say("CLOSED", "the server saw the end");

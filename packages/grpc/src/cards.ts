@@ -29,7 +29,7 @@ export const grpcOsCard: VariantCard = {
     limits: "4 MiB per message by default (RESOURCE_EXHAUSTED above); a deadline on every call",
     access: "owner only: the socket sits in a 0700 directory",
   },
-  demoSources: ["src/demo.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
+  demoSources: ["src/demo.ts", "examples/01-server.ts", "examples/02-client.ts"],
 };
 
 export const grpcNetworkCard: VariantCard = {
@@ -54,5 +54,5 @@ export const grpcNetworkCard: VariantCard = {
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs), as `authorization: Bearer` metadata; beyond loopback only with TLS, or anyone on the network with `insecure: true`",
   },
-  demoSources: ["src/demo.ts#runGrpcDemo", "examples/01-server.ts", "examples/02-client.ts"],
+  demoSources: ["src/demo.ts", "examples/01-server.ts", "examples/02-client.ts"],
 };

@@ -247,7 +247,9 @@ export class GrpcConsumer implements Consumer {
           onTaken: () => {
             this.#unanswered.delete(refuse);
             release();
-            callback(null, {});
+            // Answered after the current microtasks: the consumer's code sees the message before
+            // the producer hears it was taken, so what each side reports stays in order.
+            process.nextTick(() => callback(null, {}));
           },
           stream: undefined,
           withdrawn: false,
@@ -344,7 +346,8 @@ export class GrpcConsumer implements Consumer {
         this.#unanswered.add(refuse);
         this.#endAcks.push(() => {
           this.#unanswered.delete(refuse);
-          callback(null, {});
+          // After the current microtasks, as for Send: the consumer's code sees the end first.
+          process.nextTick(() => callback(null, {}));
         });
         // The iteration finishes once it has taken what arrived before.
         this.#inbox.end();

@@ -32,11 +32,10 @@ function ready(child: ChildHandle, role: string): Promise<void> {
   });
 }
 
-/** Runs the demo of `variant`; `describe` says in one line where its endpoint is. */
+/** Runs the demo of `variant`: the server says where it listens, so this process says nothing of its own. */
 export async function runGrpcDemo<Address extends GrpcAddressBase>(
   variant: GrpcVariant<Address>,
   narrator: Narrator,
-  describe: (address: Address) => string,
 ): Promise<void> {
   // --host, --tls and --insecure reach network demos through the environment (demoSecurity).
   const endpoint = await variant.open(variant.id === "grpc-network" ? demoSecurity() : {});
@@ -45,7 +44,6 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
   const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
   const children: ChildHandle[] = [];
   try {
-    narrator.note(`${describe(endpoint.address)}; the server (the consumer) binds it, the client dials it`);
     const server = spawnScript(serverScript, { narrator, args, env });
     const client = spawnScript(clientScript, { narrator, args, env });
     children.push(server, client);

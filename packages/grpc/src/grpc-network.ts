@@ -133,10 +133,5 @@ export const grpcNetwork: GrpcVariant<GrpcNetworkAddress> = defineVariant<GrpcVa
   greeter: (address, options) =>
     new GreeterClient(dialTarget(address), { token: address.token, ca: address.tls?.ca, ...options }),
 
-  demo: (narrator) =>
-    runGrpcDemo(
-      grpcNetwork,
-      narrator,
-      (address) => `grpc-network: TCP port ${address.port} on ${address.host}`,
-    ),
+  demo: (narrator) => runGrpcDemo(grpcNetwork, narrator),
 });

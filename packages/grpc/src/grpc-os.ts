@@ -146,6 +146,5 @@ export const grpcOs: GrpcVariant<GrpcOsAddress> = defineVariant<GrpcVariant<Grpc
 
   greeter: (address, options) => new GreeterClient(address.target, options),
 
-  demo: (narrator) =>
-    runGrpcDemo(grpcOs, narrator, (address) => `grpc-os: a Unix domain socket at ${address.target}`),
+  demo: (narrator) => runGrpcDemo(grpcOs, narrator),
 });

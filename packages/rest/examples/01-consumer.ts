@@ -1,53 +1,26 @@
-/**
- * The demo's consumer process: runs the express server at the address it is given
- * and takes one message every 400 ms, narrating each request, reply and message. Each
- * request waits in the server until this loop takes its message; only then is it answered.
- */
+// The consumer process runs the HTTP server. Each `POST /messages` is held open until this
+// program takes its message, and only then answered `204 No Content`: the reply means "taken".
+// Run by hand: `01-consumer.ts 0.0.0.0:8080`.
 
-import { childNarrator, preview, receiveListener } from "@ipc-atlas/core";
-import { parseRestAddress, restConsumer } from "../src/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { preview } from "@ipc-atlas/core";
+import { consumerProcess } from "../src/demo-support.ts";
+import { restConsumer } from "../src/index.ts";
 
-// The demo passes open()'s JSON in IPC_ATLAS_ADDRESS (it holds the token, so never in argv); by
-// hand, give host:port (consumer) or http://host:port (producer), and the token in IPC_ATLAS_TOKEN.
-const address = parseRestAddress(process.env.IPC_ATLAS_ADDRESS ?? process.argv[2] ?? "127.0.0.1:8080");
-const narrator = childNarrator("consumer (server)");
+const { address, say, logRequests, listening } = await consumerProcess(); // address, narration, the demo's handshake
 
-// Started by the demo: the parent hands over the endpoint's listening socket first.
-if (process.send) await receiveListener(address);
+// `restConsumer` starts an express 5 server with the routes `POST /messages` and `POST /close`
+// (and `GET /health`); `logRequests` narrates each request as it arrives.
+const consumer = await restConsumer(address, { configure: logRequests });
+listening();
 
-// 1. Start the server, narrating every request as it arrives and every reply as it leaves.
-const consumer = await restConsumer(address, {
-  configure: (app) =>
-    app.use((req, res, next) => {
-      const started = process.hrtime.bigint();
-      const length = req.get("content-length") ?? "0";
-      narrator.sayAs(
-        "REQUEST",
-        `${req.method} ${req.path} (${length} bytes, ${req.get("content-type") ?? "no type"})`,
-      );
-      res.on("finish", () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        narrator.sayAs("REPLY", `${res.statusCode} to ${req.method} ${req.path} after ${ms.toFixed(0)} ms`);
-      });
-      next();
-    }),
-});
-narrator.sayAs("LISTEN", `${address.url} (body limit ${address.maxMessageSize} bytes)`);
-process.send?.({ ready: true });
-
-// 2. A slow consumer: each request is held until this loop gets round to taking it.
+// A slow consumer: after each message it is busy for 400 ms, and a request that arrives meanwhile
+// waits in the server, unanswered, until the loop takes its message. A producer's `POST /close`
+// ends the loop; closing stops the server and frees the port.
 let count = 0;
-const iterator = consumer[Symbol.asyncIterator]();
-for (;;) {
-  await new Promise((resolve) => setTimeout(resolve, 400));
-  const next = await iterator.next();
-  if (next.done) break;
-  count++;
-  narrator.sayAs("RECEIVED", `#${count} ${preview(next.value)}`);
+for await (const message of consumer) {
+  say("RECEIVED", `#${++count} ${preview(message)}`);
+  await sleep(400);
 }
-narrator.sayAs("END", `iteration finished after ${count} messages (a producer sent POST /close)`);
-
-// 3. Let the reply to POST /close leave before the server stops.
-await new Promise((resolve) => setTimeout(resolve, 50));
+say("END", `a producer closed the stream after ${count} messages`);
 await consumer.close();
-process.disconnect?.();

@@ -28,5 +28,5 @@ export const restCard: VariantCard = {
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs), as `Authorization: Bearer`; beyond loopback only with HTTPS, or anyone on the network with `insecure: true`",
   },
-  demoSources: ["src/demo.ts#runRestDemo", "examples/01-consumer.ts", "examples/02-producer.ts"],
+  demoSources: ["src/demo.ts", "examples/01-consumer.ts", "examples/02-producer.ts"],
 };

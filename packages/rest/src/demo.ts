@@ -1,6 +1,7 @@
 /**
  * The narrated rest demo: an express server that consumes slowly (examples/01-consumer.ts) and a
- * client whose sends wait for it (examples/02-producer.ts), each in its own process. Both start
+ * client whose sends wait for it (examples/02-producer.ts), each in its own process; what both
+ * need beyond HTTP (address, narration, this handshake) is in demo-support.ts. Both start
  * at once; each says `ready`, and the producer sends only on core's `go`, once the server
  * listens. The endpoint's listening socket goes to the consumer over its IPC channel, and the
  * address (which holds the token) through the environment, never argv.
@@ -39,18 +40,11 @@ export async function runRestDemo(
   const endpoint = await open(demoSecurity());
   // The address holds the token: the children get it in their environment, never in argv.
   const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
-  narrator.note(
-    `the consumer runs the HTTP server; open() listens at ${endpoint.address.url} and hands the socket to it` +
-      (endpoint.address.token ? ", with a token every request must carry" : " (insecure: no token)"),
-  );
   const consumer = spawnScript(consumerScript, { narrator, env });
   const producer = spawnScript(producerScript, { narrator, env });
   try {
     sendListener(consumer.process, endpoint.address);
     await Promise.all([ready(consumer, "consumer"), ready(producer, "producer")]);
-    narrator.note(
-      "the consumer takes one message every 400 ms; the server answers each POST only once it is taken",
-    );
     producer.process.send({ go: true });
     const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
     if (producerCode !== 0 || consumerCode !== 0) {

@@ -219,7 +219,7 @@ export const rest: Variant<RestAddress> & {
   taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
   card: restCard,
   summary:
-    "HTTP request/reply: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
+    "RPC over HTTP POST: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
   module: import.meta.url,
   open,
   producer: (address): Promise<Producer> => restProducer(address),
