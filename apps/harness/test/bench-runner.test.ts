@@ -142,7 +142,9 @@ describe("runBench", () => {
       corrupt: 0,
     });
     expect(floor.received).toBe(200_000);
-    // The floor is far above any medium's figure; even on a loaded 2-core machine it passes 100k.
+    // The floor is far above any medium's figure. A run this short (5,000 messages of warm-up)
+    // is partly V8's interpreter, and the machine may be busy: its speed against plain
+    // `for await` is tested in bench-workload.test.ts.
     expect(floor.msgPerSec).toBeGreaterThan(100_000);
     expect(floor.msgPerSecRange![0]).toBeLessThanOrEqual(floor.msgPerSec!);
     expect(floor.msgPerSecRange![1]).toBeGreaterThanOrEqual(floor.msgPerSec!);
