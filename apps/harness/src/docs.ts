@@ -20,10 +20,11 @@ import { fileURLToPath } from "node:url";
 import { type AnyVariant, isInterProcess, semanticsColumns, taxonomyPath, variantIds } from "@ipc-atlas/core";
 import { apiDir, apiDrift, renderApi } from "./api-docs.ts";
 import { docCharts } from "./bench/charts.ts";
-import type { BenchReport, BenchResult } from "./bench/index.ts";
-import { formatCpu, formatLatency, formatRate, formatRatio, summaryLine } from "./bench/report-text.ts";
+import type { BenchReport } from "./bench/index.ts";
+import { formatLatency, formatRatio } from "./bench/report-text.ts";
 import { runDemo } from "./demo.ts";
 import { annotated } from "./docs/annotated.ts";
+import { benchSummary as benchBlock, headline as benchHeadline, fmt, machine } from "./docs/bench-tables.ts";
 import { renderChoosing, svgDrift } from "./docs/choosing.ts";
 import { renderComparison } from "./docs/comparison.ts";
 import { semanticsConcepts } from "./docs/concepts.ts";
@@ -169,41 +170,6 @@ function loadResults(): BenchReport | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as BenchReport) : undefined;
 }
 
-const fmt = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined
-    ? "–"
-    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-
-export function numbersTable(rows: BenchResult[], rates: number[] = [1000, 10_000]): string {
-  if (rows.length === 0) return "No benchmark results for this variant yet.\n";
-  const hasLatency = rows.some((r) => (r.latency?.length ?? 0) > 0);
-  const shown = hasLatency ? rates : [];
-  const lines = [
-    `| variant | size | msg/s (median) | min–max | CPU µs/msg (producer/consumer) | ${shown.map((r) => `p50 / p99 µs at ${formatRate(r)}/s`).join(" | ")}${shown.length ? " | " : ""}best C msg/s (mode, design) | Node ÷ C |`,
-    `| --- | ---: | ---: | ---: | ---: | ${shown.map(() => "---: | ").join("")}---: | ---: |`,
-  ];
-  for (const r of rows) {
-    if (r.status !== "ok") {
-      lines.push(
-        `| ${r.variant} | ${r.size} | ${r.status}: ${r.reason ?? ""} | | |${shown.map(() => " |").join("")} | |`,
-      );
-      continue;
-    }
-    const range = r.msgPerSecRange ? `${fmt(r.msgPerSecRange[0])}–${fmt(r.msgPerSecRange[1])}` : "–";
-    const ratio = r.native?.ratio ? formatRatio(r.native.ratio) : "–";
-    const best = r.native ? `${fmt(r.native.msgPerSec)} (${r.native.mode}, ${r.native.design})` : "–";
-    lines.push(
-      `| ${r.variant} | ${r.size} | ${fmt(r.msgPerSec)}${r.unstable ? " ⚠ unstable" : ""} | ${range} | ${formatCpu(r)} | ${shown.map((rate) => `${formatLatency(r, rate)} | `).join("")}${best} | ${ratio} |`,
-    );
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-function machine(report: BenchReport): string {
-  const e = report.environment;
-  return `${e.cpu}, ${e.cores} cores, ${e.kernel}, Node ${e.node}, ${e.date.slice(0, 10)}, load average ${e.loadAverage[0]} at the start, ${e.rounds ?? 1} round${e.rounds === 1 ? "" : "s"}${e.pinned ? ", pinned" : ""}${e.quick ? ", `--quick`" : ""}`;
-}
-
 /** A page's numbers: one captioned line from the benchmark, the full tables on the benchmarks page. */
 function numbers(id: string): string {
   const results = loadResults();
@@ -275,70 +241,19 @@ function toc(order: readonly AnyVariant[]): string {
   return `${order.map((v, i) => `${i + 1}. ${link(v.id)} — ${v.taxonomy.medium}`).join("\n")}\n`;
 }
 
+/** One size's benchmark block (docs/bench-tables.ts), with its chart when there is one. */
 function benchSummary(size: number): string {
-  const results = loadResults();
-  if (!results) return "No benchmark results yet.\n";
-  const rows = results.results.filter((r) => r.size === size);
-  const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
-  const chart = existsSync(`${docs}charts/throughput-${size}.svg`)
-    ? `\n![throughput at ${size} B](charts/throughput-${size}.svg)\n`
-    : "";
-  return `${summaryLine(rows.filter((r) => r.variant !== "null")) ?? ""}\n${chart}\n${numbersTable(rows, results.environment.rates)}\n${unstable.length ? `⚠ unstable (rounds spread over 25 % of the median): ${unstable.join(", ")}.\n\n` : ""}${machine(results)}.\n`;
+  const chart = `charts/throughput-${size}.svg`;
+  return benchBlock(loadResults(), size, existsSync(`${docs}${chart}`) ? chart : null);
 }
 
-/** A family of mechanisms: the package a variant comes from (baselines and the null row apart). */
-function familyOf(r: BenchResult, packages: LoadedRegistry["packages"]): string {
-  if (r.variant === "null") return "harness floor (null)";
-  if (r.kind === "baseline") return "Node built-ins (baselines)";
-  return (packages.get(r.variant)?.name ?? r.variant).replace("@ipc-atlas/", "");
-}
-
-/**
- * The README's headline: per family of mechanisms, its fastest variant at 64 B (msg/s, median
- * and range) and that variant's latency at 1,000 msg/s; then the flagship against its best C
- * design; then the charts.
- */
+/** The README's headline (docs/bench-tables.ts): the flagship is the variant whose card says so. */
 function headline(loaded: LoadedRegistry): string {
-  const results = loadResults();
-  if (!results) return "No benchmark results yet: run `pnpm ipc-atlas bench --json docs/results.json`.\n";
-  const rows = results.results.filter((r) => r.size === 64 && r.status === "ok" && r.msgPerSec !== null);
-  const familyOfRow = (r: BenchResult) => familyOf(r, loaded.packages);
-  const families = [...new Set(rows.map(familyOfRow))];
-  const lines = [
-    "| family | fastest at 64 B | msg/s (median, min–max) | p50 / p99 µs at 1,000 msg/s |",
-    "| --- | --- | ---: | ---: |",
-  ];
-  for (const family of families) {
-    const best = rows
-      .filter((r) => familyOfRow(r) === family)
-      .sort((a, b) => b.msgPerSec! - a.msgPerSec!)[0]!;
-    const range = best.msgPerSecRange
-      ? ` (${formatRate(best.msgPerSecRange[0])}–${formatRate(best.msgPerSecRange[1])})`
-      : "";
-    lines.push(
-      `| ${family} | ${best.variant} | ${formatRate(best.msgPerSec)}${range} | ${formatLatency(best, 1000)} |`,
-    );
-  }
-  const notes: string[] = [];
-  const flagship = loaded.registry.list().find((v) => v.card?.flagship);
-  for (const size of [64, 1024]) {
-    const mq = results.results.find(
-      (r) => r.variant === flagship?.id && r.size === size && r.status === "ok",
-    );
-    if (mq?.native?.ratio) {
-      notes.push(
-        `- The flagship, ${mq.variant}, at ${size} B: ${fmt(mq.msgPerSec)} msg/s, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}, ${fmt(mq.native.msgPerSec)} msg/s; ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")}).`,
-      );
-    }
-  }
-  notes.push(
-    "- The `posix-mq` package from npm is not measured beside it: it is not among the packages this project can install here, so there is no such baseline yet.",
-  );
+  const flagship = loaded.registry.list().find((v) => v.card?.flagship)?.id;
   const charts = ["throughput-64.svg", "latency-64-1000.svg"]
     .filter((name) => existsSync(`${docs}charts/${name}`))
-    .map((name) => `![${name.replace(".svg", "")}](docs/charts/${name})`)
-    .join("\n\n");
-  return `${lines.join("\n")}\n\n${notes.join("\n")}\n\n${charts}${charts ? "\n\n" : ""}Measured on ${machine(results)}; every table in [comparison](docs/comparison.md) and [benchmarks](docs/benchmarks.md).\n`;
+    .map((name) => `docs/charts/${name}`);
+  return benchHeadline(loadResults(), { flagship, packages: loaded.packages }, charts);
 }
 
 // ── the pages ────────────────────────────────────────────────────────────────────────────

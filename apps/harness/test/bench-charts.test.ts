@@ -49,6 +49,7 @@ function row(variant: string, msgPerSec: number, extra: Partial<BenchResult> = {
     processes: [],
     native: null,
     nativeNote: null,
+    unpinned: null,
     ...extra,
   };
 }

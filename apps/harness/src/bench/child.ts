@@ -20,6 +20,7 @@ import {
 } from "@ipc-atlas/core";
 import { type BaselineSession, baselines } from "./baselines/index.ts";
 import { openForSize } from "./open-medium.ts";
+import { cpuFor, pinThisThread } from "./pin.ts";
 import {
   type ChildReport,
   consumerAddress,
@@ -47,6 +48,7 @@ async function loadVariant(ref: VariantRef): Promise<AnyVariant> {
 
 let job: Job;
 let plan: Plan;
+let pin = false;
 let variant: AnyVariant | undefined;
 const endpoints: Endpoint<unknown>[] = [];
 // Attached ends: [0] carries the measured stream (or the pings), [1] the echoes.
@@ -95,6 +97,7 @@ async function attach(kind: "consumer" | "producer"): Promise<void> {
           job.mode,
           plan,
           endpoints.map((e) => e.address),
+          pin,
         );
       }
       await threads.attach(kind);
@@ -166,6 +169,10 @@ async function handle(message: ToChild, listener: unknown): Promise<void> {
   if ("job" in message) {
     job = message.job;
     plan = message.plan;
+    pin = message.pin ?? false;
+    // One side on a worker thread (threads.ts): the process hosts both, so the thread binds itself.
+    const cpu = cpuFor(job.role);
+    if (pin && parentPort && cpu !== null) await pinThisThread(cpu);
     if (job.role !== "baseline") variant = await loadVariant(job.variant);
     reply({ loaded: true });
   } else if ("attach" in message) {

@@ -1,6 +1,6 @@
 /** What a bench process reports about itself: CPU time in the measured window, peak memory, CPUs. */
 
-import { readFileSync } from "node:fs";
+import { threadCpusAllowed } from "./pin.ts";
 
 export interface CpuFigures {
   userMs: number;
@@ -14,8 +14,13 @@ export interface ProcessFigures {
   cpu: CpuFigures;
   /** process.resourceUsage().maxRSS: peak resident set of the process's whole life, KiB. */
   maxRssKiB: number;
-  /** The CPUs the process may run on (Linux's Cpus_allowed_list, "0-1"; "1" when pinned to CPU 1). */
+  /**
+   * The CPUs the process may run on (Linux's Cpus_allowed_list, "0-1"; "1" when pinned to CPU 1),
+   * as its thread that reported sees it.
+   */
   cpusAllowed: string | null;
+  /** A process whose two sides ran on worker threads of their own: each side's thread and its CPUs. */
+  threads?: { role: string; cpusAllowed: string | null }[];
 }
 
 export function cpuSince(start: NodeJS.CpuUsage): CpuFigures {
@@ -29,14 +34,6 @@ export function processFigures(role: string, cpu: CpuFigures): ProcessFigures {
     pid: process.pid,
     cpu,
     maxRssKiB: process.resourceUsage().maxRSS,
-    cpusAllowed: cpusAllowed(),
+    cpusAllowed: threadCpusAllowed(),
   };
-}
-
-function cpusAllowed(): string | null {
-  try {
-    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? null;
-  } catch {
-    return null; // not Linux
-  }
 }

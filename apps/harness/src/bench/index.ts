@@ -305,6 +305,7 @@ export async function runBench(registry: VariantRegistry, options: BenchOptions)
           throughput.get(`${target.id}|${plan.size}`) ?? [],
           latency.get(`${target.id}|${plan.size}`) ?? [],
           ceiling,
+          pin,
         ),
       );
     }

@@ -40,7 +40,11 @@ export type Job =
   /** A baseline (bench/baselines): it starts its own peer from here. */
   | { role: "baseline"; baseline: string; mode: BenchMode };
 
-export type ToChild = { job: Job; plan: Plan } | { attach: "consumer" | "producer" } | { go: true };
+/** `pin`: --pin was given; a job that is one side on a worker thread binds that thread (pin.ts). */
+export type ToChild =
+  | { job: Job; plan: Plan; pin?: boolean }
+  | { attach: "consumer" | "producer" }
+  | { go: true };
 
 /**
  * The address a job's consumer attaches to, when the harness opened it: `attach: "consumer"`

@@ -19,6 +19,7 @@ import {
   formatRatio,
   formatSize,
   summaryLine,
+  unpinnedRows,
 } from "./report-text.ts";
 import type { BenchReport, BenchResult } from "./results.ts";
 
@@ -137,6 +138,7 @@ table { border-collapse: collapse; width: 100%; font-size: 12px; } td, th { bord
 <h1>ipc-atlas bench — ${escapeHtml(env.mode)}${env.quick ? " (quick)" : ""}</h1>
 <p class="env">${escapeHtml(env.cpu)} × ${env.cores} cores · ${escapeHtml(env.kernel)} · Node ${escapeHtml(env.node)} · ${escapeHtml(env.date)} · load ${env.loadAverage.join(" ")} · ${env.rounds ?? 1} round(s) · ${env.pinned ? "pinned (producer CPU 1, consumer CPU 0)" : "not pinned"} · C compiler: ${escapeHtml(env.compiler ?? "none")}</p>
 <ul>${summaries}</ul>
+${[...unpinnedRows(report.results.filter((r) => r.size === sizes[0]))].map(([reason, ids]) => `<p><b>Not pinned</b>: ${escapeHtml(ids.join(", "))}: ${escapeHtml(reason)}</p>`).join("")}
 ${unstable.length ? `<p><b>Unstable</b> (rounds spread over 25 % of the median): ${escapeHtml(unstable.join(", "))}</p>` : ""}
 <h2>Throughput (msg/s, log scale): bar = median of the rounds, whisker = min–max, ◆ = best C design</h2>
 ${throughputCanvases}

@@ -167,6 +167,7 @@ export function renderText(report: BenchReport): string {
     }
     const unstable = rows.filter((r) => r.unstable).map((r) => r.variant);
     if (unstable.length > 0) out.push(`unstable (rounds spread over 25 %): ${unstable.join(", ")}`);
+    for (const [reason, ids] of unpinnedRows(rows)) out.push(`not pinned: ${ids.join(", ")}: ${reason}`);
     out.push("");
   }
   if (report.ceilings.length > 0) out.push(...renderCeilings(report.ceilings), "");
@@ -202,4 +203,12 @@ function renderCeilings(ceilings: CeilingResult[]): string[] {
       return c && c.status !== "ok" ? `${line}  ${c.reason ?? ""}` : line;
     }),
   ];
+}
+
+/** Rows --pin left unpinned, grouped by why. */
+export function unpinnedRows(rows: BenchResult[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const r of rows)
+    if (r.unpinned) groups.set(r.unpinned, [...(groups.get(r.unpinned) ?? []), r.variant]);
+  return groups;
 }

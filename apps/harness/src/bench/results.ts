@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, release, type } from "node:os";
 import type { NativeMechanism } from "./ceilings.ts";
 import type { NativeDesign, NativeDesignFigures, NativeOutcome } from "./native.ts";
+import { unpinnedReason } from "./pin.ts";
 import type { BenchMode } from "./protocol.ts";
 import type { BenchTarget, MergedReport, RunOutcome } from "./runner.ts";
 import { spread } from "./spread.ts";
@@ -110,6 +111,8 @@ export interface BenchResult {
   native: NativeComparison | null;
   /** Why `native` is null: no ceiling for this variant, no compiler, or the C side could not run. */
   nativeNote: string | null;
+  /** Under --pin, why this row's two sides were left where the scheduler put them (pin.ts); null otherwise. */
+  unpinned: string | null;
 }
 
 export interface CeilingResult {
@@ -235,6 +238,7 @@ export function resultRow(
   rounds: RunOutcome[],
   latency: { plan: Plan; outcome: RunOutcome }[],
   ceiling: CeilingResult | null,
+  pinned = false,
 ): BenchResult {
   const ok = rounds.filter((r): r is Extract<RunOutcome, { status: "ok" }> => r.status === "ok");
   const notOk = rounds.find((r) => r.status !== "ok") as Exclude<RunOutcome, { status: "ok" }> | undefined;
@@ -259,6 +263,7 @@ export function resultRow(
     corrupt: sum((r) => r.receiver.corrupt),
     rounds: ok.length,
     latency: latencyRows,
+    unpinned: pinned ? unpinnedReason(target) : null,
   };
   if (ok.length === 0 || notOk) {
     const status = notOk?.status ?? "failed";

@@ -6,8 +6,6 @@
  * variant's name: the taxonomy scope decides the layout.
  */
 
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import {
   type AnyVariant,
   type ChildHandle,
@@ -21,6 +19,7 @@ import { ceilingOf, type NativeMechanism } from "./ceilings.ts";
 import { Conversation, NotApplicableSignal } from "./conversation.ts";
 import { nullVariant } from "./null-variant.ts";
 import { openForSize } from "./open-medium.ts";
+import { cpuFor, pinProcess } from "./pin.ts";
 import {
   type BenchMode,
   type ChildReport,
@@ -98,14 +97,14 @@ const childScript = new URL("./child.ts", import.meta.url);
 class BenchChild {
   readonly handle: ChildHandle;
   readonly label: string;
-  /** Resolves once the process (all its threads) is bound to its CPU; null when not pinned. */
+  /** Resolves once the process (all its threads) is bound to its CPU (pin.ts); null when not pinned. */
   readonly pinned: Promise<void> | null = null;
   readonly #conversation: Conversation;
 
   constructor(label: string, cpu: number | null) {
     this.label = label;
     this.handle = spawnScript(childScript, { stdio: "pipe" });
-    if (cpu !== null) this.pinned = pin(this.handle.process.pid!, cpu);
+    if (cpu !== null) this.pinned = pinProcess(this.handle.process.pid!, cpu);
     this.#conversation = new Conversation(label, this.handle.exited, () => this.handle.output());
     this.handle.process.on("message", (message: FromChild) => this.#conversation.receive(message));
   }
@@ -129,24 +128,6 @@ class BenchChild {
     await this.handle.exited;
     clearTimeout(timer);
   }
-}
-
-const run = promisify(execFile);
-
-/**
- * Binds a process and every thread it has to one CPU (`taskset -a`); threads it starts later
- * inherit the binding. --pin puts the consumer on CPU 0 and the producer on CPU 1, so the two
- * sides never take turns on one CPU.
- */
-async function pin(pid: number, cpu: number): Promise<void> {
-  await run("taskset", ["-a", "-p", "-c", String(cpu), String(pid)]);
-}
-
-/** The CPU a job's process is pinned to under --pin: consumers on 0, producers on 1, one-process jobs free. */
-export function cpuFor(role: Job["role"]): number | null {
-  if (role === "receiver" || role === "ponger") return 0;
-  if (role === "sender" || role === "pinger") return 1;
-  return null;
 }
 
 export interface RunTimeouts {
@@ -234,7 +215,7 @@ export class TargetProcesses {
           );
         const children = this.#children;
         for (const child of children) await child.pinned;
-        for (const [i, job] of jobs.entries()) children[i]!.send({ job, plan });
+        for (const [i, job] of jobs.entries()) children[i]!.send({ job, plan, pin: options.pin ?? false });
         for (const child of children) await child.next("loading", timeouts.setupMs);
         // Every consumer first, then every producer: a producer may need its consumer listening.
         for (const kind of ["consumer", "producer"] as const) {

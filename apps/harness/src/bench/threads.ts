@@ -75,12 +75,14 @@ export class ThreadSides {
     mode: BenchMode,
     plan: Plan,
     addresses: unknown[],
+    pin: boolean,
   ): Promise<ThreadSides> {
     const jobs = sideJobs(variant, mode, addresses);
     const threads = jobs.map((job) => new BenchThread(`${variant.id} ${job.role} thread`));
     const sides = new ThreadSides(threads, mode);
     try {
-      for (const [i, job] of jobs.entries()) threads[i]!.send({ job, plan });
+      // Under --pin each thread binds itself to its side's CPU before it answers.
+      for (const [i, job] of jobs.entries()) threads[i]!.send({ job, plan, pin });
       for (const thread of threads) await thread.next("loading");
     } catch (error) {
       await sides.dispose();
@@ -111,7 +113,10 @@ export class ThreadSides {
     const receiver = reports.find((r) => r.receiver)?.receiver;
     if (!sender || !receiver) throw new Error("a bench thread sent no report");
     const role = this.#mode === "one-way" ? "producer+consumer" : "pinger+ponger";
-    return { sender, receiver, processes: [processFigures(role, sender.cpu)] };
+    const threads = reports.flatMap((r) =>
+      r.processes.map((p) => ({ role: p.role, cpusAllowed: p.cpusAllowed })),
+    );
+    return { sender, receiver, processes: [{ ...processFigures(role, sender.cpu), threads }] };
   }
 
   async dispose(): Promise<void> {

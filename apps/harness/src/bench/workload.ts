@@ -23,6 +23,7 @@
 import type { Consumer, Producer } from "@ipc-atlas/core";
 import * as hdr from "hdr-histogram-js";
 import { type CpuFigures, cpuSince } from "./figures.ts";
+import { eachMessage, windowed } from "./settled.ts";
 
 export { type CpuFigures, cpuSince, type ProcessFigures, processFigures } from "./figures.ts";
 
@@ -282,61 +283,6 @@ export class LatencyRecorder {
   }
 }
 
-const ignore = () => {};
-
-/**
- * Sends with at most `window` pending, in a ring of `window` slots: send `seq` takes the slot
- * of send `seq - window`, which must be done first. Only `window` promises stay alive, so the
- * loop's own garbage dies young. `send` returns what to await before the next send, if anything.
- *
- * Many sends return one shared, already settled promise when the medium took the message at
- * once (the POSIX queue's fast path, the null row): such a promise gets its rejection handler
- * once, and once awaited it is known settled and not awaited again. Awaiting a settled promise
- * only lets other microtasks run, never I/O, so skipping it changes nothing but the harness's
- * own cost per message.
- */
-export function windowed(producer: Producer, window: number) {
-  const inFlight: (Promise<void> | undefined)[] = new Array(Math.max(1, window)).fill(undefined);
-  let handled: Promise<void> | undefined;
-  let settled: Promise<void> | undefined;
-  let shared: Promise<void> | undefined;
-  // `shared` was awaited once, so it is settled: its sends take no slot's wait.
-  let sharedSettled = false;
-  // The ring's own turn (sequence numbers jump after a warm-up that ended early).
-  let slot = 0;
-  return {
-    send(message: Uint8Array): Promise<void> | undefined {
-      const sent = producer.send(message);
-      if (window <= 1) return sent === settled ? undefined : sent;
-      if (sent === handled) {
-        if (sent !== shared) {
-          shared = sent;
-          sharedSettled = false;
-        }
-      } else {
-        sent.catch(ignore); // awaited later; this only keeps a rejection from being "unhandled" meanwhile
-        handled = sent;
-      }
-      // A variant that says "taken at once" with one shared settled promise says "no room yet"
-      // with any other: wait for that one now, as `await send()` would, instead of queueing
-      // more sends behind it (a POSIX queue would then put every later send on its slow path).
-      if (shared !== undefined && sent !== shared) return sent;
-      const oldest = inFlight[slot];
-      inFlight[slot] = sharedSettled ? undefined : sent;
-      slot = slot + 1 === window ? 0 : slot + 1;
-      return oldest === undefined || oldest === settled ? undefined : oldest;
-    },
-    /** Call after awaiting what send() returned: that promise is settled now. */
-    settled(promise: Promise<void>): void {
-      if (promise === shared) sharedSettled = true;
-      settled = promise;
-    },
-    async drain(): Promise<void> {
-      for (const sent of inFlight) if (sent) await sent;
-    },
-  };
-}
-
 /**
  * The producer loop. Throughput pass: warm-up, then the measured messages from the pool, with
  * at most `plan.window` sends pending — the variant's contract is the backpressure (a
@@ -461,8 +407,8 @@ export async function receiveStream(consumer: Consumer, plan: Plan): Promise<Rec
   const clock = new Clock(plan.epochNs);
   const tally = new Tally(plan, clock);
   const latency = plan.pass === "latency" ? await LatencyRecorder.create() : undefined;
-  if (latency) for await (const message of consumer) tally.latency(message, latency);
-  else for await (const message of consumer) tally.throughput(message);
+  if (latency) await eachMessage(consumer, (message) => tally.latency(message, latency));
+  else await eachMessage(consumer, (message) => tally.throughput(message));
   const lastNs = clock.now();
   const { checker, cpuStart } = tally;
   return {
@@ -484,3 +430,4 @@ export async function receiveStream(consumer: Consumer, plan: Plan): Promise<Rec
 }
 
 export { ping, pong } from "./round-trip.ts";
+export { eachMessage, windowed } from "./settled.ts";

@@ -13,7 +13,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChildHandle, spawnScript } from "@ipc-atlas/core";
-import { MessageQueue, uniqueQueueName } from "@ipc-atlas/message-queue";
+import { MessageQueue, uniqueQueueName, variants } from "@ipc-atlas/message-queue";
 import { type ChildReport, NotApplicable } from "../protocol.ts";
 import type { CpuFigures } from "../workload.ts";
 import type { Baseline } from "./baseline.ts";
@@ -49,13 +49,16 @@ async function ready(peer: ChildHandle): Promise<void> {
 
 const cpu = (ns: number): CpuFigures => ({ userMs: ns / 1e6, systemMs: 0 });
 
+/** The row this pair is the yardstick of: the package's variant whose card makes it the flagship. */
+const flagship = variants.find((v) => v.card?.flagship);
+
 export const mqPackagePairBaseline: Baseline = {
   id: "mq-package-pair",
   summary:
     "The message-queue package's own pair (bench/mq-peer.ts): await send / for await over a POSIX queue, no harness loop",
   scope: "inter-process (two processes on one queue)",
   ceiling: "posix-mq",
-  yardstickOf: "message-queues",
+  ...(flagship ? { yardstickOf: flagship.id } : {}),
   throughputOnly: true,
   async start(plan, mode) {
     if (mode !== "one-way") throw new NotApplicable("the package's own pair is one-way only");
