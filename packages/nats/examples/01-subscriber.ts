@@ -9,8 +9,8 @@ const address = demo.addressFromEnv();
 
 // Subscribing tells nats-server (in a cluster, over the routes, the publisher's node too) that
 // this connection wants the subject; natsConsumer() resolves once it knows. Only messages
-// published after that reach this process, each subscription its own copy (fan-out); members
-// of a queue group share one subscription, and each message goes to one member only.
+// published after that reach this process, each subscription its own copy (fan-out); the
+// members of a queue group share the messages instead, each going to one member only.
 const consumer = await natsConsumer(address);
 demo.subscribed(narrator.sayAs, address, consumer.server());
 const receipts = new demo.Receipts(narrator.sayAs, address);
