@@ -71,10 +71,11 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
         .sort()
         .map((node) => `to ${node}: ${after[node]! - (before[node] ?? 0)}`)
         .join(", ");
+      // The servers' own system events ($SYS) cross the routes as well, at times of their own.
       narrator.say(
         "node A",
         "ROUTED",
-        `messages it sent over its routes: ${moved} (3 messages + END = 4 to each)`,
+        `messages it sent over its routes meanwhile: ${moved} (the 3 messages and END, 4 to each, and any system events of the servers)`,
       );
     }
   } finally {

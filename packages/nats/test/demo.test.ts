@@ -48,6 +48,13 @@ it("pub-sub-nats-network: one publish on node A reaches subscribers on B and C o
   const sent = ["#1 from node A", "#2 across routes", "#3 to B and C"];
   expect(received(lines, "subscriber on B")).toEqual(sent);
   expect(received(lines, "subscriber on C")).toEqual(sent);
-  expect(lines.find((l) => l.startsWith("node A ROUTED"))).toMatch(/to node B: 4, to node C: 4 /);
+  // At least the 3 messages and END to each node; the servers' own system events may add a few.
+  const routed = /to node B: (\d+), to node C: (\d+) /.exec(
+    lines.find((l) => l.startsWith("node A ROUTED"))!,
+  );
+  for (const count of [routed?.[1], routed?.[2]].map(Number)) {
+    expect(count).toBeGreaterThanOrEqual(4);
+    expect(count).toBeLessThan(10);
+  }
   expect(liveChildren()).toEqual([]);
 });
