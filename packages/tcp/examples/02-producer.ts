@@ -1,6 +1,6 @@
 // The producer process (tcp and tcp-ip share it). connect() opens one TCP connection (TLS on it
-// if the address has a certificate), sends the token as its first frame, and resolves once the
-// consumer has accepted it.
+// if the address has a certificate), sends the token as its first frame (tag 02), and resolves
+// once the consumer has accepted it.
 import { childNarrator } from "@ipc-atlas/core";
 import * as demo from "../src/demo-support.ts";
 import { TcpProducer } from "../src/index.ts";
