@@ -1,30 +1,18 @@
-/**
- * A subscriber process for the demos: subscribes to the subject in the address it is given
- * (IPC_ATLAS_ADDRESS, JSON: it may hold a token, so never argv), says SUBSCRIBED and tells its
- * parent it is ready once the server has the subscription, then RECEIVED for each message until
- * the publisher's END. Run by demo-pub-sub-nats-os.ts and demo-pub-sub-nats-network.ts through
- * core's spawnScript; its narration travels to the parent's transcript.
- */
+// A subscriber process: it subscribes to the subject in its address (in a queue group if the
+// address names one) and receives until the publisher's END marker.
+import { childNarrator } from "@ipc-atlas/core";
+import * as demo from "../src/demo-support.ts";
+import { natsConsumer } from "../src/index.ts";
 
-import { childNarrator, preview } from "@ipc-atlas/core";
-import { type NatsAddress, natsConsumer } from "../src/index.ts";
+const narrator = childNarrator(process.argv[2] ?? "subscriber");
+const address = demo.addressFromEnv();
 
-const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "{}") as NatsAddress;
-const actor = process.argv[2] ?? "subscriber";
-const narrator = childNarrator(actor);
-
-// 1. Subscribe: consumer() resolves once the server (and, in a cluster, the publisher's node)
-//    knows about the subscription.
+// Subscribing tells nats-server (in a cluster, over the routes, the publisher's node too) that
+// this connection wants the subject; natsConsumer() resolves once it knows. Only messages
+// published after that reach this process, each subscription its own copy (fan-out); the
+// members of a queue group share the messages instead, each going to one member only.
 const consumer = await natsConsumer(address);
-const where = address.queue ? `${consumer.server()}, queue group "${address.queue}"` : consumer.server();
-narrator.sayAs("SUBSCRIBED", where);
-process.send?.({ ready: true }); // the parent publishes only after this
-
-// 2. Receive until END: each message published from now on arrives here (or, in a queue
-//    group, at one member of the group).
-let count = 0;
-for await (const message of consumer) {
-  count++;
-  narrator.sayAs("RECEIVED", preview(message));
-}
-narrator.sayAs("END", `${count} message${count === 1 ? "" : "s"} received`);
+demo.subscribed(narrator.sayAs, address, consumer.server());
+const receipts = new demo.Receipts(narrator.sayAs, address);
+for await (const message of consumer) receipts.add(message);
+receipts.done();

@@ -27,7 +27,7 @@ export const pubSubNatsOsCard: VariantCard = {
     access:
       "anyone with the address's token, which the server requires (0600 config file, not argv); servers from NATS_URL: whoever their own credentials admit",
   },
-  demoSources: ["src/demo-pub-sub-nats-os.ts", "examples/01-subscriber.ts"],
+  demoSources: ["src/demo-pub-sub-nats-os.ts", "examples/01-subscriber.ts", "examples/02-publisher.ts"],
 };
 
 export const pubSubNatsNetworkCard: VariantCard = {
@@ -48,5 +48,5 @@ export const pubSubNatsNetworkCard: VariantCard = {
     access:
       "anyone with the address's token, which every node requires (routes have a password of their own); servers from NATS_URL: whoever their own credentials admit",
   },
-  demoSources: ["src/demo-pub-sub-nats-network.ts", "examples/01-subscriber.ts"],
+  demoSources: ["src/demo-pub-sub-nats-network.ts", "examples/01-subscriber.ts", "examples/02-publisher.ts"],
 };

@@ -1,14 +1,18 @@
 /**
- * The pub-sub-nats-network demo: a 3-node cluster, the publisher (this process) on node A,
- * subscriber processes on nodes B and C; every message crosses a route between servers.
+ * The pub-sub-nats-network demo: a 3-node cluster, a publisher process on node A, subscriber
+ * processes on nodes B and C; every message crosses a route between servers.
  */
 
 import { type Narrator, newToken, redactUrl } from "@ipc-atlas/core";
 import { startNatsCluster } from "./cluster.ts";
 import { type NatsAddress, newSubject } from "./connection.ts";
-import { type SubscriberProcess, startSubscriber } from "./demo-support.ts";
+import {
+  type PublisherProcess,
+  type SubscriberProcess,
+  startPublisher,
+  startSubscriber,
+} from "./demo-support.ts";
 import { monitorJson } from "./monitor.ts";
-import { natsProducer } from "./publisher.ts";
 import { natsUrlsFromEnv } from "./server.ts";
 
 interface Routez {
@@ -35,6 +39,7 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
   }
   const subject = newSubject("demo");
   const started: SubscriberProcess[] = [];
+  let publisher: PublisherProcess | undefined;
   try {
     narrator.note(
       "Subscribers on nodes B and C. Each waits until node A has learnt its interest over the routes (a probe published on A came back).",
@@ -45,21 +50,20 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
       subject,
       ...auth,
     });
+    publisher = startPublisher(narrator, { servers: [nodeA], subject, ...auth }, [
+      "#1 from node A",
+      "#2 across routes",
+      "#3 to B and C",
+    ]);
     started.push(
       ...(await Promise.all([
         startSubscriber(narrator, on(nodeB), "subscriber on B"),
         startSubscriber(narrator, on(nodeC), "subscriber on C"),
       ])),
     );
-    const publisher = await natsProducer({ servers: [nodeA], subject, ...auth });
-    narrator.say("publisher", "CONNECTED", `node A ${publisher.server()}`);
+    await publisher.connected; // what A routes from here on is the publisher's
     const before = cluster ? await routedOut(cluster.servers[0]!.monitorUrl, cluster) : undefined;
-    for (const text of ["#1 from node A", "#2 across routes", "#3 to B and C"]) {
-      narrator.say("publisher", "SEND", JSON.stringify(text));
-      await publisher.send(Buffer.from(text));
-    }
-    await publisher.close();
-    narrator.say("publisher", "CLOSE", "END marker published on node A");
+    await publisher.publish();
     await Promise.all(started.map((s) => s.done));
     if (cluster && before) {
       const after = await routedOut(cluster.servers[0]!.monitorUrl, cluster);
@@ -67,14 +71,16 @@ export async function runNetworkDemo(narrator: Narrator): Promise<void> {
         .sort()
         .map((node) => `to ${node}: ${after[node]! - (before[node] ?? 0)}`)
         .join(", ");
+      // The servers' own system events ($SYS) cross the routes as well, at times of their own.
       narrator.say(
         "node A",
         "ROUTED",
-        `messages it sent over its routes: ${moved} (3 messages + END = 4 to each)`,
+        `messages it sent over its routes meanwhile: ${moved} (the 3 messages and END, 4 to each, and any system events of the servers)`,
       );
     }
   } finally {
     for (const sub of started) sub.child.kill("SIGKILL");
+    publisher?.child.kill("SIGKILL");
     if (cluster) {
       await cluster.stop();
       narrator.say("cluster", "STOPPED", "three servers, their temporary directories removed");

@@ -1,13 +1,121 @@
 /**
  * What both NATS demos share: starting a subscriber process and waiting until it has
- * subscribed, so the transcript never shows a publish racing a subscription.
+ * subscribed, so the transcript never shows a publish racing a subscription; starting a
+ * publisher process and waiting for it to finish; and the plumbing of those two programs
+ * (examples/01-subscriber.ts, examples/02-publisher.ts), kept here so that they show the mechanism.
  */
 
-import { type ChildHandle, type Narrator, PeerGoneError, spawnScript } from "@ipc-atlas/core";
+import {
+  type ChildHandle,
+  type Narrator,
+  PeerGoneError,
+  preview,
+  spawnScript,
+  waitForGo,
+} from "@ipc-atlas/core";
 import type { NatsAddress } from "./connection.ts";
 import { monitorJson } from "./monitor.ts";
 
 const subscriberScript = new URL("../examples/01-subscriber.ts", import.meta.url);
+const publisherScript = new URL("../examples/02-publisher.ts", import.meta.url);
+
+/** The demo's children get their address as JSON in the environment: it may hold a token, so never argv. */
+const addressEnv = (address: NatsAddress) => ({ ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) });
+
+/** A child's address, from its environment. */
+export function addressFromEnv(): NatsAddress {
+  const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as NatsAddress | null;
+  if (!address) throw new Error("set IPC_ATLAS_ADDRESS to the address (JSON)");
+  return address;
+}
+
+/**
+ * What a subscriber narrates of what it received. A queue group member says each message as it
+ * comes, so that the transcript shows which member got which; a plain subscriber says once, at
+ * END, everything it got.
+ */
+export class Receipts {
+  readonly #texts: string[] = [];
+
+  constructor(
+    private readonly say: (event: string, detail?: string) => void,
+    private readonly address: NatsAddress,
+  ) {}
+
+  add(message: Uint8Array): void {
+    if (this.address.queue) this.say("RECEIVED", preview(message));
+    else this.#texts.push(preview(message));
+  }
+
+  done(): void {
+    if (!this.address.queue)
+      this.say("RECEIVED", `${this.#texts.length} until END: ${this.#texts.join(", ") || "none"}`);
+  }
+}
+
+/** A subscriber says where it subscribed and tells the demo, which publishes only after this. */
+export function subscribed(
+  say: (event: string, detail?: string) => void,
+  address: NatsAddress,
+  server: string,
+) {
+  say("SUBSCRIBED", address.queue ? `${server}, queue group "${address.queue}"` : server);
+  process.send?.({ ready: true });
+}
+
+/**
+ * The publisher has connected: it tells the demo, then waits for the word to publish (its
+ * start-up overlaps the subscribers', and the demo counts what the servers route after this).
+ */
+export async function connectedWaitForGo(): Promise<void> {
+  process.send?.({ ready: true });
+  if (process.send) await waitForGo();
+}
+
+/**
+ * Starts examples/02-publisher.ts for `texts` at once (its start-up overlaps the subscribers');
+ * `connected` resolves once it has connected, `publish()` lets it go and resolves once it has
+ * published them and END, and exited.
+ */
+export function startPublisher(narrator: Narrator, address: NatsAddress, texts: string[]): PublisherProcess {
+  const child = spawnScript(publisherScript, {
+    narrator,
+    args: texts,
+    env: addressEnv(address),
+    stdio: "pipe",
+  });
+  const exited = child.exited.then((code) => {
+    if (code !== 0)
+      throw new PeerGoneError(`the publisher exited with code ${code}: ${child.output().trim()}`);
+  });
+  exited.catch(() => {});
+  const connected = new Promise<void>((resolve, reject) => {
+    child.process.on("message", (m: { ready?: boolean }) => {
+      if (m?.ready) resolve();
+    });
+    exited.then(() => reject(new PeerGoneError("the publisher exited before it connected")), reject);
+  });
+  connected.catch(() => {});
+  return {
+    child,
+    connected,
+    async publish() {
+      try {
+        await connected;
+        child.process.send({ go: true });
+        await exited;
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  };
+}
+
+export interface PublisherProcess {
+  child: ChildHandle;
+  connected: Promise<void>;
+  publish(): Promise<void>;
+}
 
 export interface SubscriberProcess {
   child: ChildHandle;
@@ -23,9 +131,8 @@ export async function startSubscriber(
 ): Promise<SubscriberProcess> {
   const child = spawnScript(subscriberScript, {
     narrator,
-    // The address may hold a token: it goes through the environment, never argv.
     args: [actor],
-    env: { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) },
+    env: addressEnv(address),
     stdio: "pipe",
   });
   const subscribed = new Promise<void>((resolve, reject) => {

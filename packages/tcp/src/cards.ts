@@ -19,13 +19,14 @@ export const tcpCard: VariantCard = {
   semantics: {
     blocking: "`send` waits for `'drain'` while the socket buffers are full",
     buffering:
-      "kernel send and receive buffers, which the kernel grows with the traffic (in the demo, 4.9 MiB went out over loopback before a send waited)",
+      "kernel send and receive buffers, grown by the kernel with the traffic: in the demo about 5 MiB (4.9 to 6.1 over runs) went out over loopback before a send waited",
     ordering: "byte order of the connection",
     delivery: "at-most-once: bytes in flight are lost if a side dies; the other side sees the reset",
     durability: "none",
     boundaries: "a byte stream; messages are framed",
     scope: "processes on one host, over loopback",
-    limits: "frames up to 16 MiB; a bad length drops the connection",
+    limits:
+      "messages up to 1 MiB by default (`maxMessageSize` at open()); a frame announcing more drops the connection",
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs); `insecure: true` lets anyone on this host",
   },
@@ -48,7 +49,8 @@ export const tcpIpCard: VariantCard = {
     durability: "none",
     boundaries: "a byte stream; messages are framed",
     scope: "processes on any hosts, addressed by host and port",
-    limits: "frames up to 16 MiB; a bad length drops the connection",
+    limits:
+      "messages up to 1 MiB by default (`maxMessageSize` at open()); a frame announcing more drops the connection",
     access:
       "anyone with the address's token (made by `open()`; the address stays out of argv and logs); beyond loopback only with TLS, or anyone on the network with `insecure: true`",
   },

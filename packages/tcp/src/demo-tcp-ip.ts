@@ -1,5 +1,7 @@
 /**
- * The tcp-ip demo. It runs both peers on this host by default. To run it across two machines,
+ * The tcp-ip demo. It runs both peers on this host by default, the consumer listening on this
+ * host's first non-loopback IPv4 address with TLS (what tcp-ip is for; on a host with only
+ * loopback, on 127.0.0.1). To run it across two machines,
  * set on the consumer's machine IPC_ATLAS_ROLE=consumer IPC_ATLAS_HOST=0.0.0.0 IPC_ATLAS_TLS=1
  * [IPC_ATLAS_PORT=7070]: it writes the address (token and CA) to a 0600 file; copy it over and
  * set on the producer's machine IPC_ATLAS_ROLE=producer IPC_ATLAS_CONNECT=<consumer's ip>:<port>
@@ -47,7 +49,7 @@ function parseHostPort(value: string): { host: string; port: number } {
   return { host: match[1]!, port: Number(match[2]) };
 }
 
-function externalAddresses(): string[] {
+export function externalAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
     .filter((i) => i !== undefined && !i.internal && i.family === "IPv4")
@@ -81,14 +83,19 @@ export async function demoTcpIp(narrator: Narrator): Promise<void> {
       ...parseHostPort(settings.connect),
     };
     narrator.note(`producer only: sending to the consumer at ${settings.connect}`);
-    const producer = startDemoProducer("tcp-ip", address, narrator);
+    const producer = startDemoProducer(address, narrator);
     producer.start();
     await expectExit(producer, "producer");
     return;
   }
+  // Both halves here: listen on this host's network address, the one another machine would
+  // connect to (the kernel still carries the bytes locally), and beyond loopback tcp-ip requires
+  // TLS (or --insecure).
+  const external =
+    settings.role === "both" && !process.env.IPC_ATLAS_HOST ? externalAddresses()[0] : undefined;
   const endpoint = await tcpIp.open({
-    host: settings.host,
-    ...(settings.tls ? { tls: true } : {}),
+    host: external ?? settings.host,
+    ...(settings.tls || (external && !settings.insecure) ? { tls: true } : {}),
     ...(settings.insecure ? { insecure: true } : {}),
     ...(settings.port !== undefined ? { port: settings.port } : {}),
   });
@@ -114,11 +121,13 @@ export async function demoTcpIp(narrator: Narrator): Promise<void> {
       await expectExit(consumer, "consumer");
       return;
     }
+    const over = endpoint.address.tls ? "with TLS" : "without TLS";
     narrator.note(
-      `two processes; the consumer listens on ${host}:${port} (IPC_ATLAS_HOST=0.0.0.0 to listen on every interface; ` +
-        "IPC_ATLAS_ROLE=consumer|producer to run the halves on two machines — see the package README)",
+      `two processes on this host; the consumer listens on ${host}:${port} ${over}` +
+        (external ? ", this host's network address, not loopback" : "") +
+        " (IPC_ATLAS_ROLE=consumer|producer runs the halves on two machines: see the package README)",
     );
-    await runLocalDemo("tcp-ip", endpoint.address, narrator);
+    await runLocalDemo(endpoint.address, narrator);
   } finally {
     await endpoint.close();
   }

@@ -3,7 +3,8 @@
  * process connects and sends, each in its own OS process (examples/01-consumer.ts and
  * examples/02-producer.ts), narrating through this one. It shows the frames on the wire, a
  * burst that fills the kernel's socket buffers while the consumer is busy (the producer's
- * sends wait for 'drain'), and close() ending the consumer's iteration.
+ * sends wait for 'drain'), and close() ending the consumer's iteration. The programs' own
+ * plumbing (address, burst bookkeeping) is in demo-support.ts.
  */
 
 import { type ChildHandle, type Narrator, sendListener, spawnScript } from "@ipc-atlas/core";
@@ -37,12 +38,8 @@ export async function startDemoConsumer(address: TcpAddress, narrator: Narrator)
 }
 
 /** Starts the producer process; it connects once `start()` is called (start-up overlaps the consumer's). */
-export function startDemoProducer(
-  variantId: string,
-  address: TcpAddress,
-  narrator: Narrator,
-): ChildHandle & { start(): void } {
-  const child = spawnScript(producerScript, { narrator, args: [variantId], env: addressEnv(address) });
+export function startDemoProducer(address: TcpAddress, narrator: Narrator): ChildHandle & { start(): void } {
+  const child = spawnScript(producerScript, { narrator, env: addressEnv(address) });
   return { ...child, start: () => child.process.connected && child.process.send({ go: true }) };
 }
 
@@ -52,12 +49,8 @@ async function expectExit(child: ChildHandle, role: string): Promise<void> {
 }
 
 /** Both peers on this host, in two processes, talking through `address`. */
-export async function runLocalDemo(
-  variantId: string,
-  address: TcpAddress,
-  narrator: Narrator,
-): Promise<void> {
-  const producer = startDemoProducer(variantId, address, narrator);
+export async function runLocalDemo(address: TcpAddress, narrator: Narrator): Promise<void> {
+  const producer = startDemoProducer(address, narrator);
   try {
     const consumer = await startDemoConsumer(address, narrator);
     try {

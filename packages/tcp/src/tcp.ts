@@ -49,7 +49,7 @@ export const tcp: Variant<TcpAddress> = defineVariant<Variant<TcpAddress>>({
     const endpoint = await tcp.open();
     narrator.note(`two processes on this host; the consumer listens on 127.0.0.1:${endpoint.address.port}`);
     try {
-      await runLocalDemo("tcp", endpoint.address, narrator);
+      await runLocalDemo(endpoint.address, narrator);
     } finally {
       await endpoint.close();
     }
