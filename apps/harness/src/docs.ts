@@ -159,8 +159,7 @@ function code(variant: AnyVariant, packageDir: string): string {
     return `**[\`${path.replace(/^.*\/examples\//, "examples/")}\`](../${path})**\n\n${annotated(text)}`;
   });
   const links = linked.map(
-    ({ path }) =>
-      `The demo that runs these programs and narrates them: [\`${path}\`](../${path}).\n`,
+    ({ path }) => `The demo that runs these programs and narrates them: [\`${path}\`](../${path}).\n`,
   );
   return [...blocks, ...links].join("\n");
 }

@@ -24,6 +24,17 @@ describe("the catalogue", () => {
     for (const id of variantIds) expect(existsSync(join(repoRoot, "docs", `${id}.md`)), id).toBe(true);
   });
 
+  it("keeps every variant page short enough to read in five minutes (under 150 lines)", () => {
+    const ids = [...variantIds, "message-queues-jetstream"];
+    const long = ids
+      .map(
+        (id) =>
+          [id, readFileSync(join(repoRoot, "docs", `${id}.md`), "utf8").split("\n").length - 1] as const,
+      )
+      .filter(([, lines]) => lines >= 150);
+    expect(long).toEqual([]);
+  });
+
   it("has no link, in README or docs or a package README, that leads nowhere", () => {
     const broken: string[] = [];
     for (const file of markdownFiles()) {
