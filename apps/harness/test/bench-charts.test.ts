@@ -5,54 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { docCharts } from "../src/bench/charts.ts";
 import type { BenchReport, BenchResult } from "../src/bench/results.ts";
 import { chartDrift } from "../src/docs.ts";
+import { benchRow } from "./fixtures/bench-row.ts";
 
-/** A report as `bench --json` writes it, cut down to what the charts read. */
-function row(variant: string, msgPerSec: number, extra: Partial<BenchResult> = {}): BenchResult {
-  return {
-    variant,
-    kind: "variant",
-    scope: "inter-process, OS",
-    timing: "asynchronous",
-    mode: "one-way",
-    size: 64,
-    status: "ok",
-    reason: null,
-    messages: 1000,
-    warmup: 100,
-    window: 32,
-    received: 1000,
-    lost: 0,
-    duplicated: 0,
-    reordered: 0,
-    corrupt: 0,
-    rounds: 3,
-    seconds: 1,
-    msgPerSec,
-    msgPerSecRange: [msgPerSec * 0.9, msgPerSec * 1.1],
-    unstable: false,
-    mbPerSec: (msgPerSec * 64) / 1e6,
-    cpuUsPerMsg: { producer: 1, consumer: 1 },
-    latency: [
-      {
-        ratePerSec: 1000,
-        status: "ok",
-        reachedPerSec: 1000,
-        p50: 120,
-        p99: 900,
-        p999: 2000,
-        max: 3000,
-        mean: 150,
-        samples: 2000,
-      },
-    ],
-    latencyUs: null,
-    processes: [],
-    native: null,
-    nativeNote: null,
-    unpinned: null,
-    ...extra,
-  };
-}
+/** Rows of a report as `bench --json` writes it (see the fixture). */
+const row = (variant: string, msgPerSec: number, extra: Partial<BenchResult> = {}) =>
+  benchRow(variant, msgPerSec, { nativeNote: null, ...extra });
 
 const report: BenchReport = {
   environment: {

@@ -1,66 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { BenchReport, BenchResult } from "../src/bench/index.ts";
 import { benchSummary, headline } from "../src/docs/bench-tables.ts";
+import { benchRow } from "./fixtures/bench-row.ts";
 
 const LONG_REASON = `65536-byte messages exceed the medium's limit of 8192 bytes; ${"the system allows at most 10 messages, ".repeat(8)}`;
 
-function row(variant: string, msgPerSec: number | null, extra: Partial<BenchResult> = {}): BenchResult {
-  return {
-    variant,
-    kind: "variant",
-    scope: "inter-process, OS",
-    timing: "asynchronous",
-    mode: "one-way",
-    size: 64,
-    status: "ok",
-    reason: null,
-    messages: 1000,
-    warmup: 100,
-    window: 32,
-    received: 1000,
-    lost: 0,
-    duplicated: 0,
-    reordered: 0,
-    corrupt: 0,
-    rounds: 3,
-    seconds: 1,
-    msgPerSec,
-    msgPerSecRange: msgPerSec === null ? null : [msgPerSec * 0.9, msgPerSec * 1.1],
-    unstable: false,
-    mbPerSec: null,
-    cpuUsPerMsg: { producer: 1, consumer: 2 },
-    latency: [
-      {
-        ratePerSec: 1000,
-        status: "ok",
-        reachedPerSec: 1000,
-        p50: 120,
-        p99: 900,
-        p999: 2000,
-        max: 3000,
-        mean: 150,
-        samples: 2000,
-      },
-      {
-        ratePerSec: 10_000,
-        status: "saturated",
-        reachedPerSec: 3200,
-        p50: null,
-        p99: null,
-        p999: null,
-        max: null,
-        mean: null,
-        samples: 0,
-      },
-    ],
-    latencyUs: null,
-    processes: [],
-    native: null,
-    nativeNote: "no native ceiling for this variant",
-    unpinned: null,
-    ...extra,
-  };
-}
+const row = benchRow;
 
 const native = (msgPerSec: number, ratio: number) => ({
   mechanism: "posix-mq" as const,

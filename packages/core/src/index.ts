@@ -29,7 +29,14 @@ export {
 } from "./errors.ts";
 export { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "./framing.ts";
 export { retainedBytes } from "./memory.ts";
-export { childNarrator, consoleNarrator, type NarrationLine, type Narrator, preview } from "./narrator.ts";
+export {
+  childNarrator,
+  consoleNarrator,
+  type NarrationLine,
+  type Narrator,
+  preview,
+  recordingNarrator,
+} from "./narrator.ts";
 export {
   type PeerDiagnostics,
   type PeerPlacement,

@@ -61,6 +61,19 @@ export function childNarrator(actor: string): Narrator & { sayAs(event: string, 
   return { ...narrator, sayAs: (event, detail) => narrator.say(actor, event, detail) };
 }
 
+/**
+ * A narrator that keeps what a demo says, for the tests that check a demo shows what its page
+ * claims: each event as one line `actor EVENT detail`, each note as `· note`.
+ */
+export function recordingNarrator(): Narrator & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
+    note: (text) => lines.push(`· ${text}`),
+  };
+}
+
 /** Shows a message's bytes in a transcript: short UTF-8 text quoted, anything else by size. */
 export function preview(bytes: Uint8Array): string {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");

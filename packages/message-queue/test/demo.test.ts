@@ -4,16 +4,13 @@
  * queue the page draws (4 × 128 bytes, full after four sends) and the priority order.
  */
 
-import type { Narrator } from "@ipc-atlas/core";
+import { recordingNarrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
 import { messageQueues } from "../src/index.ts";
 
 it("the demo fills a 4-slot queue, kills consumer A after its receive, and counts 4 sent, 3 received, 1 lost", async () => {
-  const lines: string[] = [];
-  const narrator: Narrator = {
-    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
-    note: (text) => lines.push(`· ${text}`),
-  };
+  const narrator = recordingNarrator();
+  const { lines } = narrator;
   await messageQueues.demo!(narrator);
   expect(lines[0]).toMatch(/^demo CREATE \/ipc-atlas-demo-\S+: mq_maxmsg 4 × mq_msgsize 128 bytes/);
   expect(lines.filter((l) => l.startsWith("producer SENT"))).toHaveLength(4);

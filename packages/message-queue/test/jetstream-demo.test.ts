@@ -4,16 +4,13 @@
  * count at the end says nothing was lost.
  */
 
-import type { Narrator } from "@ipc-atlas/core";
+import { recordingNarrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
 import { messageQueuesJetStream } from "../src/jetstream/index.ts";
 
 it("the demo kills a consumer with kill -9 mid-stream and counts 10 sent, 10 received, 0 lost", async () => {
-  const lines: string[] = [];
-  const narrator: Narrator = {
-    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
-    note: (text) => lines.push(`· ${text}`),
-  };
+  const narrator = recordingNarrator();
+  const { lines } = narrator;
   await messageQueuesJetStream.demo!(narrator);
   expect(lines).toContain("producer SENT #1–#10, stored as stream messages 1–10");
   expect(lines.filter((l) => l.startsWith("consumer A RECEIVED"))).toEqual([

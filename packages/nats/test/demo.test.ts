@@ -5,17 +5,14 @@
  * routes each message (and END) once to each node with a subscriber. No process is left behind.
  */
 
-import { liveChildren, type Narrator } from "@ipc-atlas/core";
+import { liveChildren, type Narrator, recordingNarrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
 import { pubSubNatsNetwork, pubSubNatsOs } from "../src/index.ts";
 
 async function run(demo: (narrator: Narrator) => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  await demo({
-    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
-    note: (text) => lines.push(`· ${text}`),
-  });
-  return lines;
+  const narrator = recordingNarrator();
+  await demo(narrator);
+  return narrator.lines;
 }
 
 /** What `actor` says it received: the quoted texts of its RECEIVED line(s). */

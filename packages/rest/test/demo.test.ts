@@ -3,16 +3,13 @@
  * shows, and leaves no process behind.
  */
 
-import { liveChildren, type Narrator } from "@ipc-atlas/core";
+import { liveChildren, recordingNarrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
 import { rest } from "../src/index.ts";
 
 it("the demo narrates requests held until taken, refusals the consumer never sees, and the end", async () => {
-  const lines: string[] = [];
-  const narrator: Narrator = {
-    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
-    note: (text) => lines.push(`· ${text}`),
-  };
+  const narrator = recordingNarrator();
+  const { lines } = narrator;
   await rest.demo!(narrator);
   const index = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
   expect(index(/^consumer \(server\) REQUEST GET \/health/)).toBeGreaterThan(0);

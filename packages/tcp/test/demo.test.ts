@@ -5,18 +5,15 @@
  * listens on a network address with TLS when this host has one. No process is left behind.
  */
 
-import { liveChildren, type Narrator } from "@ipc-atlas/core";
+import { liveChildren, type Narrator, recordingNarrator } from "@ipc-atlas/core";
 import { expect, it } from "vitest";
 import { externalAddresses } from "../src/demo-tcp-ip.ts";
 import { tcp, tcpIp } from "../src/index.ts";
 
 async function run(demo: (narrator: Narrator) => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  await demo({
-    say: (actor, event, detail) => lines.push(`${actor} ${event} ${detail ?? ""}`),
-    note: (text) => lines.push(`· ${text}`),
-  });
-  return lines;
+  const narrator = recordingNarrator();
+  await demo(narrator);
+  return narrator.lines;
 }
 
 function checkStory(lines: string[]): void {
