@@ -5,29 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { docCharts } from "../src/bench/charts.ts";
 import type { BenchReport, BenchResult } from "../src/bench/results.ts";
 import { chartDrift } from "../src/docs.ts";
-import { benchRow } from "./fixtures/bench-row.ts";
+import { benchEnvironment, benchRow } from "./fixtures/bench-row.ts";
 
 /** Rows of a report as `bench --json` writes it (see the fixture). */
 const row = (variant: string, msgPerSec: number, extra: Partial<BenchResult> = {}) =>
   benchRow(variant, msgPerSec, { nativeNote: null, ...extra });
 
 const report: BenchReport = {
-  environment: {
-    cpu: "test",
-    cores: 2,
-    kernel: "Linux",
-    node: process.version,
-    platform: "linux",
-    arch: "x64",
-    date: "2026-11-29T00:00:00.000Z",
-    loadAverage: [1, 1, 1],
-    compiler: null,
-    mode: "one-way",
-    quick: false,
-    rounds: 3,
-    rates: [1000],
-    pinned: false,
-  },
+  environment: benchEnvironment([1000]),
   results: [
     row("alpha-queue", 200_000, {
       native: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BenchReport, BenchResult } from "../src/bench/index.ts";
 import { benchSummary, headline } from "../src/docs/bench-tables.ts";
-import { benchRow } from "./fixtures/bench-row.ts";
+import { benchEnvironment, benchRow } from "./fixtures/bench-row.ts";
 
 const LONG_REASON = `65536-byte messages exceed the medium's limit of 8192 bytes; ${"the system allows at most 10 messages, ".repeat(8)}`;
 
@@ -22,22 +22,7 @@ const native = (msgPerSec: number, ratio: number) => ({
 
 function report(results: BenchResult[]): BenchReport {
   return {
-    environment: {
-      cpu: "test",
-      cores: 2,
-      kernel: "Linux",
-      node: process.version,
-      platform: "linux",
-      arch: "x64",
-      date: "2026-11-29T00:00:00.000Z",
-      loadAverage: [1, 1, 1],
-      compiler: null,
-      mode: "one-way",
-      quick: false,
-      rounds: 3,
-      rates: [1000, 10_000],
-      pinned: false,
-    },
+    environment: benchEnvironment([1000, 10_000]),
     results,
     ceilings: [],
   } as BenchReport;
