@@ -216,7 +216,7 @@ export const rest: Variant<RestAddress> & {
   }
 >({
   id: "rest",
-  taxonomy: { ...taxonomy["rest"], medium: "HTTP request/reply with express on the server" },
+  taxonomy: { ...taxonomy.rest, medium: "HTTP request/reply with express on the server" },
   card: restCard,
   summary:
     "RPC over HTTP POST: an express 5 server in the consumer answers each POST /messages once its iterator took the message.",
