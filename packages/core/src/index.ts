@@ -60,6 +60,7 @@ export {
 export {
   atExit,
   type ChildHandle,
+  childReady,
   exitCodeOf,
   liveChildren,
   type SpawnOptions,

@@ -116,6 +116,33 @@ export function waitForGo(): Promise<void> {
 }
 
 /**
+ * The parent's side of the same handshake: resolves when `child` sends `{ ready: true }`, and
+ * fails with PeerGoneError (naming `what`, with its captured output) if it exits first, so a
+ * demo never waits for ever on a child that died while starting. A child's rejection that
+ * nobody awaits yet is not an unhandled one.
+ */
+export function childReady(child: ChildHandle, what: string): Promise<void> {
+  const ready = new Promise<void>((resolve, reject) => {
+    const onMessage = (message: { ready?: boolean } | null) => {
+      if (!message?.ready) return;
+      child.process.off("message", onMessage);
+      resolve();
+    };
+    child.process.on("message", onMessage);
+    void child.exited.then((code) => {
+      const output = child.output().trim();
+      reject(
+        new PeerGoneError(
+          `${what} exited with code ${code} before it was ready${output ? `: ${output}` : ""}`,
+        ),
+      );
+    });
+  });
+  ready.catch(() => {});
+  return ready;
+}
+
+/**
  * Where a script named by its TypeScript path really is: the path itself, or, in a package
  * published as built JavaScript (where `new URL("../examples/x.ts", import.meta.url)` in a
  * module compiled to dist/src/ points into dist/examples/), the .js file compiled beside it.

@@ -9,6 +9,7 @@
 
 import {
   type ChildHandle,
+  childReady,
   demoSecurity,
   type Narrator,
   PeerGoneError,
@@ -19,18 +20,6 @@ import type { GrpcAddressBase, GrpcVariant } from "./grpc-variant.ts";
 
 const serverScript = new URL("../examples/01-server.ts", import.meta.url);
 const clientScript = new URL("../examples/02-client.ts", import.meta.url);
-
-/** Resolves when `child` says it is ready; PeerGoneError if it exits first. */
-function ready(child: ChildHandle, role: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { ready?: boolean }) => {
-      if (m?.ready) resolve();
-    });
-    void child.exited.then((code) =>
-      reject(new PeerGoneError(`the demo's gRPC ${role} exited with code ${code} before it was ready`)),
-    );
-  });
-}
 
 /** Runs the demo of `variant`: the server says where it listens, so this process says nothing of its own. */
 export async function runGrpcDemo<Address extends GrpcAddressBase>(
@@ -48,7 +37,10 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
     const client = spawnScript(clientScript, { narrator, args, env });
     children.push(server, client);
     sendListener(server.process, endpoint.address);
-    await Promise.all([ready(server, "server"), ready(client, "client")]);
+    await Promise.all([
+      childReady(server, "the demo's gRPC server"),
+      childReady(client, "the demo's gRPC client"),
+    ]);
     client.process.send({ go: true });
     const [clientCode, serverCode] = await Promise.all([client.exited, server.exited]);
     if (clientCode !== 0 || serverCode !== 0) {

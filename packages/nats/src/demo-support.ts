@@ -7,6 +7,7 @@
 
 import {
   type ChildHandle,
+  childReady,
   type Narrator,
   PeerGoneError,
   preview,
@@ -89,13 +90,7 @@ export function startPublisher(narrator: Narrator, address: NatsAddress, texts: 
       throw new PeerGoneError(`the publisher exited with code ${code}: ${child.output().trim()}`);
   });
   exited.catch(() => {});
-  const connected = new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { ready?: boolean }) => {
-      if (m?.ready) resolve();
-    });
-    exited.then(() => reject(new PeerGoneError("the publisher exited before it connected")), reject);
-  });
-  connected.catch(() => {});
+  const connected = childReady(child, "the publisher");
   return {
     child,
     connected,
@@ -135,17 +130,8 @@ export async function startSubscriber(
     env: addressEnv(address),
     stdio: "pipe",
   });
-  const subscribed = new Promise<void>((resolve, reject) => {
-    // The ready message core's peers send: the subscription exists, a publish reaches it.
-    child.process.on("message", (m: { ready?: boolean }) => {
-      if (m?.ready) resolve();
-    });
-    void child.exited.then((code) =>
-      reject(
-        new PeerGoneError(`${actor} exited (code ${code}) before subscribing: ${child.output().trim()}`),
-      ),
-    );
-  });
+  // Ready means subscribed: the subscription exists, so a publish reaches it.
+  const subscribed = childReady(child, actor);
   const done = child.exited.then((code) => {
     if (code !== 0) throw new PeerGoneError(`${actor} exited with code ${code}: ${child.output().trim()}`);
   });

@@ -8,7 +8,7 @@
  */
 
 import {
-  type ChildHandle,
+  childReady,
   demoSecurity,
   type Endpoint,
   type Narrator,
@@ -20,16 +20,6 @@ import type { RestAddress, RestOpenOptions } from "./rest.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/02-producer.ts", import.meta.url);
-
-/** Resolves when `child` says it is ready; PeerGoneError if it exits first. */
-function ready(child: ChildHandle, role: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve());
-    void child.exited.then((code) =>
-      reject(new PeerGoneError(`the demo's ${role} exited with code ${code} before it was ready`)),
-    );
-  });
-}
 
 /** Runs the demo on an endpoint made by `open` (the rest variant's). */
 export async function runRestDemo(
@@ -44,7 +34,10 @@ export async function runRestDemo(
   const producer = spawnScript(producerScript, { narrator, env });
   try {
     sendListener(consumer.process, endpoint.address);
-    await Promise.all([ready(consumer, "consumer"), ready(producer, "producer")]);
+    await Promise.all([
+      childReady(consumer, "the demo's consumer"),
+      childReady(producer, "the demo's producer"),
+    ]);
     producer.process.send({ go: true });
     const [producerCode, consumerCode] = await Promise.all([producer.exited, consumer.exited]);
     if (producerCode !== 0 || consumerCode !== 0) {

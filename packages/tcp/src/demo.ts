@@ -7,7 +7,7 @@
  * plumbing (address, burst bookkeeping) is in demo-support.ts.
  */
 
-import { type ChildHandle, type Narrator, sendListener, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, childReady, type Narrator, sendListener, spawnScript } from "@ipc-atlas/core";
 import type { TcpAddress } from "./address.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
@@ -24,14 +24,7 @@ function addressEnv(address: TcpAddress): NodeJS.ProcessEnv {
  */
 export async function startDemoConsumer(address: TcpAddress, narrator: Narrator): Promise<ChildHandle> {
   const child = spawnScript(consumerScript, { narrator, env: addressEnv(address) });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.process.on("message", (m: { ready?: boolean }) => {
-      if (m?.ready) resolve();
-    });
-    void child.exited.then((code) =>
-      reject(new Error(`the consumer process exited with code ${code} before it listened`)),
-    );
-  });
+  const ready = childReady(child, "the consumer process");
   sendListener(child.process, address);
   await ready;
   return child;

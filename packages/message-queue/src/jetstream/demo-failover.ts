@@ -11,7 +11,7 @@
  *   node --import tsx packages/message-queue/examples/demo-jetstream-failover.ts [stream-leader|consumer-node]
  */
 
-import { type ChildHandle, type Narrator, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, childReady, type Narrator, spawnScript } from "@ipc-atlas/core";
 import { type JetStreamCluster, type NatsServer, startJetStreamCluster } from "@ipc-atlas/nats";
 import { addressEnv, sleep } from "./connection.ts";
 import { JetStreamQueue } from "./queue.ts";
@@ -145,9 +145,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRep
       );
       children.push(consumerChild);
       const consumed = done<ConsumerDone>(consumerChild, "consumer");
-      await new Promise<void>((resolve) =>
-        consumerChild.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve()),
-      );
+      await childReady(consumerChild, "the consumer");
       narrator.say(
         "consumer",
         "READY",

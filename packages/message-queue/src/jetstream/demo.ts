@@ -6,7 +6,7 @@
  * count at the end says nothing was lost. The demo counts from what the processes report.
  */
 
-import { type ChildHandle, type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
+import { type ChildHandle, childReady, type Narrator, redactUrl, spawnScript } from "@ipc-atlas/core";
 import { addressEnv } from "./connection.ts";
 import { JetStreamQueue } from "./queue.ts";
 
@@ -69,9 +69,7 @@ export async function demo(narrator: Narrator): Promise<void> {
         env: addressEnv(queue.address),
         args: [actor, String(ms)],
       });
-      const ready = new Promise<void>((resolve) =>
-        child.process.on("message", (m: { ready?: boolean }) => m?.ready && resolve()),
-      );
+      const ready = childReady(child, actor);
       children.push(child);
       return { child, ready, go: () => child.process.send({ go: true }) };
     };
