@@ -2,12 +2,11 @@ import {
   AddressError,
   ClosedError,
   FrameError,
-  liveChildren,
   MessageTooLargeError,
   PeerGoneError,
   spawnProducer,
 } from "@ipc-atlas/core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   END_FRAME,
   encodeMessage,
@@ -18,26 +17,19 @@ import {
   tcpIp,
 } from "../src/index.ts";
 import {
+  cleanUpAfterEachTest,
   closeServer,
   drain,
   frame,
   listenLocal,
   occupyPort,
-  openTcpHandles,
   rawClient,
   refusedPort,
   sleep,
   waitFor,
 } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await waitFor(() => openTcpHandles().length === 0, `no TCP handle left (${openTcpHandles().join(", ")})`);
-  expect(liveChildren()).toEqual([]);
-});
+const cleanups = cleanUpAfterEachTest();
 
 async function consumerWithErrors(maxMessageSize = 4096) {
   const consumer = await listenLocal(maxMessageSize);

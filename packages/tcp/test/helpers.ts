@@ -1,4 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { liveChildren } from "@ipc-atlas/core";
+import { afterAll, afterEach, expect } from "vitest";
 import { type TcpAddress, TcpConsumer } from "../src/index.ts";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -10,6 +12,22 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/**
+ * A test file's clean-ups: what a test pushes runs after it, last first, also when it failed;
+ * after the file, no TCP handle and no child process may be left.
+ */
+export function cleanUpAfterEachTest(): Array<() => Promise<unknown> | unknown> {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await waitFor(() => openTcpHandles().length === 0, `no TCP handle left (${openTcpHandles().join(", ")})`);
+    expect(liveChildren()).toEqual([]);
+  });
+  return cleanups;
 }
 
 /** A consumer listening on a free loopback port (port 0: the kernel picks it). */

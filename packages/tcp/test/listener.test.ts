@@ -1,19 +1,12 @@
 // Issue 18, item 5: the endpoint's listening socket is handed to the consumer instead of a port
 // reserved, released and bound again (which another process could win in between).
 import { createServer } from "node:net";
-import { AddressError, listen, liveChildren, spawnConsumer } from "@ipc-atlas/core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { AddressError, listen, spawnConsumer } from "@ipc-atlas/core";
+import { describe, expect, it } from "vitest";
 import { TcpProducer, tcp, tcpIp } from "../src/index.ts";
-import { closeServer, drain, openTcpHandles, waitFor } from "./helpers.ts";
+import { cleanUpAfterEachTest, closeServer, drain } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await waitFor(() => openTcpHandles().length === 0, `no TCP handle left (${openTcpHandles().join(", ")})`);
-  expect(liveChildren()).toEqual([]);
-});
+const cleanups = cleanUpAfterEachTest();
 
 /** Tries to listen on a port the way another program would; resolves with the error code. */
 async function otherProgramListensOn(port: number): Promise<string> {

@@ -2,24 +2,16 @@ import { connect } from "node:net";
 import {
   AuthError,
   InsecureListenError,
-  liveChildren,
   spawnConsumer,
   spawnProducer,
   TlsVerifyError,
 } from "@ipc-atlas/core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeAuth } from "../src/handshake.ts";
 import { END_FRAME, encodeMessage, type TcpAddress, TcpConsumer, tcpIp } from "../src/index.ts";
-import { drain, frame, openTcpHandles, waitFor } from "./helpers.ts";
+import { cleanUpAfterEachTest, drain, frame, waitFor } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await waitFor(() => openTcpHandles().length === 0, `no TCP handle left (${openTcpHandles().join(", ")})`);
-  expect(liveChildren()).toEqual([]);
-});
+const cleanups = cleanUpAfterEachTest();
 
 async function listen(address: TcpAddress): Promise<TcpConsumer> {
   const consumer = await TcpConsumer.listen(address);
