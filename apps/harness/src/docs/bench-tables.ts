@@ -156,7 +156,7 @@ function flagshipNotes(results: BenchReport, flagship: string | undefined): stri
     const parts = [`- The flagship, ${mq.variant}, at ${size} B: ${fmt(mq.msgPerSec)} msg/s`];
     if (mq.native?.ratio)
       parts.push(
-        `, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}, ${fmt(mq.native.msgPerSec)} msg/s; ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")})`,
+        `, ${formatRatio(mq.native.ratio)} the best C design over the same POSIX queue (${mq.native.design}; C msg/s: ${mq.native.designs.map((d) => `${d.design} ${formatRate(d.msgPerSec)}`).join(", ")})`,
       );
     const npm = at(POSIX_MQ_NPM, size);
     if (npm?.status === "ok" && npm.msgPerSec)
