@@ -58,6 +58,9 @@ export {
   takeListener,
 } from "./ports.ts";
 export {
+  ADDRESS_ENV,
+  addressEnv,
+  addressFromEnv,
   atExit,
   type ChildHandle,
   childReady,

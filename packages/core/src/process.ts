@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { IpcError, PeerGoneError } from "./errors.ts";
+import { AddressError, IpcError, PeerGoneError } from "./errors.ts";
 import type { NarrationLine, Narrator } from "./narrator.ts";
 
 /**
@@ -113,6 +113,30 @@ export function waitForGo(): Promise<void> {
     };
     process.on("message", onMessage);
   });
+}
+
+/**
+ * A child process gets its endpoint's address in this environment variable, as JSON: the
+ * address may hold the endpoint's token, and a command line is visible to every user (`ps`).
+ */
+export const ADDRESS_ENV = "IPC_ATLAS_ADDRESS";
+
+/** The environment for a child process that needs `address` (this process's, plus the address). */
+export function addressEnv(address: unknown): NodeJS.ProcessEnv {
+  return { ...process.env, [ADDRESS_ENV]: JSON.stringify(address) };
+}
+
+/** In a child process: the address its parent handed over with `addressEnv`; AddressError without one. */
+export function addressFromEnv<Address>(): Address {
+  const json = process.env[ADDRESS_ENV];
+  if (!json) {
+    throw new AddressError(
+      "EINVAL",
+      `${ADDRESS_ENV} is not set: this program expects its endpoint's address from its parent`,
+      `start it through its demo (pnpm ipc-atlas demo <id>), or set ${ADDRESS_ENV} to the JSON of the address open() returned`,
+    );
+  }
+  return JSON.parse(json) as Address;
 }
 
 /**

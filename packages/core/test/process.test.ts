@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { childReady, PeerGoneError, spawnScript } from "../src/index.ts";
+import {
+  ADDRESS_ENV,
+  AddressError,
+  addressEnv,
+  addressFromEnv,
+  childReady,
+  PeerGoneError,
+  spawnScript,
+} from "../src/index.ts";
 
 const fixture = new URL("./fixtures/exit-task.ts", import.meta.url);
 
@@ -23,6 +31,33 @@ describe("childReady, the parent's side of the ready/go handshake", () => {
       );
     } finally {
       child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("an address handed to a child through its environment", () => {
+  it("travels as JSON beside this process's environment, and comes back whole", () => {
+    const address = { host: "127.0.0.1", port: 7070, token: "secret" };
+    const env = addressEnv(address);
+    expect(env.PATH).toBe(process.env.PATH);
+    const saved = process.env[ADDRESS_ENV];
+    process.env[ADDRESS_ENV] = env[ADDRESS_ENV];
+    try {
+      expect(addressFromEnv<typeof address>()).toEqual(address);
+    } finally {
+      if (saved === undefined) delete process.env[ADDRESS_ENV];
+      else process.env[ADDRESS_ENV] = saved;
+    }
+  });
+
+  it("is an AddressError that says what to do when the parent gave none", () => {
+    const saved = process.env[ADDRESS_ENV];
+    delete process.env[ADDRESS_ENV];
+    try {
+      expect(() => addressFromEnv()).toThrow(AddressError);
+      expect(() => addressFromEnv()).toThrow(/IPC_ATLAS_ADDRESS is not set/);
+    } finally {
+      if (saved !== undefined) process.env[ADDRESS_ENV] = saved;
     }
   });
 });

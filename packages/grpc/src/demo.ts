@@ -8,6 +8,7 @@
  */
 
 import {
+  addressEnv,
   type ChildHandle,
   childReady,
   demoSecurity,
@@ -30,7 +31,7 @@ export async function runGrpcDemo<Address extends GrpcAddressBase>(
   const endpoint = await variant.open(variant.id === "grpc-network" ? demoSecurity() : {});
   // The address may hold a token: the children get it in their environment, never in argv.
   const args = [variant.id];
-  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
+  const env = addressEnv(endpoint.address);
   const children: ChildHandle[] = [];
   try {
     const server = spawnScript(serverScript, { narrator, args, env });

@@ -5,7 +5,7 @@ import * as demo from "../src/demo-support.ts";
 import { natsConsumer } from "../src/index.ts";
 
 const narrator = childNarrator(process.argv[2] ?? "subscriber");
-const address = demo.addressFromEnv();
+const address = demo.natsAddressFromEnv();
 
 // Subscribing tells nats-server (in a cluster, over the routes, the publisher's node too) that
 // this connection wants the subject; natsConsumer() resolves once it knows. Only messages

@@ -6,7 +6,7 @@ import { natsProducer } from "../src/index.ts";
 
 const narrator = childNarrator("publisher");
 const texts = process.argv.slice(2);
-const publisher = await natsProducer(demo.addressFromEnv());
+const publisher = await natsProducer(demo.natsAddressFromEnv());
 const server = publisher.server();
 await demo.connectedWaitForGo();
 

@@ -6,6 +6,8 @@
  */
 
 import {
+  addressEnv,
+  addressFromEnv,
   type ChildHandle,
   childReady,
   type Narrator,
@@ -20,15 +22,8 @@ import { monitorJson } from "./monitor.ts";
 const subscriberScript = new URL("../examples/01-subscriber.ts", import.meta.url);
 const publisherScript = new URL("../examples/02-publisher.ts", import.meta.url);
 
-/** The demo's children get their address as JSON in the environment: it may hold a token, so never argv. */
-const addressEnv = (address: NatsAddress) => ({ ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) });
-
-/** A child's address, from its environment. */
-export function addressFromEnv(): NatsAddress {
-  const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as NatsAddress | null;
-  if (!address) throw new Error("set IPC_ATLAS_ADDRESS to the address (JSON)");
-  return address;
-}
+/** A child's address, from the environment its parent gave it (the address may hold a token, so never argv). */
+export const natsAddressFromEnv = (): NatsAddress => addressFromEnv<NatsAddress>();
 
 /**
  * What a subscriber narrates of what it received. A queue group member says each message as it

@@ -8,6 +8,7 @@
  */
 
 import {
+  addressEnv,
   childReady,
   demoSecurity,
   type Endpoint,
@@ -29,7 +30,7 @@ export async function runRestDemo(
   // --host, --tls and --insecure reach the demo through the environment (see demoSecurity).
   const endpoint = await open(demoSecurity());
   // The address holds the token: the children get it in their environment, never in argv.
-  const env = { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(endpoint.address) };
+  const env = addressEnv(endpoint.address);
   const consumer = spawnScript(consumerScript, { narrator, env });
   const producer = spawnScript(producerScript, { narrator, env });
   try {

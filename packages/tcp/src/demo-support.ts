@@ -5,7 +5,7 @@
  * how a frame looks in hex, and the bookkeeping that narrates a burst in a few lines, not 256.
  */
 
-import { preview, receiveListener, waitForGo } from "@ipc-atlas/core";
+import { addressFromEnv, preview, receiveListener, waitForGo } from "@ipc-atlas/core";
 import type { TcpAddress } from "./address.ts";
 import type { TcpConsumer } from "./consumer.ts";
 import type { TcpProducer } from "./producer.ts";
@@ -13,20 +13,13 @@ import { encodeMessage } from "./wire.ts";
 
 type Say = (event: string, detail?: string) => void;
 
-/** The address the demo gives its children: JSON in the environment (it holds the token, so never argv). */
-function demoAddress(): TcpAddress {
-  const address = JSON.parse(process.env.IPC_ATLAS_ADDRESS ?? "null") as TcpAddress | null;
-  if (!address) throw new Error("set IPC_ATLAS_ADDRESS to the endpoint's address (JSON)");
-  return address;
-}
-
 /**
  * The consumer's address. The demo opened the endpoint, which listens already: it hands the
  * consumer process the listening socket over the IPC channel, so the port is never released for
  * another program to take. Started by hand (no parent), the consumer listens on the port itself.
  */
 export async function adoptListener(): Promise<TcpAddress> {
-  const address = demoAddress();
+  const address = addressFromEnv<TcpAddress>();
   if (process.send) await receiveListener(address);
   return address;
 }
@@ -42,7 +35,7 @@ export function listening(say: Say, address: TcpAddress): void {
  * waits for the demo's word that the consumer listens.
  */
 export async function waitForConsumer(): Promise<TcpAddress> {
-  const address = demoAddress();
+  const address = addressFromEnv<TcpAddress>();
   if (process.send) await waitForGo();
   return address;
 }

@@ -7,16 +7,18 @@
  * plumbing (address, burst bookkeeping) is in demo-support.ts.
  */
 
-import { type ChildHandle, childReady, type Narrator, sendListener, spawnScript } from "@ipc-atlas/core";
+import {
+  addressEnv,
+  type ChildHandle,
+  childReady,
+  type Narrator,
+  sendListener,
+  spawnScript,
+} from "@ipc-atlas/core";
 import type { TcpAddress } from "./address.ts";
 
 const consumerScript = new URL("../examples/01-consumer.ts", import.meta.url);
 const producerScript = new URL("../examples/02-producer.ts", import.meta.url);
-
-/** The address holds the token: children get it in their environment, never on their command line. */
-function addressEnv(address: TcpAddress): NodeJS.ProcessEnv {
-  return { ...process.env, IPC_ATLAS_ADDRESS: JSON.stringify(address) };
-}
 
 /**
  * Starts the consumer process, hands it the listening socket the endpoint holds for `address`

@@ -4,7 +4,13 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { IpcError, redactUrl, registerErrorClass } from "@ipc-atlas/core";
+import {
+  addressEnv as coreAddressEnv,
+  addressFromEnv as coreAddressFromEnv,
+  IpcError,
+  redactUrl,
+  registerErrorClass,
+} from "@ipc-atlas/core";
 import { natsConnectOptions } from "@ipc-atlas/nats";
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -29,26 +35,11 @@ export interface JetStreamAddress {
   token?: string;
 }
 
-/** The environment variable that hands a queue's address to a child process (never argv: it holds the token). */
-export const ADDRESS_ENV = "IPC_ATLAS_ADDRESS";
+/** The environment a child process needs to reach `address` (core's: it holds the token, so never argv). */
+export const addressEnv = (address: JetStreamAddress): NodeJS.ProcessEnv => coreAddressEnv(address);
 
-/** The environment a child process needs to reach `address`. */
-export function addressEnv(address: JetStreamAddress): NodeJS.ProcessEnv {
-  return { ...process.env, [ADDRESS_ENV]: JSON.stringify(address) };
-}
-
-/** The address a parent handed over through `addressEnv`. */
-export function addressFromEnv(): JetStreamAddress {
-  const json = process.env[ADDRESS_ENV];
-  if (!json) {
-    throw new JetStreamQueueError(
-      "EINVAL",
-      `${ADDRESS_ENV} is not set: this program expects the queue's address from its parent`,
-      "start it through the demo, or set IPC_ATLAS_ADDRESS to the JSON of JetStreamQueue's address",
-    );
-  }
-  return JSON.parse(json) as JetStreamAddress;
-}
+/** In a child process: the queue's address its parent handed over through `addressEnv`. */
+export const addressFromEnv = (): JetStreamAddress => coreAddressFromEnv<JetStreamAddress>();
 
 /** A JetStream queue failure that is not one of core's errors: no JetStream, the stream gone, ... */
 export class JetStreamQueueError extends IpcError {
